@@ -1,0 +1,42 @@
+"""The one place that talks JSON-RPC to the chain; nothing outside qoima/chain/ imports web3."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from web3 import Web3
+from web3.exceptions import Web3Exception
+
+
+@lru_cache(maxsize=4)
+def _web3_for(url: str, timeout: float) -> Web3:
+    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+
+
+def get_web3() -> Web3:
+    return _web3_for(settings.CHAIN_RPC_URL, settings.CHAIN_RPC_TIMEOUT_SECONDS)
+
+
+class ChainUnavailable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    chain_id: int
+    block_number: int
+    block_hash: str
+
+
+def chain_head(w3: Web3 | None = None) -> ChainHead:
+    """Ask the node for its chain id and newest block; raise ChainUnavailable if it can't say."""
+    w3 = w3 or get_web3()
+    try:
+        block = w3.eth.get_block("latest")
+        return ChainHead(
+            chain_id=w3.eth.chain_id,
+            block_number=int(block["number"]),
+            block_hash=Web3.to_hex(block["hash"]),
+        )
+    except (OSError, Web3Exception, ValueError) as error:
+        raise ChainUnavailable(str(error)) from error

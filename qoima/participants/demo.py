@@ -1,0 +1,89 @@
+"""Demo participants for the embedded default; created through the services, so audited."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import HolderProfile, Organisation, Role, User
+from .services import holder_register, holder_verify, organisation_register, user_create
+
+DEMO_PASSWORD = "qoima-demo-2026"  # noqa: S105 - published demo logins, never in production
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: Role
+    username: str
+    password: str = DEMO_PASSWORD
+
+
+DEMO_LOGINS = [
+    DemoLogin(Role.ISSUER_STAFF, "issuer"),
+    DemoLogin(Role.HOLDER, "holder1"),
+    DemoLogin(Role.HOLDER, "holder2"),
+    DemoLogin(Role.COMPLIANCE_OFFICER, "compliance"),
+    DemoLogin(Role.REGULATOR, "regulator"),
+    DemoLogin(Role.PLATFORM_ADMIN, "admin"),
+]
+
+DEMO_ISSUER_BIN = "940140000385"
+DEMO_HOLDERS = [
+    ("holder1", HolderProfile.Kind.INDIVIDUAL, "Әлия Серікқызы Нұрланова", "791028302728"),
+    ("holder2", HolderProfile.Kind.LEGAL_ENTITY, "ТОО «Demo Holder»", "950341000052"),
+]
+
+
+@transaction.atomic
+def demo_load(*, today: datetime.date | None = None) -> bool:
+    """Create the demo participants once; returns False when they already exist."""
+    if User.objects.filter(username="admin").exists():
+        return False
+    today = today or timezone.localdate()
+    user_create(
+        actor=None,
+        username="admin",
+        email="admin@demo.qoima.kz",
+        password=DEMO_PASSWORD,
+        role=Role.PLATFORM_ADMIN,
+    )
+    officer = user_create(
+        actor=None,
+        username="compliance",
+        email="compliance@demo.qoima.kz",
+        password=DEMO_PASSWORD,
+        role=Role.COMPLIANCE_OFFICER,
+    )
+    user_create(
+        actor=None,
+        username="regulator",
+        email="regulator@demo.qoima.kz",
+        password=DEMO_PASSWORD,
+        role=Role.REGULATOR,
+    )
+    organisation_register(
+        kind=Organisation.Kind.LEGAL_ENTITY,
+        legal_name="ТОО «Qoima Demo Agro»",
+        identification_number=DEMO_ISSUER_BIN,
+        registered_address="Астана, пр. Мәңгілік Ел, 55",
+        permit_number="KZ-ОЦА-2026-0001",
+        permit_authority=(
+            "Министерство цифрового развития, инноваций и аэрокосмической промышленности РК"
+        ),
+        permit_issued_on=today - datetime.timedelta(days=30),
+        username="issuer",
+        email="issuer@demo.qoima.kz",
+        password=DEMO_PASSWORD,
+    )
+    for username, kind, name, number in DEMO_HOLDERS:
+        holder = holder_register(
+            username=username,
+            email=f"{username}@demo.qoima.kz",
+            password=DEMO_PASSWORD,
+            kind=kind,
+            full_name=name,
+            identification_number=number,
+        )
+        holder_verify(officer=officer, holder_id=holder.pk, document_ref=f"DEMO-KYC-{username}")
+    return True

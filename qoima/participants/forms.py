@@ -1,0 +1,71 @@
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .identifiers import parse_identification_number, validate_issuer_identification
+from .models import HolderProfile, Organisation, Permit
+
+
+class _AccountFields(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+
+
+class IssuerRegistrationForm(_AccountFields):
+    kind = forms.ChoiceField(label=_("Kind of issuer"), choices=Organisation.Kind.choices)
+    legal_name = forms.CharField(label=_("Legal name"), max_length=255)
+    identification_number = forms.CharField(label=_("BIN / IIN"), max_length=32)
+    registered_address = forms.CharField(label=_("Registered address"), max_length=500)
+    permit_number = forms.CharField(label=_("Permit number"), max_length=64)
+    permit_authority = forms.CharField(label=_("Issuing authority"), max_length=255)
+    permit_issued_on = forms.DateField(
+        label=_("Permit issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    permit_expires_on = forms.DateField(
+        label=_("Permit expires on"),
+        required=False,
+        help_text=_("Leave empty for the standard term of three years."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, number = data.get("kind"), data.get("identification_number")
+        if kind and number:
+            try:
+                validate_issuer_identification(kind, number.strip())
+            except ValidationError as error:
+                self.add_error("identification_number", error)
+        return data
+
+
+class HolderRegistrationForm(_AccountFields):
+    kind = forms.ChoiceField(label=_("I am"), choices=HolderProfile.Kind.choices)
+    full_name = forms.CharField(label=_("Full or legal name"), max_length=255)
+    identification_number = forms.CharField(label=_("IIN / BIN"), max_length=32)
+
+    def clean_identification_number(self) -> str:
+        number: str = self.cleaned_data["identification_number"].strip()
+        parse_identification_number(number)
+        return number
+
+
+class HolderVerifyForm(forms.Form):
+    document_ref = forms.CharField(
+        label=_("Identity check reference"),
+        max_length=255,
+        help_text=_("The reference of the documents you checked."),
+    )
+
+
+class HolderSuspendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PermitStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Permit.Status.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    document_ref = forms.CharField(label=_("Authority's document reference"), max_length=255)

@@ -1,0 +1,155 @@
+"""``make run``: the whole platform on its embedded defaults, stopped together by Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from qoima.chain.anvil import AnvilNode
+from qoima.chain.client import ChainUnavailable, chain_head
+from qoima.chain.services import node_health_record
+from qoima.participants.demo import DEMO_LOGINS
+
+
+class Command(BaseCommand):
+    help = "Start anvil, the web server, a Celery worker and beat, with demo data."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("RUN_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("RUN_PORT", "8000")))
+
+    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        logs = settings.VAR_DIR / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.stdout.write("Migrating the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+
+        anvil = self._start_chain(logs)
+        try:
+            head = node_health_record()
+        except ChainUnavailable as error:
+            message = f"The chain at {settings.CHAIN_RPC_URL} does not answer: {error}"
+            raise CommandError(message) from error
+        self.stdout.write(f"Chain {head.chain_id} answers at block {head.block_number}.")
+        call_command("loaddemo")
+
+        python = sys.executable
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        commands = {
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "qoima",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "2",
+                "-n",
+                "qoima-worker@%h",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "qoima",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "qoima.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+            ],
+        }
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            for name, command in commands.items():
+                log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+                children[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self._print_welcome(host, port, logs)
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(
+                            f"{name} exited with code {child.returncode}; see "
+                            f"{logs / (name + '.log')}. Stopping."
+                        )
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            self.stdout.write("\nStopping…")
+            for child in children.values():
+                if child.poll() is None:
+                    child.terminate()
+            for child in children.values():
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            if anvil is not None:
+                anvil.stop()
+            self.stdout.write("Stopped. Data is kept under var/.")
+
+    def _start_chain(self, logs: Any) -> AnvilNode | None:
+        """Start the project's anvil unless a node already answers at CHAIN_RPC_URL."""
+        try:
+            chain_head()
+            self.stdout.write(f"Using the chain node at {settings.CHAIN_RPC_URL}.")
+            return None
+        except ChainUnavailable:
+            pass
+        url = urlparse(settings.CHAIN_RPC_URL)
+        if url.hostname not in {"127.0.0.1", "localhost"}:
+            raise CommandError(f"The chain node at {settings.CHAIN_RPC_URL} does not answer.")
+        self.stdout.write(f"Starting anvil on port {url.port} (state in var/anvil/)…")
+        return AnvilNode(
+            node_modules=settings.NODE_MODULES_DIR,
+            port=url.port or 8545,
+            chain_id=settings.CHAIN_ID,
+            state_file=settings.ANVIL_STATE_DIR / "state.json",
+            log_file=logs / "anvil.log",
+            block_time=1,
+        ).start()
+
+    def _print_welcome(self, host: str, port: int, logs: Any) -> None:
+        width = max(len(login.role.label) for login in DEMO_LOGINS)
+        lines = [
+            "",
+            f"Qoima is running at http://{host}:{port}/",
+            "",
+            "Demo logins (password for all: " + DEMO_LOGINS[0].password + "):",
+            *(f"  {str(login.role.label).ljust(width)}  {login.username}" for login in DEMO_LOGINS),
+            "",
+            f"Logs: {logs}/   Press Ctrl-C to stop everything.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,178 @@
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .identifiers import validate_identification_number
+
+
+class Role(models.TextChoices):
+    """Each user holds exactly one role; each role is a Django group of the same name."""
+
+    ISSUER_STAFF = "issuer_staff", _("Issuer staff")
+    HOLDER = "holder", _("Holder")
+    COMPLIANCE_OFFICER = "compliance_officer", _("Compliance officer")
+    REGULATOR = "regulator", _("Regulator")
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+
+
+class Organisation(models.Model):
+    """An issuer: a Kazakh legal entity (BIN) or individual entrepreneur (IIN, or BIN type 6)."""
+
+    class Kind(models.TextChoices):
+        LEGAL_ENTITY = "legal_entity", _("Legal entity")
+        INDIVIDUAL_ENTREPRENEUR = "individual_entrepreneur", _("Individual entrepreneur")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    legal_name = models.CharField(_("legal name"), max_length=255)
+    identification_number = models.CharField(
+        _("BIN / IIN"),
+        max_length=12,
+        unique=True,
+        validators=[validate_identification_number],
+        help_text=_(
+            "12 digits: BIN for a legal entity, IIN or BIN for an individual entrepreneur."
+        ),
+    )
+    registered_address = models.CharField(_("registered address"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issuer organisation")
+        verbose_name_plural = _("issuer organisations")
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.identification_number})"
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Permit(models.Model):
+    """The issuer's permit for issue and circulation of backed digital assets."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="permits",
+    )
+    number = models.CharField(_("permit number"), max_length=64)
+    authority = models.CharField(_("issuing authority"), max_length=255)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    status_document_ref = models.CharField(_("document reference"), max_length=255, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("status changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issuance permit")
+        verbose_name_plural = _("issuance permits")
+        ordering = ["-issued_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "number"], name="permit_unique_number"),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("issued_on")),
+                name="permit_expires_after_issue",
+            ),
+        ]
+        permissions = [("change_permit_status", "Can suspend, revoke and reinstate permits")]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_status_display()})"
+
+    def is_valid_on(self, on: datetime.date) -> bool:
+        return self.status == self.Status.ACTIVE and self.issued_on <= on <= self.expires_on
+
+
+class HolderProfile(models.Model):
+    """A participant who may hold backed assets once compliance has verified them."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual (IIN)")
+        LEGAL_ENTITY = "legal_entity", _("Legal entity (BIN)")
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        VERIFIED = "verified", _("Verified")
+        SUSPENDED = "suspended", _("Suspended")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="holder_profile",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    full_name = models.CharField(_("full or legal name"), max_length=255)
+    identification_number = models.CharField(
+        _("IIN / BIN"), max_length=12, unique=True, validators=[validate_identification_number]
+    )
+    verification_status = models.CharField(
+        _("verification status"), max_length=16, choices=Status.choices, default=Status.UNVERIFIED
+    )
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("holder")
+        verbose_name_plural = _("holders")
+        ordering = ["full_name"]
+        constraints = [
+            # A verified holder always says who verified them and when.
+            models.CheckConstraint(
+                condition=~Q(verification_status="verified")
+                | (Q(verified_by__isnull=False) & Q(verified_at__isnull=False)),
+                name="holder_verified_has_verifier",
+            ),
+        ]
+        permissions = [("verify_holder", "Can verify, suspend and reinstate holders")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.identification_number})"

@@ -1,0 +1,77 @@
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from .models import HolderProfile, Organisation, Permit, Role, User
+
+
+def user_role(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    """The user's one role, read from their groups (cached on the instance)."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        return None
+    cached: Role | None = getattr(user, "_qoima_role", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = next((role for role in Role if role.value in names), None)
+        user._qoima_role = cached  # type: ignore[attr-defined]
+    return cached
+
+
+@dataclass(frozen=True)
+class PermitValidity:
+    valid: bool
+    reason: str = ""
+
+
+def permit_validity(permit: Permit, *, on: datetime.date | None = None) -> PermitValidity:
+    """Whether the permit allows issuing on a day, and if not, a message that says why."""
+    day = on or timezone.localdate()
+    if permit.status == Permit.Status.REVOKED:
+        return PermitValidity(False, _("Permit %(number)s is revoked.") % {"number": permit.number})
+    if permit.status == Permit.Status.SUSPENDED:
+        return PermitValidity(
+            False, _("Permit %(number)s is suspended.") % {"number": permit.number}
+        )
+    if day < permit.issued_on:
+        return PermitValidity(
+            False,
+            _("Permit %(number)s is in force only from %(date)s.")
+            % {"number": permit.number, "date": date_format(permit.issued_on)},
+        )
+    if day > permit.expires_on:
+        return PermitValidity(
+            False,
+            _("Permit %(number)s expired on %(date)s.")
+            % {"number": permit.number, "date": date_format(permit.expires_on)},
+        )
+    return PermitValidity(True)
+
+
+def permit_is_valid(permit: Permit, *, on: datetime.date | None = None) -> bool:
+    return permit_validity(permit, on=on).valid
+
+
+def organisation_current_permit(
+    organisation: Organisation, *, on: datetime.date | None = None
+) -> Permit | None:
+    """The permit that is valid on the day, or else the most recently issued one."""
+    permits = list(organisation.permits.order_by("-issued_on", "-id"))
+    day = on or timezone.localdate()
+    return next((p for p in permits if p.is_valid_on(day)), permits[0] if permits else None)
+
+
+def holder_list(*, status: str | None = None) -> QuerySet[HolderProfile]:
+    holders = HolderProfile.objects.select_related("user", "verified_by")
+    if status:
+        holders = holders.filter(verification_status=status)
+    return holders.order_by("verification_status", "created_at")
+
+
+def organisation_list() -> QuerySet[Organisation]:
+    return Organisation.objects.prefetch_related("permits").order_by("legal_name")

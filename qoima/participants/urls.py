@@ -1,0 +1,32 @@
+from django.urls import path
+
+from . import api, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("register/issuer/", views.register_issuer, name="register-issuer"),
+    path("register/holder/", views.register_holder, name="register-holder"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/issuer/", views.dashboard_issuer, name="dashboard-issuer"),
+    path("dashboard/holder/", views.dashboard_holder, name="dashboard-holder"),
+    path("dashboard/compliance/", views.dashboard_compliance, name="dashboard-compliance"),
+    path("dashboard/regulator/", views.dashboard_regulator, name="dashboard-regulator"),
+    path("dashboard/admin/", views.dashboard_admin, name="dashboard-admin"),
+    path("compliance/holders/<int:holder_id>/verify/", views.holder_verify, name="holder-verify"),
+    path(
+        "compliance/holders/<int:holder_id>/suspend/", views.holder_suspend, name="holder-suspend"
+    ),
+    path("compliance/permits/<int:permit_id>/status/", views.permit_status, name="permit-status"),
+]
+
+api_urlpatterns = [
+    path(
+        "identification-numbers/check/",
+        api.IdentificationNumberCheckApi.as_view(),
+        name="api-identification-check",
+    ),
+    path("issuers/", api.IssuerRegistrationApi.as_view(), name="api-issuer-register"),
+    path("me/", api.MeApi.as_view(), name="api-me"),
+]

@@ -1,0 +1,250 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from qoima.audit.models import ChainCheck
+from qoima.chain.models import NodeHealth
+from qoima.errors import ApplicationError
+
+from . import selectors, services
+from .access import current_user, role_required
+from .forms import (
+    HolderRegistrationForm,
+    HolderSuspendForm,
+    HolderVerifyForm,
+    IssuerRegistrationForm,
+    PermitStatusForm,
+)
+from .models import HolderProfile, Organisation, Permit, Role, User
+
+DASHBOARDS = {
+    Role.ISSUER_STAFF: "dashboard-issuer",
+    Role.HOLDER: "dashboard-holder",
+    Role.COMPLIANCE_OFFICER: "dashboard-compliance",
+    Role.REGULATOR: "dashboard-regulator",
+    Role.PLATFORM_ADMIN: "dashboard-admin",
+}
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "participants/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboard" if request.user.is_authenticated else "login")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    role = selectors.user_role(request.user)
+    if role is None:
+        raise PermissionDenied
+    return redirect(DASHBOARDS[role])
+
+
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _status(form: Form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def _apply_form_errors(form: Form, error: ApplicationError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+def register_issuer(request: HttpRequest) -> HttpResponse:
+    form = IssuerRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation = services.organisation_register(
+                kind=data["kind"],
+                legal_name=data["legal_name"],
+                identification_number=data["identification_number"].strip(),
+                registered_address=data["registered_address"],
+                permit_number=data["permit_number"],
+                permit_authority=data["permit_authority"],
+                permit_issued_on=data["permit_issued_on"],
+                permit_expires_on=data["permit_expires_on"],
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+            )
+        except ApplicationError as error:
+            _apply_form_errors(form, error)
+        else:
+            login(request, organisation.staff.get(), backend=_BACKEND)
+            messages.success(request, _("Your organisation is registered."))
+            return redirect("dashboard")
+    return render(
+        request, "participants/register.html", {"form": form, "issuer": True}, status=_status(form)
+    )
+
+
+def register_holder(request: HttpRequest) -> HttpResponse:
+    form = HolderRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            holder = services.holder_register(
+                username=data["username"],
+                email=data["email"],
+                password=data["password"],
+                kind=data["kind"],
+                full_name=data["full_name"],
+                identification_number=data["identification_number"],
+            )
+        except ApplicationError as error:
+            _apply_form_errors(form, error)
+        else:
+            login(request, holder.user, backend=_BACKEND)
+            messages.success(request, _("You are registered. Compliance will verify you."))
+            return redirect("dashboard")
+    return render(
+        request, "participants/register.html", {"form": form, "issuer": False}, status=_status(form)
+    )
+
+
+@role_required(Role.ISSUER_STAFF)
+def dashboard_issuer(request: HttpRequest) -> HttpResponse:
+    organisation = current_user(request).organisation
+    permits = [
+        (permit, selectors.permit_validity(permit))
+        for permit in organisation.permits.order_by("-issued_on")  # type: ignore[union-attr]
+    ]
+    return render(
+        request,
+        "participants/dashboard_issuer.html",
+        {"organisation": organisation, "permits": permits},
+    )
+
+
+@role_required(Role.HOLDER)
+def dashboard_holder(request: HttpRequest) -> HttpResponse:
+    profile = HolderProfile.objects.filter(user=current_user(request)).first()
+    return render(request, "participants/dashboard_holder.html", {"profile": profile})
+
+
+def _compliance_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    organisations = [
+        (organisation, [(p, selectors.permit_validity(p)) for p in organisation.permits.all()])
+        for organisation in selectors.organisation_list()
+    ]
+    return render(
+        request,
+        "participants/dashboard_compliance.html",
+        {
+            "holders": selectors.holder_list(),
+            "organisations": organisations,
+            "verify_form": HolderVerifyForm(),
+            "suspend_form": HolderSuspendForm(),
+            "permit_form": PermitStatusForm(),
+            "action_error": error,
+        },
+        status=status,
+    )
+
+
+@role_required(Role.COMPLIANCE_OFFICER)
+def dashboard_compliance(request: HttpRequest) -> HttpResponse:
+    return _compliance_page(request)
+
+
+def _compliance_action(
+    request: HttpRequest, form: Form, action: Callable[[User, dict[str, Any]], object], done: str
+) -> HttpResponse:
+    """Run one compliance action; bad input re-renders the page with its message and a 4xx."""
+    if not form.is_valid():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _compliance_page(request, error=message, status=400)
+    try:
+        action(current_user(request), form.cleaned_data)
+    except ApplicationError as error:
+        return _compliance_page(request, error=str(error.message), status=error.status_code)
+    messages.success(request, done)
+    return redirect("dashboard-compliance")
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def holder_verify(request: HttpRequest, holder_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        HolderVerifyForm(request.POST),
+        lambda officer, data: services.holder_verify(
+            officer=officer, holder_id=holder_id, document_ref=data["document_ref"]
+        ),
+        str(_("The holder is verified.")),
+    )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def holder_suspend(request: HttpRequest, holder_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        HolderSuspendForm(request.POST),
+        lambda officer, data: services.holder_suspend(
+            officer=officer, holder_id=holder_id, reason=data["reason"]
+        ),
+        str(_("The holder is suspended.")),
+    )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def permit_status(request: HttpRequest, permit_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        PermitStatusForm(request.POST),
+        lambda officer, data: services.permit_set_status(
+            actor=officer,
+            permit_id=permit_id,
+            status=data["status"],
+            reason=data["reason"],
+            document_ref=data["document_ref"],
+        ),
+        str(_("The permit status is changed.")),
+    )
+
+
+@role_required(Role.REGULATOR)
+def dashboard_regulator(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "participants/dashboard_regulator.html",
+        {
+            "organisation_count": Organisation.objects.count(),
+            "permit_count": Permit.objects.count(),
+            "holder_counts": {
+                status.label: HolderProfile.objects.filter(verification_status=status).count()
+                for status in HolderProfile.Status
+            },
+            "last_check": ChainCheck.objects.first(),
+        },
+    )
+
+
+@role_required(Role.PLATFORM_ADMIN)
+def dashboard_admin(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "participants/dashboard_admin.html",
+        {"last_check": ChainCheck.objects.first(), "nodes": NodeHealth.objects.all()},
+    )
