@@ -1,0 +1,145 @@
+"""Shared fixtures: a real anvil for the session and a real Celery worker process."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
+from web3 import Web3
+
+from qoima.audit.triggers import create_triggers, drop_triggers
+from qoima.chain.anvil import AnvilNode, free_port
+from qoima.chain.client import _web3_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def anvil_node() -> Iterator[AnvilNode]:
+    node = AnvilNode(node_modules=ROOT / "node_modules", port=free_port(), chain_id=31337)
+    with node:
+        yield node
+
+
+@pytest.fixture
+def chain(anvil_node: AnvilNode, settings: Any) -> Iterator[Web3]:
+    """The session's anvil, reverted after each test to the state it had before it."""
+    settings.CHAIN_RPC_URL = anvil_node.url
+    w3 = _web3_for(anvil_node.url, 10.0)
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    yield w3
+    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+
+def _database_url() -> str:
+    """A URL for the database the tests use (pytest-django's test database)."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{Path(str(db['NAME'])).resolve()}"
+    user, password = db.get("USER") or "", db.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, queue: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.queue = queue
+        self.process = process
+        self.log = log
+
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 60.0) -> Any:
+        """Poll the database until the worker has done what the test waits for."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = condition()
+            if result:
+                return result
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker died:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        raise AssertionError(f"worker did not finish in time:\n{self.log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def celery_worker_process(
+    committed_db: None, anvil_node: AnvilNode, tmp_path: Path
+) -> Iterator[WorkerProcess]:
+    """A real ``celery worker`` process on the real broker (Redis when REDIS_URL is set).
+
+    It consumes a queue of its own, so nothing else on a shared broker reaches it.
+    """
+    queue = f"qoima-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qoima.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CHAIN_RPC_URL": anvil_node.url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "qoima",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "solo",
+                "-l",
+                "info",
+                "-n",
+                f"{queue}@%h",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    worker = WorkerProcess(queue, process, log)
+    try:
+        worker.wait_for(lambda: b"ready." in log.read_bytes(), timeout=60)
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Services' messages in English unless a test asks for another language."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def committed_db(transactional_db: None) -> Iterator[None]:
+    """A database whose writes commit, as another process (a worker) must see them.
+
+    The flush that ends such a test would trip the audit log's append-only triggers, so the
+    log is emptied past them first, the way only a database owner could.
+    """
+    yield
+    drop_triggers(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
+    create_triggers(connection)

@@ -1,0 +1,26 @@
+"""A real Celery worker process on the real broker runs the platform's tasks."""
+
+from qoima.audit.models import AuditEntry, ChainCheck
+from qoima.audit.tasks import audit_verify_chain
+from qoima.chain.models import NodeHealth
+from qoima.chain.tasks import chain_record_head
+from qoima.participants.demo import demo_load
+
+
+def test_worker_verifies_the_audit_chain(celery_worker_process):
+    demo_load()
+    audit_verify_chain.apply_async(queue=celery_worker_process.queue)
+    check = celery_worker_process.wait_for(lambda: ChainCheck.objects.first())
+    assert check.ok
+    assert check.entries_checked == AuditEntry.objects.count() == 8
+
+
+def test_worker_records_the_chain_head_from_anvil(celery_worker_process, anvil_node):
+    chain_record_head.apply_async(queue=celery_worker_process.queue)
+    health = celery_worker_process.wait_for(lambda: NodeHealth.objects.first())
+    assert health.chain_id == 31337
+
+
+def test_demo_data_loads_once(committed_db):
+    assert demo_load() is True
+    assert demo_load() is False

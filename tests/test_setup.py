@@ -1,0 +1,123 @@
+"""Settings, production's refusal to start without secrets, and the docker compose file."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN_ENV = {
+    key: value
+    for key, value in os.environ.items()
+    if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CHAIN_RPC_URL", "SECRET_KEY"}
+}
+
+
+def settings_value(module: str, expression: str, **env: str) -> subprocess.CompletedProcess[str]:
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**CLEAN_ENV, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_embedded_default_is_sqlite_wal_immediate_filesystem_broker_and_local_anvil(tmp_path):
+    result = settings_value(
+        "qoima.settings.base",
+        "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['OPTIONS'], "
+        "settings.CELERY_BROKER_URL, settings.CHAIN_RPC_URL",
+        QOIMA_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "django.db.backends.sqlite3" in result.stdout
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+    assert "journal_mode=WAL" in result.stdout
+    assert "filesystem://" in result.stdout
+    assert "http://127.0.0.1:8545" in result.stdout
+    assert (tmp_path / "broker" / "queue").is_dir()
+
+
+def test_services_come_from_the_environment(tmp_path):
+    result = settings_value(
+        "qoima.settings.base",
+        "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, "
+        "settings.CHAIN_RPC_URL",
+        QOIMA_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://u:p@db.example:5432/q",
+        REDIS_URL="redis://cache.example:6379/0",
+        CHAIN_RPC_URL="http://node.example:8545",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "django.db.backends.postgresql" in result.stdout
+    assert "redis://cache.example:6379/0" in result.stdout
+    assert "http://node.example:8545" in result.stdout
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "s" * 50,
+    "ALLOWED_HOSTS": "qoima.kz",
+    "DATABASE_URL": "postgres://u:p@db:5432/q",
+    "REDIS_URL": "redis://redis:6379/0",
+    "CHAIN_RPC_URL": "http://node:8545",
+    "CHAIN_ID": "7",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
+def test_production_refuses_to_start_without_each_secret(tmp_path, missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = settings_value(
+        "qoima.settings.production", "settings.DEBUG", QOIMA_VAR_DIR=str(tmp_path), **env
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_production_starts_with_its_secrets(tmp_path):
+    result = settings_value(
+        "qoima.settings.production",
+        "settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.CHAIN_ID",
+        QOIMA_VAR_DIR=str(tmp_path),
+        **PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False True 7"
+
+
+def compose_command() -> list[str]:
+    if (
+        shutil.which("docker")
+        and subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        return ["docker", "compose"]
+    # The Compose v2 binary from the dev dependencies, where Docker ships without the plugin.
+    return [str(Path(sys.executable).parent / "docker-compose")]
+
+
+def test_compose_file_is_valid_and_names_the_full_stack():
+    command = [*compose_command(), "-f", "docker/compose.yaml"]
+    env = {**CLEAN_ENV, "SECRET_KEY": "x" * 50}
+    result = subprocess.run(
+        [*command, "config", "--services"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    services = set(result.stdout.split())
+    assert {"postgres", "redis", "anvil", "web", "worker", "beat"} <= services
+
+
+def test_compose_refuses_to_start_without_a_secret_key():
+    command = [*compose_command(), "-f", "docker/compose.yaml", "config"]
+    result = subprocess.run(command, cwd=ROOT, env=CLEAN_ENV, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
