@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qoima.settings.test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -85,7 +85,9 @@ def bench_audit() -> list[Row]:
                 audit_record(actor=None, action="bench.append", details={"i": i})
 
     appended = rate(f"audit append ({connection.vendor})", count, append, "entries")
-    verified = rate(f"audit chain verify ({connection.vendor})", count, audit_chain_check, "entries")
+    verified = rate(
+        f"audit chain verify ({connection.vendor})", count, audit_chain_check, "entries"
+    )
     return [appended, verified]
 
 
@@ -103,10 +105,18 @@ def bench_compile() -> Row:
 def main() -> int:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        rows = [bench_identifiers(), bench_signing(), *bench_audit(), bench_anvil(), bench_compile()]
+        rows = [
+            bench_identifiers(),
+            bench_signing(),
+            *bench_audit(),
+            bench_anvil(),
+            bench_compile(),
+        ]
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    widths = [max(len(row[i]) for row in [("figure", "value", "measured"), *rows]) for i in range(3)]
+    widths = [
+        max(len(row[i]) for row in [("figure", "value", "measured"), *rows]) for i in range(3)
+    ]
     header = ("figure", "value", "measured")
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))

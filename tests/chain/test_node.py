@@ -45,3 +45,20 @@ def test_unreachable_node_is_reported():
     w3 = _web3_for(f"http://127.0.0.1:{free_port()}", 1.0)
     with pytest.raises(ChainUnavailable):
         chain_head(w3)
+
+
+@pytest.mark.django_db
+def test_health_endpoint_reports_database_and_chain(chain, client):
+    body = client.get("/healthz").json()
+    assert body["ok"] is True
+    assert body["database"] == "ok"
+    assert body["chain"] == {"chain_id": 31337, "block": chain.eth.block_number}
+
+
+@pytest.mark.django_db
+def test_health_endpoint_says_when_the_chain_is_down(client, settings):
+    from qoima.chain.anvil import free_port
+
+    settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
+    body = client.get("/healthz").json()
+    assert body["chain"] == "unavailable"

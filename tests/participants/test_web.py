@@ -255,3 +255,40 @@ def test_language_switcher_changes_the_language():
     assert "Log in" in client.get(reverse("login")).content.decode()
     client.post(reverse("set_language"), {"language": "ru", "next": "/accounts/login/"})
     assert "Войти" in client.get(reverse("login")).content.decode()
+
+
+def test_holder_registration_form_registers_an_unverified_holder():
+    client = Client()
+    response = client.post(
+        reverse("register-holder"),
+        {
+            "kind": "individual",
+            "full_name": "Әлия Нұрланова",
+            "identification_number": "791028302728",
+            "username": "aliya",
+            "email": "aliya@example.kz",
+            "password": "Strong-passphrase-42",
+        },
+    )
+    assert response.status_code == 302
+    holder = HolderProfile.objects.get()
+    assert holder.verification_status == HolderProfile.Status.UNVERIFIED
+    page = client.get(reverse("dashboard-holder"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Unverified" in page
+
+
+def test_holder_registration_refuses_a_bin_for_an_individual():
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("register-holder"),
+        {
+            "kind": "individual",
+            "full_name": "X",
+            "identification_number": "940140000385",
+            "username": "x",
+            "email": "x@example.kz",
+            "password": "Strong-passphrase-42",
+        },
+    )
+    assert response.status_code == 400
+    assert "identified by an IIN" in response.content.decode()
+    assert not HolderProfile.objects.exists()
