@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 Row = tuple[str, str, str]
 
 
-def rate(label: str, count: int, work: Callable[[], None], unit: str) -> Row:
+def rate(label: str, count: int, work: Callable[[], object], unit: str) -> Row:
     started = time.perf_counter()
     work()
     elapsed = time.perf_counter() - started
