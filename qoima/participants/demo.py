@@ -28,6 +28,7 @@ DEMO_LOGINS = [
     DemoLogin(Role.PLATFORM_ADMIN, "admin"),
 ]
 
+STAFF_ROLES = {Role.PLATFORM_ADMIN, Role.COMPLIANCE_OFFICER, Role.REGULATOR}
 DEMO_ISSUER_BIN = "940140000385"
 DEMO_HOLDERS = [
     ("holder1", HolderProfile.Kind.INDIVIDUAL, "Әлия Серікқызы Нұрланова", "791028302728"),
@@ -41,27 +42,17 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
     if User.objects.filter(username="admin").exists():
         return False
     today = today or timezone.localdate()
-    user_create(
-        actor=None,
-        username="admin",
-        email="admin@demo.qoima.kz",
-        password=DEMO_PASSWORD,
-        role=Role.PLATFORM_ADMIN,
-    )
-    officer = user_create(
-        actor=None,
-        username="compliance",
-        email="compliance@demo.qoima.kz",
-        password=DEMO_PASSWORD,
-        role=Role.COMPLIANCE_OFFICER,
-    )
-    user_create(
-        actor=None,
-        username="regulator",
-        email="regulator@demo.qoima.kz",
-        password=DEMO_PASSWORD,
-        role=Role.REGULATOR,
-    )
+    staff = {
+        login.username: user_create(
+            actor=None,
+            username=login.username,
+            email=f"{login.username}@demo.qoima.kz",
+            password=login.password,
+            role=login.role,
+        )
+        for login in DEMO_LOGINS
+        if login.role in STAFF_ROLES
+    }
     organisation_register(
         kind=Organisation.Kind.LEGAL_ENTITY,
         legal_name="ТОО «Qoima Demo Agro»",
@@ -85,5 +76,7 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
             full_name=name,
             identification_number=number,
         )
-        holder_verify(officer=officer, holder_id=holder.pk, document_ref=f"DEMO-KYC-{username}")
+        holder_verify(
+            officer=staff["compliance"], holder_id=holder.pk, document_ref=f"DEMO-KYC-{username}"
+        )
     return True

@@ -69,3 +69,17 @@ class PermitStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Permit.Status.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     document_ref = forms.CharField(label=_("Authority's document reference"), max_length=255)
+
+
+class PermitAddForm(forms.Form):
+    number = forms.CharField(label=_("Permit number"), max_length=64)
+    authority = forms.CharField(label=_("Issuing authority"), max_length=255)
+    issued_on = forms.DateField(
+        label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        help_text=_("Leave empty for the standard term of three years."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

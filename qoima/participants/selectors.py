@@ -57,15 +57,6 @@ def permit_is_valid(permit: Permit, *, on: datetime.date | None = None) -> bool:
     return permit_validity(permit, on=on).valid
 
 
-def organisation_current_permit(
-    organisation: Organisation, *, on: datetime.date | None = None
-) -> Permit | None:
-    """The permit that is valid on the day, or else the most recently issued one."""
-    permits = list(organisation.permits.order_by("-issued_on", "-id"))
-    day = on or timezone.localdate()
-    return next((p for p in permits if p.is_valid_on(day)), permits[0] if permits else None)
-
-
 def holder_list(*, status: str | None = None) -> QuerySet[HolderProfile]:
     holders = HolderProfile.objects.select_related("user", "verified_by")
     if status:

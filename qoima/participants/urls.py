@@ -10,6 +10,7 @@ urlpatterns = [
     path("register/holder/", views.register_holder, name="register-holder"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/issuer/", views.dashboard_issuer, name="dashboard-issuer"),
+    path("dashboard/issuer/permits/", views.issuer_permit_add, name="issuer-permit-add"),
     path("dashboard/holder/", views.dashboard_holder, name="dashboard-holder"),
     path("dashboard/compliance/", views.dashboard_compliance, name="dashboard-compliance"),
     path("dashboard/regulator/", views.dashboard_regulator, name="dashboard-regulator"),

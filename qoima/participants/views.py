@@ -23,6 +23,7 @@ from .forms import (
     HolderSuspendForm,
     HolderVerifyForm,
     IssuerRegistrationForm,
+    PermitAddForm,
     PermitStatusForm,
 )
 from .models import HolderProfile, Organisation, Permit, Role, User
@@ -121,8 +122,9 @@ def register_holder(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(Role.ISSUER_STAFF)
-def dashboard_issuer(request: HttpRequest) -> HttpResponse:
+def _issuer_page(
+    request: HttpRequest, *, form: PermitAddForm | None = None, status: int = 200
+) -> HttpResponse:
     organisation = current_user(request).organisation
     permits = [
         (permit, selectors.permit_validity(permit))
@@ -131,8 +133,38 @@ def dashboard_issuer(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participants/dashboard_issuer.html",
-        {"organisation": organisation, "permits": permits},
+        {"organisation": organisation, "permits": permits, "permit_form": form or PermitAddForm()},
+        status=status,
     )
+
+
+@role_required(Role.ISSUER_STAFF)
+def dashboard_issuer(request: HttpRequest) -> HttpResponse:
+    return _issuer_page(request)
+
+
+@require_POST
+@role_required(Role.ISSUER_STAFF)
+def issuer_permit_add(request: HttpRequest) -> HttpResponse:
+    """The issuer records a renewed or additional permit of its own organisation."""
+    form = PermitAddForm(request.POST)
+    if not form.is_valid():
+        return _issuer_page(request, form=form, status=400)
+    user = current_user(request)
+    try:
+        services.permit_add(
+            actor=user,
+            organisation=user.organisation,  # type: ignore[arg-type]
+            number=form.cleaned_data["number"],
+            authority=form.cleaned_data["authority"],
+            issued_on=form.cleaned_data["issued_on"],
+            expires_on=form.cleaned_data["expires_on"],
+        )
+    except ApplicationError as error:
+        _apply_form_errors(form, error)
+        return _issuer_page(request, form=form, status=error.status_code)
+    messages.success(request, _("The permit is recorded."))
+    return redirect("dashboard-issuer")
 
 
 @role_required(Role.HOLDER)

@@ -111,7 +111,10 @@ def test_html_in_text_fields_is_escaped():
     assert "&lt;script&gt;x()&lt;/script&gt;" in page
 
 
-def test_admin_refuses_a_corrupted_bin_with_the_rule():
+@pytest.mark.parametrize(
+    ("number", "message"), [("940140000386", "check digit"), ("050150001232", "non-resident")]
+)
+def test_admin_refuses_a_bad_issuer_number_with_the_rule(number, message):
     admin = make_user(Role.PLATFORM_ADMIN, is_superuser=True, is_staff=True)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(admin)
@@ -120,32 +123,14 @@ def test_admin_refuses_a_corrupted_bin_with_the_rule():
         {
             "kind": "legal_entity",
             "legal_name": "X",
-            "identification_number": "940140000386",
+            "identification_number": number,
             "registered_address": "",
             "permits-TOTAL_FORMS": "0",
             "permits-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
-    assert "check digit" in response.content.decode()
-    assert not Organisation.objects.exists()
-
-
-def test_admin_refuses_a_foreign_issuer():
-    admin = make_user(Role.PLATFORM_ADMIN, is_superuser=True, is_staff=True)
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(admin)
-    response = client.post(
-        reverse("admin:participants_organisation_add"),
-        {
-            "kind": "legal_entity",
-            "legal_name": "Foreign Ltd",
-            "identification_number": "050150001232",
-            "permits-TOTAL_FORMS": "0",
-            "permits-INITIAL_FORMS": "0",
-        },
-    )
-    assert "non-resident" in response.content.decode()
+    assert message in response.content.decode()
     assert not Organisation.objects.exists()
 
 
@@ -292,3 +277,21 @@ def test_holder_registration_refuses_a_bin_for_an_individual():
     assert response.status_code == 400
     assert "identified by an IIN" in response.content.decode()
     assert not HolderProfile.objects.exists()
+
+
+def test_issuer_records_a_renewed_permit_and_bad_dates_change_nothing():
+    issuer = make_user(Role.ISSUER_STAFF)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(issuer)
+    url = reverse("issuer-permit-add")
+    bad = client.post(
+        url,
+        {"number": "R-1", "authority": "A", "issued_on": "2026-05-01", "expires_on": "2026-04-01"},
+    )
+    assert bad.status_code == 400
+    assert "must expire after" in bad.content.decode()
+    assert not issuer.organisation.permits.exists()
+    good = client.post(url, {"number": "R-1", "authority": "A", "issued_on": "2026-05-01"})
+    assert good.status_code == 302
+    assert str(issuer.organisation.permits.get().expires_on) == "2029-05-01"
+    assert client.get(reverse("dashboard-issuer")).status_code == 200

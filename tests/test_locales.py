@@ -1,0 +1,33 @@
+"""Every message of the Russian and Kazakh catalogues is translated and compiled."""
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+ENTRY = re.compile(r'^(#, fuzzy\n(?:#\|.*\n)*)?msgid ((?:".*"\n)+)', re.MULTILINE)
+
+
+def msgids(po: Path) -> list[tuple[str, bool]]:
+    """(msgid, fuzzy) for every entry of a catalogue, the header excluded."""
+    found = []
+    for match in ENTRY.finditer(po.read_text(encoding="utf-8")):
+        pieces = re.findall(r'"(.*)"', match.group(2))
+        text = "".join(pieces).encode().decode("unicode_escape").encode("latin-1").decode()
+        if text:
+            found.append((text, bool(match.group(1))))
+    return found
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_catalogue_is_complete_and_compiled(language):
+    folder = LOCALE / language / "LC_MESSAGES"
+    entries = msgids(folder / "django.po")
+    assert len(entries) > 150
+    assert [text for text, fuzzy in entries if fuzzy] == []
+    with (folder / "django.mo").open("rb") as mo:
+        catalogue = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    missing = [text for text, _ in entries if not catalogue.get(text)]
+    assert missing == [], "untranslated, or the .mo is older than the .po"
