@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from qoima.chain.anvil import AnvilNode
 from qoima.chain.client import ChainUnavailable, chain_head
@@ -141,6 +142,10 @@ class Command(BaseCommand):
         ).start()
 
     def _print_welcome(self, host: str, port: int, logs: Any) -> None:
+        with translation.override("en"):
+            self._print_logins(host, port, logs)
+
+    def _print_logins(self, host: str, port: int, logs: Any) -> None:
         width = max(len(login.role.label) for login in DEMO_LOGINS)
         lines = [
             "",
