@@ -48,7 +48,7 @@ def test_rebuild_is_byte_identical_to_committed_artifacts(compiler: Compiler) ->
 
 
 def test_changed_source_is_reported_until_rebuilt(compiler: Compiler, tree_copy: Path) -> None:
-    source = tree_copy / "contracts" / "PlatformVersion.sol"
+    source = tree_copy / "contracts" / "GasReference.sol"
     source.write_text(source.read_text() + "// a later edit\n")
     artifacts_dir = tree_copy / "contracts" / "artifacts"
     (artifacts_dir / "Retired.json").write_text("{}\n")
@@ -56,7 +56,7 @@ def test_changed_source_is_reported_until_rebuilt(compiler: Compiler, tree_copy:
     differences = artifact_differences(tree_copy, artifacts_dir, compiler=compiler)
 
     assert len(differences) == 2
-    assert differences[0].startswith("PlatformVersion.json: differs")
+    assert differences[0].startswith("GasReferenceToken.json: differs")
     assert "sourceHash" in differences[0]
     assert differences[1].startswith("Retired.json: extra")
 
@@ -68,21 +68,21 @@ def test_changed_source_is_reported_until_rebuilt(compiler: Compiler, tree_copy:
 
 
 def test_missing_artifact_is_reported(tmp_path: Path) -> None:
-    committed = {"PlatformVersion": load_artifact("PlatformVersion", ARTIFACTS_DIR)}
+    committed = {"GasReferenceToken": load_artifact("GasReferenceToken", ARTIFACTS_DIR)}
 
     assert compare_artifacts(committed, tmp_path) == [
-        "PlatformVersion.json: missing (contract PlatformVersion has no artifact)"
+        "GasReferenceToken.json: missing (contract GasReferenceToken has no artifact)"
     ]
 
 
 def test_artifact_records_what_was_built() -> None:
-    artifact = load_artifact("PlatformVersion", ARTIFACTS_DIR)
-    source = CONTRACTS_DIR / "PlatformVersion.sol"
+    artifact = load_artifact("BackedAssetToken", ARTIFACTS_DIR)
+    source = CONTRACTS_DIR / "BackedAssetToken.sol"
 
-    assert artifact["contractName"] == "PlatformVersion"
-    assert artifact["sourceName"] == "contracts/PlatformVersion.sol"
+    assert artifact["contractName"] == "BackedAssetToken"
+    assert artifact["sourceName"] == "contracts/BackedAssetToken.sol"
     names = {entry.get("name") for entry in artifact["abi"]}
-    assert {"version", "setVersion", "VersionChanged", "PlatformVersionEmpty", "owner"} <= names
+    assert {"recordTransfers", "TransfersRecorded", "BackedAssetRefUsed", "getDocument"} <= names
     assert artifact["bytecode"].startswith("0x")
     assert len(artifact["bytecode"]) > 2
     assert len(artifact["deployedBytecode"]) > 2
@@ -110,14 +110,14 @@ def test_compilecontracts_check_passes_on_committed_tree() -> None:
 def test_compilecontracts_check_fails_on_stale_artifacts_and_writes_nothing(
     tree_copy: Path,
 ) -> None:
-    source = tree_copy / "contracts" / "PlatformVersion.sol"
+    source = tree_copy / "contracts" / "GasReference.sol"
     source.write_text(source.read_text() + "// a later edit\n")
-    artifact = tree_copy / "contracts" / "artifacts" / "PlatformVersion.json"
+    artifact = tree_copy / "contracts" / "artifacts" / "GasReferenceToken.json"
     before = artifact.read_bytes()
 
     with (
         override_settings(BASE_DIR=tree_copy, CONTRACTS_DIR=tree_copy / "contracts"),
-        pytest.raises(CommandError, match=r"PlatformVersion\.json: differs"),
+        pytest.raises(CommandError, match=r"GasReferenceToken\.json: differs"),
     ):
         call_command("compilecontracts", "--check", stdout=io.StringIO())
 

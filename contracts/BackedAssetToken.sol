@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity ^0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+/// @notice What a token needs of the platform registry.
+interface IPlatformRegistry {
+    function checkTransfer(address from, address to, bool forced) external view;
+
+    function hasRole(bytes32 role, address account) external view returns (bool);
+}
+
+/// @title Backed digital asset token
+/// @notice One ERC-20 per backed digital asset (Law No. 193-VII, Art. 5). It carries the
+/// issuer's data and the hashes of the issuance decision and the proof of rights, never holds
+/// more than the backed units, and moves only between verified, unfrozen addresses.
+/// @dev Every balance change passes one check in `_update`: the token's pause, the registry's
+/// allowlist, frozen flags and platform pause, and the sender's partially frozen amount.
+contract BackedAssetToken is ERC20, Pausable {
+    /// @notice Issuer data and asset description fixed at issue.
+    struct AssetData {
+        bytes32 assetId;
+        string name;
+        string symbol;
+        uint8 decimals;
+        uint256 cap;
+        string issuerName;
+        string issuerIdNumber;
+        string permitNumber;
+        string assetIdentifier;
+        string assetClass;
+    }
+
+    /// @notice A document as given at issue or as a new version.
+    struct DocumentData {
+        bytes32 name;
+        string uri;
+        bytes32 documentHash;
+    }
+
+    /// @notice One stored version of a document (ERC-1643 style).
+    struct Document {
+        string uri;
+        bytes32 documentHash;
+        uint256 timestamp;
+    }
+
+    bytes32 private constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    bytes32 private constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    bytes32 private constant ISSUANCE_DECISION = "issuance_decision";
+
+    IPlatformRegistry private immutable _registry;
+    bytes32 private immutable _assetId;
+    uint8 private immutable _decimals;
+    uint256 private immutable _cap;
+
+    string private _issuerName;
+    string private _issuerIdNumber;
+    string private _permitNumber;
+    string private _assetIdentifier;
+    string private _assetClass;
+
+    uint256 private _totalMinted;
+    mapping(address account => uint256 amount) private _frozenTokens;
+    // One bit per platform reference, 256 to a slot (as Permit2's unordered nonces): marking a
+    // reference used costs a fraction of a storage slot.
+    mapping(uint256 word => uint256 bits) private _usedRefs;
+    mapping(bytes32 name => Document[] versions) private _documents;
+    bytes32[] private _documentNames;
+    // Set only for the duration of a forced transfer, so `_update` lets it skip sender checks.
+    bool private transient _forcing;
+
+    /// @notice The caller lacks the registry role the function needs.
+    error BackedAssetUnauthorized(address account, bytes32 role);
+    /// @notice Minting would take the units ever minted above the backed units.
+    error BackedAssetCapExceeded(uint256 cap, uint256 minted);
+    /// @notice The platform reference was used by an earlier movement.
+    error BackedAssetRefUsed(uint256 ref);
+    /// @notice The arrays of a batch differ in length.
+    error BackedAssetArrayLengthMismatch();
+    /// @notice An amount of zero where it would mean nothing.
+    error BackedAssetZeroAmount();
+    /// @notice The sender's unfrozen balance does not cover the amount.
+    error BackedAssetInsufficientUnfrozenBalance(address account, uint256 unfrozen, uint256 needed);
+    /// @notice A partial freeze would exceed the balance, or an unfreeze the frozen amount.
+    error BackedAssetFreezeExceedsBalance(address account, uint256 available, uint256 amount);
+    /// @notice The document name or hash is empty.
+    error BackedAssetInvalidDocument(bytes32 name);
+    /// @notice No document of that name is stored.
+    error BackedAssetUnknownDocument(bytes32 name);
+    /// @notice A batch without entries.
+    error BackedAssetEmptyBatch();
+
+    /// @notice Units were minted against an approved issuance.
+    event Minted(address indexed to, uint256 amount, uint256 indexed ref, bytes32 decisionHash);
+    /// @notice Units were burned on redemption.
+    event Redeemed(address indexed from, uint256 amount, uint256 indexed ref);
+    /// @notice A platform transfer was recorded next to its ERC-20 Transfer.
+    event TransferRecorded(
+        uint256 indexed ref,
+        address indexed from,
+        address indexed to,
+        uint256 amount
+    );
+    /// @notice A batch of platform transfers: `refs[i]` belongs to the i-th Transfer log this
+    /// token emitted in the transaction before this event.
+    event TransfersRecorded(uint256[] refs);
+    /// @notice Compliance moved tokens on a legal order.
+    event ForcedTransfer(
+        uint256 indexed ref,
+        address indexed from,
+        address indexed to,
+        uint256 amount,
+        bytes32 legalBasisHash
+    );
+    /// @notice Part of an account's balance was frozen.
+    event TokensFrozen(address indexed account, uint256 amount, bytes32 reasonHash);
+    /// @notice Part of an account's frozen balance was released.
+    event TokensUnfrozen(address indexed account, uint256 amount, bytes32 reasonHash);
+    /// @notice The token was paused or unpaused, with the hash of the document that says why.
+    event PauseReasonRecorded(bool paused, bytes32 reasonHash);
+    /// @notice A document or a new version of it was stored (ERC-1643).
+    event DocumentUpdated(bytes32 indexed name, string uri, bytes32 documentHash);
+
+    modifier onlyRegistryRole(bytes32 role) {
+        if (!_registry.hasRole(role, msg.sender)) revert BackedAssetUnauthorized(msg.sender, role);
+        _;
+    }
+
+    /// @param registry_ The platform registry that governs this token.
+    /// @param asset Issuer data, identifier, units and decimals.
+    /// @param documents The documents at issue, with their SHA-256 hashes.
+    constructor(
+        IPlatformRegistry registry_,
+        AssetData memory asset,
+        DocumentData[] memory documents
+    ) ERC20(asset.name, asset.symbol) {
+        if (asset.cap == 0) revert BackedAssetZeroAmount();
+        _registry = registry_;
+        _assetId = asset.assetId;
+        _decimals = asset.decimals;
+        _cap = asset.cap;
+        _issuerName = asset.issuerName;
+        _issuerIdNumber = asset.issuerIdNumber;
+        _permitNumber = asset.permitNumber;
+        _assetIdentifier = asset.assetIdentifier;
+        _assetClass = asset.assetClass;
+        for (uint256 i = 0; i < documents.length; ++i) {
+            _storeDocument(documents[i].name, documents[i].uri, documents[i].documentHash);
+        }
+    }
+
+    // ------------------------------------------------------------------ operator movements
+
+    /// @notice Mints backed units against an approved issuance.
+    /// @param to The receiver (normally the issuer's wallet).
+    /// @param amount Units in the token's smallest denomination.
+    /// @param ref The platform's reference of the mint; usable once.
+    function mint(address to, uint256 amount, uint256 ref) external onlyRegistryRole(OPERATOR_ROLE) {
+        if (amount == 0) revert BackedAssetZeroAmount();
+        _useRef(ref);
+        uint256 minted = _totalMinted + amount;
+        if (minted > _cap) revert BackedAssetCapExceeded(_cap, minted);
+        _totalMinted = minted;
+        _mint(to, amount);
+        emit Minted(to, amount, ref, _latestHash(ISSUANCE_DECISION));
+    }
+
+    /// @notice Burns units on redemption of the underlying right.
+    /// @param from The holder whose units are redeemed.
+    /// @param amount Units to burn.
+    /// @param ref The platform's redemption reference; usable once.
+    function burn(address from, uint256 amount, uint256 ref) external onlyRegistryRole(OPERATOR_ROLE) {
+        if (amount == 0) revert BackedAssetZeroAmount();
+        _useRef(ref);
+        _burn(from, amount);
+        emit Redeemed(from, amount, ref);
+    }
+
+    /// @notice Records one platform transfer on-chain.
+    /// @param from The sender.
+    /// @param to The receiver.
+    /// @param amount Units to move.
+    /// @param ref The platform's transfer id; usable once.
+    function recordTransfer(
+        address from,
+        address to,
+        uint256 amount,
+        uint256 ref
+    ) external onlyRegistryRole(OPERATOR_ROLE) {
+        if (amount == 0) revert BackedAssetZeroAmount();
+        _useRef(ref);
+        _transfer(from, to, amount);
+        emit TransferRecorded(ref, from, to, amount);
+    }
+
+    /// @notice Records a batch of platform transfers in one transaction.
+    /// @dev One TransfersRecorded event maps the refs to the batch's Transfer logs in order.
+    /// @param from The senders.
+    /// @param to The receivers.
+    /// @param amounts Units to move.
+    /// @param refs The platform's transfer ids; each usable once.
+    function recordTransfers(
+        address[] calldata from,
+        address[] calldata to,
+        uint256[] calldata amounts,
+        uint256[] calldata refs
+    ) external onlyRegistryRole(OPERATOR_ROLE) {
+        uint256 count = refs.length;
+        if (count == 0) revert BackedAssetEmptyBatch();
+        if (from.length != count || to.length != count || amounts.length != count) {
+            revert BackedAssetArrayLengthMismatch();
+        }
+        for (uint256 i = 0; i < count; ++i) {
+            if (amounts[i] == 0) revert BackedAssetZeroAmount();
+            _useRef(refs[i]);
+            _transfer(from[i], to[i], amounts[i]);
+        }
+        emit TransfersRecorded(refs);
+    }
+
+    // ------------------------------------------------------------------ compliance actions
+
+    /// @notice Moves tokens on a legal order, also from a frozen address.
+    /// @param from The address tokens are taken from.
+    /// @param to The receiver; must be allowlisted and not frozen.
+    /// @param amount Units to move; may include partially frozen units.
+    /// @param ref The platform's reference; usable once.
+    /// @param legalBasisHash Hash of the legal order.
+    function forcedTransfer(
+        address from,
+        address to,
+        uint256 amount,
+        uint256 ref,
+        bytes32 legalBasisHash
+    ) external onlyRegistryRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert BackedAssetZeroAmount();
+        _useRef(ref);
+        uint256 frozen = _frozenTokens[from];
+        if (frozen != 0) {
+            uint256 balance = balanceOf(from);
+            uint256 unfrozen = balance > frozen ? balance - frozen : 0;
+            // Units taken beyond the unfrozen part come out of the frozen part.
+            if (amount > unfrozen) {
+                uint256 released = amount - unfrozen;
+                _frozenTokens[from] = released >= frozen ? 0 : frozen - released;
+            }
+        }
+        _forcing = true;
+        _transfer(from, to, amount);
+        _forcing = false;
+        emit ForcedTransfer(ref, from, to, amount, legalBasisHash);
+    }
+
+    /// @notice Freezes part of an account's balance of this token.
+    /// @param account The holder.
+    /// @param amount Units to freeze in addition to those already frozen.
+    /// @param reasonHash Hash of the legal basis.
+    function freezePartialTokens(
+        address account,
+        uint256 amount,
+        bytes32 reasonHash
+    ) external onlyRegistryRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert BackedAssetZeroAmount();
+        uint256 frozen = _frozenTokens[account] + amount;
+        uint256 balance = balanceOf(account);
+        if (frozen > balance) {
+            revert BackedAssetFreezeExceedsBalance(account, balance - _frozenTokens[account], amount);
+        }
+        _frozenTokens[account] = frozen;
+        emit TokensFrozen(account, amount, reasonHash);
+    }
+
+    /// @notice Releases part of an account's frozen balance.
+    /// @param account The holder.
+    /// @param amount Units to release.
+    /// @param reasonHash Hash of the decision that releases them.
+    function unfreezePartialTokens(
+        address account,
+        uint256 amount,
+        bytes32 reasonHash
+    ) external onlyRegistryRole(COMPLIANCE_ROLE) {
+        if (amount == 0) revert BackedAssetZeroAmount();
+        uint256 frozen = _frozenTokens[account];
+        if (amount > frozen) revert BackedAssetFreezeExceedsBalance(account, frozen, amount);
+        _frozenTokens[account] = frozen - amount;
+        emit TokensUnfrozen(account, amount, reasonHash);
+    }
+
+    /// @notice Stops every movement of this token.
+    /// @param reasonHash Hash of the legal basis.
+    function pause(bytes32 reasonHash) external onlyRegistryRole(COMPLIANCE_ROLE) {
+        _pause();
+        emit PauseReasonRecorded(true, reasonHash);
+    }
+
+    /// @notice Lets this token move again.
+    /// @param reasonHash Hash of the decision that lifts the pause.
+    function unpause(bytes32 reasonHash) external onlyRegistryRole(COMPLIANCE_ROLE) {
+        _unpause();
+        emit PauseReasonRecorded(false, reasonHash);
+    }
+
+    /// @notice Stores a new version of a document; earlier versions stay readable.
+    /// @param name The document's name.
+    /// @param uri Where the document can be read.
+    /// @param documentHash Its SHA-256.
+    function setDocument(
+        bytes32 name,
+        string calldata uri,
+        bytes32 documentHash
+    ) external onlyRegistryRole(OPERATOR_ROLE) {
+        _storeDocument(name, uri, documentHash);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Number of decimals chosen for this asset at issue.
+    /// @return The decimals.
+    function decimals() public view override returns (uint8) {
+        return _decimals;
+    }
+
+    /// @notice The backed units: no more can ever be minted.
+    /// @return The cap in the smallest denomination.
+    function cap() external view returns (uint256) {
+        return _cap;
+    }
+
+    /// @notice Units minted since issue (burns do not lower it).
+    /// @return The amount.
+    function totalMinted() external view returns (uint256) {
+        return _totalMinted;
+    }
+
+    /// @notice The registry that governs this token.
+    /// @return The registry address.
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @notice The platform's asset id.
+    /// @return The id.
+    function assetId() external view returns (bytes32) {
+        return _assetId;
+    }
+
+    /// @notice Issuer data (Art. 5 item 5).
+    /// @return name Legal name.
+    /// @return idNumber BIN or IIN.
+    /// @return permitNumber Number of the permit for issue and circulation.
+    function issuer()
+        external
+        view
+        returns (string memory name, string memory idNumber, string memory permitNumber)
+    {
+        return (_issuerName, _issuerIdNumber, _permitNumber);
+    }
+
+    /// @notice The underlying asset.
+    /// @return identifier Its registry identifier (cadastral, patent or trademark number).
+    /// @return assetClass Its class (tangible asset, tangible service, IP asset, IP service).
+    function underlyingAsset()
+        external
+        view
+        returns (string memory identifier, string memory assetClass)
+    {
+        return (_assetIdentifier, _assetClass);
+    }
+
+    /// @notice Units of an account that cannot move except by forced transfer.
+    /// @param account The holder.
+    /// @return The frozen amount.
+    function frozenTokens(address account) external view returns (uint256) {
+        return _frozenTokens[account];
+    }
+
+    /// @notice Whether a platform reference was used.
+    /// @param ref The reference.
+    /// @return True if used.
+    function isRefUsed(uint256 ref) external view returns (bool) {
+        return _usedRefs[ref >> 8] & (1 << (ref & 0xff)) != 0;
+    }
+
+    /// @notice The latest version of a document (ERC-1643).
+    /// @param name The document's name.
+    /// @return uri Where it can be read.
+    /// @return documentHash Its SHA-256.
+    /// @return timestamp When this version was stored.
+    function getDocument(
+        bytes32 name
+    ) external view returns (string memory uri, bytes32 documentHash, uint256 timestamp) {
+        Document[] storage versions = _documents[name];
+        if (versions.length == 0) revert BackedAssetUnknownDocument(name);
+        Document storage latest = versions[versions.length - 1];
+        return (latest.uri, latest.documentHash, latest.timestamp);
+    }
+
+    /// @notice Every version of a document, oldest first.
+    /// @param name The document's name.
+    /// @return The versions.
+    function getDocumentVersions(bytes32 name) external view returns (Document[] memory) {
+        return _documents[name];
+    }
+
+    /// @notice The names of all documents (ERC-1643).
+    /// @return The names, in order of first storage.
+    function getAllDocuments() external view returns (bytes32[] memory) {
+        return _documentNames;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _update(address from, address to, uint256 value) internal override {
+        _requireNotPaused();
+        bool forcing = _forcing;
+        _registry.checkTransfer(from, to, forcing);
+        if (from != address(0) && !forcing) {
+            uint256 frozen = _frozenTokens[from];
+            if (frozen != 0) {
+                uint256 balance = balanceOf(from);
+                uint256 unfrozen = balance > frozen ? balance - frozen : 0;
+                if (value > unfrozen) {
+                    revert BackedAssetInsufficientUnfrozenBalance(from, unfrozen, value);
+                }
+            }
+        }
+        super._update(from, to, value);
+    }
+
+    function _useRef(uint256 ref) private {
+        uint256 word = ref >> 8;
+        uint256 bit = 1 << (ref & 0xff);
+        uint256 bits = _usedRefs[word];
+        if (bits & bit != 0) revert BackedAssetRefUsed(ref);
+        _usedRefs[word] = bits | bit;
+    }
+
+    function _storeDocument(bytes32 name, string memory uri, bytes32 documentHash) private {
+        if (name == bytes32(0) || documentHash == bytes32(0)) revert BackedAssetInvalidDocument(name);
+        Document[] storage versions = _documents[name];
+        if (versions.length == 0) _documentNames.push(name);
+        versions.push(Document(uri, documentHash, block.timestamp));
+        emit DocumentUpdated(name, uri, documentHash);
+    }
+
+    function _latestHash(bytes32 name) private view returns (bytes32) {
+        Document[] storage versions = _documents[name];
+        return versions.length == 0 ? bytes32(0) : versions[versions.length - 1].documentHash;
+    }
+}

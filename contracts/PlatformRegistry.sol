@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {BackedAssetToken, IPlatformRegistry} from "./BackedAssetToken.sol";
+
+/// @title Qoima platform registry
+/// @notice One per platform. Holds the platform's roles, the allowlist of verified addresses
+/// with a frozen flag per address, the platform-wide pause, and issues backed asset tokens.
+/// @dev Every BackedAssetToken asks `checkTransfer` before any balance changes, so the allowlist,
+/// the frozen flags and the pause here govern every token of the platform at once.
+contract PlatformRegistry is AccessControl, Pausable {
+    /// @notice Sends the platform's recorded movements: issue, mint, burn, recorded transfers.
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// @notice Verifies and freezes addresses, pauses, and makes forced transfers.
+    bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+
+    /// @notice Names of the two documents Art. 5 requires before a token is formed.
+    bytes32 public constant ISSUANCE_DECISION = "issuance_decision";
+    bytes32 public constant PROOF_OF_RIGHTS = "proof_of_rights";
+
+    // Both flags of an address share one slot, so a transfer check reads one slot per party.
+    uint8 private constant ALLOWLISTED = 1;
+    uint8 private constant FROZEN = 2;
+
+    mapping(address account => uint8 flags) private _flags;
+    mapping(bytes32 assetId => address token) private _tokens;
+    address[] private _allTokens;
+
+    /// @notice A zero address was given where an account is required.
+    error RegistryZeroAddress();
+    /// @notice The address is not on the allowlist of verified participants.
+    error RegistryNotAllowlisted(address account);
+    /// @notice The address is frozen by compliance.
+    error RegistryFrozen(address account);
+    /// @notice A token for this asset id was issued already.
+    error RegistryAssetExists(bytes32 assetId);
+    /// @notice A document Art. 5 requires (issuance decision, proof of rights) is missing.
+    error RegistryMissingDocument(bytes32 name);
+    /// @notice An empty list was given where at least one entry is required.
+    error RegistryEmptyBatch();
+
+    /// @notice An address was added to or removed from the allowlist.
+    event AllowlistUpdated(address indexed account, bool allowlisted);
+    /// @notice An address was frozen or unfrozen, with the hash of the document that says why.
+    event FrozenUpdated(address indexed account, bool frozen, bytes32 reasonHash);
+    /// @notice The platform was paused or unpaused, with the hash of the document that says why.
+    event PauseReasonRecorded(bool paused, bytes32 reasonHash);
+    /// @notice A backed asset token was issued.
+    event AssetIssued(
+        bytes32 indexed assetId,
+        address indexed token,
+        bytes32 issuerIdHash,
+        bytes32 decisionHash,
+        bytes32 proofHash
+    );
+
+    /// @param admin Account that administers the roles.
+    constructor(address admin) {
+        if (admin == address(0)) revert RegistryZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @notice Adds an address to, or removes it from, the allowlist.
+    /// @param account The address.
+    /// @param allowlisted True to allow it to hold and move tokens.
+    function setAllowlisted(address account, bool allowlisted) external onlyRole(COMPLIANCE_ROLE) {
+        _setAllowlisted(account, allowlisted);
+    }
+
+    /// @notice Adds addresses to, or removes them from, the allowlist in one transaction.
+    /// @param accounts The addresses.
+    /// @param allowlisted True to allow them to hold and move tokens.
+    function setAllowlistedBatch(
+        address[] calldata accounts,
+        bool allowlisted
+    ) external onlyRole(COMPLIANCE_ROLE) {
+        if (accounts.length == 0) revert RegistryEmptyBatch();
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            _setAllowlisted(accounts[i], allowlisted);
+        }
+    }
+
+    /// @notice Freezes or unfreezes an address on every token of the platform.
+    /// @param account The address.
+    /// @param frozen True to freeze.
+    /// @param reasonHash Hash of the legal basis for the change.
+    function setFrozen(
+        address account,
+        bool frozen,
+        bytes32 reasonHash
+    ) external onlyRole(COMPLIANCE_ROLE) {
+        _setFrozen(account, frozen, reasonHash);
+    }
+
+    /// @notice Freezes or unfreezes addresses in one transaction.
+    /// @param accounts The addresses.
+    /// @param frozen True to freeze.
+    /// @param reasonHash Hash of the legal basis for the change.
+    function setFrozenBatch(
+        address[] calldata accounts,
+        bool frozen,
+        bytes32 reasonHash
+    ) external onlyRole(COMPLIANCE_ROLE) {
+        if (accounts.length == 0) revert RegistryEmptyBatch();
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            _setFrozen(accounts[i], frozen, reasonHash);
+        }
+    }
+
+    /// @notice Stops every movement of every token of the platform.
+    /// @param reasonHash Hash of the legal basis for the pause.
+    function pause(bytes32 reasonHash) external onlyRole(COMPLIANCE_ROLE) {
+        _pause();
+        emit PauseReasonRecorded(true, reasonHash);
+    }
+
+    /// @notice Lets tokens move again.
+    /// @param reasonHash Hash of the decision that lifts the pause.
+    function unpause(bytes32 reasonHash) external onlyRole(COMPLIANCE_ROLE) {
+        _unpause();
+        emit PauseReasonRecorded(false, reasonHash);
+    }
+
+    /// @notice Deploys the token of an approved backed asset.
+    /// @dev The issuance decision and the proof of rights must be among the documents: Art. 5
+    /// items 2 and 6 require both before the token is formed.
+    /// @param asset The asset's issuer data, identifier, units and roles.
+    /// @param documents The asset's documents with their SHA-256 hashes.
+    /// @return token The address of the new token.
+    function issueAsset(
+        BackedAssetToken.AssetData calldata asset,
+        BackedAssetToken.DocumentData[] calldata documents
+    ) external onlyRole(OPERATOR_ROLE) whenNotPaused returns (address token) {
+        if (_tokens[asset.assetId] != address(0)) revert RegistryAssetExists(asset.assetId);
+        bytes32 decisionHash = _requiredDocument(documents, ISSUANCE_DECISION);
+        bytes32 proofHash = _requiredDocument(documents, PROOF_OF_RIGHTS);
+        token = address(new BackedAssetToken(IPlatformRegistry(address(this)), asset, documents));
+        _tokens[asset.assetId] = token;
+        _allTokens.push(token);
+        emit AssetIssued(
+            asset.assetId,
+            token,
+            keccak256(bytes(asset.issuerIdNumber)),
+            decisionHash,
+            proofHash
+        );
+    }
+
+    /// @notice Reverts unless tokens may move from `from` to `to` now.
+    /// @dev Called by tokens from their `_update` hook; the zero address stands for mint or
+    /// burn and is not checked. `forced` skips the sender's checks: a forced transfer on a
+    /// legal order may take tokens from a frozen or delisted address.
+    /// @param from The sender, or zero on mint.
+    /// @param to The receiver, or zero on burn.
+    /// @param forced True for a compliance forced transfer.
+    function checkTransfer(address from, address to, bool forced) external view whenNotPaused {
+        if (from != address(0) && !forced) _requireAllowed(from);
+        if (to != address(0)) _requireAllowed(to);
+    }
+
+    /// @notice Whether an address is on the allowlist.
+    /// @param account The address.
+    /// @return True if allowlisted.
+    function isAllowlisted(address account) external view returns (bool) {
+        return _flags[account] & ALLOWLISTED != 0;
+    }
+
+    /// @notice Whether an address is frozen.
+    /// @param account The address.
+    /// @return True if frozen.
+    function isFrozen(address account) external view returns (bool) {
+        return _flags[account] & FROZEN != 0;
+    }
+
+    /// @notice The token issued for an asset id, or zero.
+    /// @param assetId The platform's asset id.
+    /// @return The token address.
+    function tokenOf(bytes32 assetId) external view returns (address) {
+        return _tokens[assetId];
+    }
+
+    /// @notice Every token the registry has issued, in order of issue.
+    /// @return The token addresses.
+    function allTokens() external view returns (address[] memory) {
+        return _allTokens;
+    }
+
+    function _requireAllowed(address account) private view {
+        uint8 flags = _flags[account];
+        if (flags & ALLOWLISTED == 0) revert RegistryNotAllowlisted(account);
+        if (flags & FROZEN != 0) revert RegistryFrozen(account);
+    }
+
+    function _setAllowlisted(address account, bool allowlisted) private {
+        if (account == address(0)) revert RegistryZeroAddress();
+        uint8 flags = _flags[account];
+        _flags[account] = allowlisted ? flags | ALLOWLISTED : flags & ~ALLOWLISTED;
+        emit AllowlistUpdated(account, allowlisted);
+    }
+
+    function _setFrozen(address account, bool frozen, bytes32 reasonHash) private {
+        if (account == address(0)) revert RegistryZeroAddress();
+        uint8 flags = _flags[account];
+        _flags[account] = frozen ? flags | FROZEN : flags & ~FROZEN;
+        emit FrozenUpdated(account, frozen, reasonHash);
+    }
+
+    function _requiredDocument(
+        BackedAssetToken.DocumentData[] calldata documents,
+        bytes32 name
+    ) private pure returns (bytes32) {
+        for (uint256 i = 0; i < documents.length; ++i) {
+            if (documents[i].name == name) return documents[i].documentHash;
+        }
+        revert RegistryMissingDocument(name);
+    }
+}

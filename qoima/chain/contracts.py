@@ -1,0 +1,480 @@
+"""Typed wrappers around the platform's contracts, and decoding of their custom errors.
+
+The committed artifacts under ``contracts/artifacts/`` are the only source of ABI and bytecode.
+Every write goes through :func:`send`, which estimates, signs locally with eth-account and waits
+for the receipt; a revert comes back as :class:`ChainRevert` carrying the decoded custom error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Self
+
+from django.conf import settings
+from eth_abi import decode as abi_decode
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.logs import DISCARD
+from web3.types import TxReceipt
+
+from .compiler import Artifact, load_artifact
+
+CONTRACT_NAMES = ("PlatformRegistry", "BackedAssetToken", "GasReferenceToken")
+ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
+PANIC_SELECTOR = bytes.fromhex("4e487b71")
+
+OPERATOR_ROLE = keccak(text="OPERATOR_ROLE")
+COMPLIANCE_ROLE = keccak(text="COMPLIANCE_ROLE")
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+
+
+def artifacts_dir() -> Path:
+    return Path(settings.CONTRACTS_DIR) / "artifacts"
+
+
+@cache
+def artifact(name: str) -> Artifact:
+    return load_artifact(name, artifacts_dir())
+
+
+def to_bytes32(text: str) -> bytes:
+    """A short name (a document name, an asset id) as a right-padded bytes32."""
+    raw = text.encode("utf-8")
+    if len(raw) > 32:
+        raise ValueError(f"{text!r} is longer than 32 bytes")
+    return raw.ljust(32, b"\x00")
+
+
+def from_bytes32(value: bytes) -> str:
+    return bytes(value).rstrip(b"\x00").decode("utf-8")
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+@dataclass(frozen=True)
+class DecodedError:
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{key}={_show(value)}" for key, value in self.args.items())
+        return f"{self.name}({shown})"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
+
+
+def _signature(entry: dict[str, Any]) -> str:
+    return f"{entry['name']}({','.join(_abi_type(i) for i in entry['inputs'])})"
+
+
+def _abi_type(entry: dict[str, Any]) -> str:
+    if entry["type"].startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in entry["components"])
+        return f"({inner}){entry['type'][5:]}"
+    return str(entry["type"])
+
+
+@cache
+def _error_table() -> dict[bytes, dict[str, Any]]:
+    """Every custom error of every platform contract, OpenZeppelin's included, by selector."""
+    table: dict[bytes, dict[str, Any]] = {}
+    for name in CONTRACT_NAMES:
+        for entry in artifact(name)["abi"]:
+            if entry["type"] == "error":
+                table[keccak(text=_signature(entry))[:4]] = entry
+    return table
+
+
+def decode_error(data: bytes | str) -> DecodedError:
+    """Turn revert data into the error's name and arguments."""
+    raw = bytes(HexBytes(data))
+    selector, payload = raw[:4], raw[4:]
+    if selector == ERROR_STRING_SELECTOR:
+        return DecodedError("Error", {"message": abi_decode(["string"], payload)[0]})
+    if selector == PANIC_SELECTOR:
+        return DecodedError("Panic", {"code": abi_decode(["uint256"], payload)[0]})
+    entry = _error_table().get(selector)
+    if entry is None:
+        return DecodedError("UnknownError", {"data": raw})
+    values = abi_decode([_abi_type(i) for i in entry["inputs"]], payload)
+    names = [i["name"] or f"arg{n}" for n, i in enumerate(entry["inputs"])]
+    return DecodedError(entry["name"], dict(zip(names, values, strict=True)))
+
+
+class ChainRevert(Exception):
+    """A contract call or transaction reverted; ``error`` says which rule it broke."""
+
+    def __init__(self, error: DecodedError, receipt: TxReceipt | None = None) -> None:
+        self.error = error
+        self.receipt = receipt
+        super().__init__(str(error))
+
+
+def _as_revert(exc: Exception) -> ChainRevert:
+    if isinstance(exc, ContractCustomError):
+        return ChainRevert(decode_error(str(exc.data)))
+    if isinstance(exc, ContractPanicError):
+        return ChainRevert(DecodedError("Panic", {"message": str(exc)}))
+    return ChainRevert(DecodedError("Error", {"message": str(getattr(exc, "message", exc))}))
+
+
+def call(fn: ContractFunction) -> Any:
+    """Run a view function; a revert comes back as ChainRevert."""
+    try:
+        return fn.call()
+    except (ContractCustomError, ContractLogicError) as exc:
+        raise _as_revert(exc) from exc
+
+
+def send(fn: ContractFunction, sender: LocalAccount, *, gas: int | None = None) -> TxReceipt:
+    """Sign the call locally, send it and wait for its receipt.
+
+    The gas estimate runs the call first, so a call that would revert raises ChainRevert with
+    the decoded error before anything is sent.
+    """
+    w3 = fn.w3
+    try:
+        estimate = fn.estimate_gas({"from": sender.address})
+    except (ContractCustomError, ContractLogicError) as exc:
+        raise _as_revert(exc) from exc
+    tx = fn.build_transaction(
+        {
+            "from": sender.address,
+            "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+            "gas": gas or estimate + estimate // 5,
+            "chainId": w3.eth.chain_id,
+        }
+    )
+    signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    if receipt["status"] != 1:
+        raise ChainRevert(DecodedError("Reverted", {"tx": tx_hash.to_0x_hex()}), receipt)
+    return receipt
+
+
+def deploy(w3: Web3, name: str, sender: LocalAccount, *args: Any) -> tuple[Contract, TxReceipt]:
+    data = artifact(name)
+    factory = w3.eth.contract(abi=data["abi"], bytecode=data["bytecode"])
+    receipt = send(factory.constructor(*args), sender)  # type: ignore[arg-type]
+    address = receipt["contractAddress"]
+    assert address is not None
+    return w3.eth.contract(address=address, abi=data["abi"]), receipt
+
+
+# ------------------------------------------------------------------------------ data
+
+
+@dataclass(frozen=True)
+class AssetData:
+    asset_id: str
+    name: str
+    symbol: str
+    decimals: int
+    cap: int
+    issuer_name: str
+    issuer_id_number: str
+    permit_number: str
+    asset_identifier: str
+    asset_class: str
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            to_bytes32(self.asset_id),
+            self.name,
+            self.symbol,
+            self.decimals,
+            self.cap,
+            self.issuer_name,
+            self.issuer_id_number,
+            self.permit_number,
+            self.asset_identifier,
+            self.asset_class,
+        )
+
+
+@dataclass(frozen=True)
+class DocumentData:
+    name: str
+    uri: str
+    sha256: bytes
+
+    def as_tuple(self) -> tuple[bytes, str, bytes]:
+        return (to_bytes32(self.name), self.uri, self.sha256)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    uri: str
+    sha256: bytes
+    timestamp: int
+
+
+# ------------------------------------------------------------------------------ wrappers
+
+
+class _Wrapper:
+    artifact_name = ""
+
+    def __init__(self, w3: Web3, address: str) -> None:
+        self.w3 = w3
+        self.address = to_checksum_address(address)
+        self.contract = w3.eth.contract(
+            address=self.address, abi=artifact(self.artifact_name)["abi"]
+        )
+
+    def _fn(self, name: str, *args: Any) -> ContractFunction:
+        return self.contract.get_function_by_name(name)(*args)
+
+    def _call(self, name: str, *args: Any) -> Any:
+        return call(self._fn(name, *args))
+
+    def _send(self, sender: LocalAccount, name: str, *args: Any) -> TxReceipt:
+        return send(self._fn(name, *args), sender)
+
+
+class PlatformRegistry(_Wrapper):
+    artifact_name = "PlatformRegistry"
+
+    @classmethod
+    def deploy(cls, w3: Web3, deployer: LocalAccount, admin: str) -> Self:
+        contract, _ = deploy(w3, cls.artifact_name, deployer, to_checksum_address(admin))
+        return cls(w3, contract.address)
+
+    # roles
+    def grant_role(self, sender: LocalAccount, role: bytes, account: str) -> TxReceipt:
+        return self._send(sender, "grantRole", role, to_checksum_address(account))
+
+    def revoke_role(self, sender: LocalAccount, role: bytes, account: str) -> TxReceipt:
+        return self._send(sender, "revokeRole", role, to_checksum_address(account))
+
+    def has_role(self, role: bytes, account: str) -> bool:
+        return bool(self._call("hasRole", role, to_checksum_address(account)))
+
+    # allowlist and freeze
+    def set_allowlisted(self, sender: LocalAccount, account: str, allowed: bool) -> TxReceipt:
+        return self._send(sender, "setAllowlisted", to_checksum_address(account), allowed)
+
+    def set_allowlisted_batch(
+        self, sender: LocalAccount, accounts: list[str], allowed: bool
+    ) -> TxReceipt:
+        checksummed = [to_checksum_address(a) for a in accounts]
+        return self._send(sender, "setAllowlistedBatch", checksummed, allowed)
+
+    def set_frozen(
+        self, sender: LocalAccount, account: str, frozen: bool, reason_hash: bytes
+    ) -> TxReceipt:
+        return self._send(sender, "setFrozen", to_checksum_address(account), frozen, reason_hash)
+
+    def set_frozen_batch(
+        self, sender: LocalAccount, accounts: list[str], frozen: bool, reason_hash: bytes
+    ) -> TxReceipt:
+        checksummed = [to_checksum_address(a) for a in accounts]
+        return self._send(sender, "setFrozenBatch", checksummed, frozen, reason_hash)
+
+    def is_allowlisted(self, account: str) -> bool:
+        return bool(self._call("isAllowlisted", to_checksum_address(account)))
+
+    def is_frozen(self, account: str) -> bool:
+        return bool(self._call("isFrozen", to_checksum_address(account)))
+
+    def check_transfer(self, sender: str, receiver: str, forced: bool = False) -> None:
+        self._call(
+            "checkTransfer", to_checksum_address(sender), to_checksum_address(receiver), forced
+        )
+
+    # pause
+    def pause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
+        return self._send(sender, "pause", reason_hash)
+
+    def unpause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
+        return self._send(sender, "unpause", reason_hash)
+
+    def paused(self) -> bool:
+        return bool(self._call("paused"))
+
+    # assets
+    def issue_asset(
+        self, sender: LocalAccount, asset: AssetData, documents: list[DocumentData]
+    ) -> tuple[BackedAssetToken, TxReceipt]:
+        receipt = self._send(
+            sender, "issueAsset", asset.as_tuple(), [d.as_tuple() for d in documents]
+        )
+        (event,) = self.contract.events.AssetIssued().process_receipt(receipt, errors=DISCARD)
+        return BackedAssetToken(self.w3, event["args"]["token"]), receipt
+
+    def token_of(self, asset_id: str) -> str:
+        return str(self._call("tokenOf", to_bytes32(asset_id)))
+
+    def all_tokens(self) -> list[str]:
+        return list(self._call("allTokens"))
+
+
+class BackedAssetToken(_Wrapper):
+    artifact_name = "BackedAssetToken"
+
+    # operator movements
+    def mint(self, sender: LocalAccount, to: str, amount: int, ref: int) -> TxReceipt:
+        return self._send(sender, "mint", to_checksum_address(to), amount, ref)
+
+    def burn(self, sender: LocalAccount, holder: str, amount: int, ref: int) -> TxReceipt:
+        return self._send(sender, "burn", to_checksum_address(holder), amount, ref)
+
+    def record_transfer(
+        self, sender: LocalAccount, source: str, to: str, amount: int, ref: int
+    ) -> TxReceipt:
+        return self._send(
+            sender,
+            "recordTransfer",
+            to_checksum_address(source),
+            to_checksum_address(to),
+            amount,
+            ref,
+        )
+
+    def record_transfers(
+        self,
+        sender: LocalAccount,
+        sources: list[str],
+        receivers: list[str],
+        amounts: list[int],
+        refs: list[int],
+    ) -> TxReceipt:
+        return self._send(
+            sender,
+            "recordTransfers",
+            [to_checksum_address(a) for a in sources],
+            [to_checksum_address(a) for a in receivers],
+            amounts,
+            refs,
+        )
+
+    # compliance actions
+    def forced_transfer(
+        self,
+        sender: LocalAccount,
+        source: str,
+        to: str,
+        amount: int,
+        ref: int,
+        legal_basis_hash: bytes,
+    ) -> TxReceipt:
+        return self._send(
+            sender,
+            "forcedTransfer",
+            to_checksum_address(source),
+            to_checksum_address(to),
+            amount,
+            ref,
+            legal_basis_hash,
+        )
+
+    def freeze_partial(
+        self, sender: LocalAccount, account: str, amount: int, reason_hash: bytes
+    ) -> TxReceipt:
+        return self._send(
+            sender, "freezePartialTokens", to_checksum_address(account), amount, reason_hash
+        )
+
+    def unfreeze_partial(
+        self, sender: LocalAccount, account: str, amount: int, reason_hash: bytes
+    ) -> TxReceipt:
+        return self._send(
+            sender, "unfreezePartialTokens", to_checksum_address(account), amount, reason_hash
+        )
+
+    def pause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
+        return self._send(sender, "pause", reason_hash)
+
+    def unpause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
+        return self._send(sender, "unpause", reason_hash)
+
+    def set_document(self, sender: LocalAccount, name: str, uri: str, sha256: bytes) -> TxReceipt:
+        return self._send(sender, "setDocument", to_bytes32(name), uri, sha256)
+
+    # ERC-20, for holders' own wallets
+    def transfer(self, sender: LocalAccount, to: str, amount: int) -> TxReceipt:
+        return self._send(sender, "transfer", to_checksum_address(to), amount)
+
+    def approve(self, sender: LocalAccount, spender: str, amount: int) -> TxReceipt:
+        return self._send(sender, "approve", to_checksum_address(spender), amount)
+
+    def transfer_from(self, sender: LocalAccount, source: str, to: str, amount: int) -> TxReceipt:
+        return self._send(
+            sender, "transferFrom", to_checksum_address(source), to_checksum_address(to), amount
+        )
+
+    # views
+    def name(self) -> str:
+        return str(self._call("name"))
+
+    def symbol(self) -> str:
+        return str(self._call("symbol"))
+
+    def decimals(self) -> int:
+        return int(self._call("decimals"))
+
+    def cap(self) -> int:
+        return int(self._call("cap"))
+
+    def total_supply(self) -> int:
+        return int(self._call("totalSupply"))
+
+    def total_minted(self) -> int:
+        return int(self._call("totalMinted"))
+
+    def balance_of(self, account: str) -> int:
+        return int(self._call("balanceOf", to_checksum_address(account)))
+
+    def allowance(self, owner: str, spender: str) -> int:
+        return int(
+            self._call("allowance", to_checksum_address(owner), to_checksum_address(spender))
+        )
+
+    def frozen_tokens(self, account: str) -> int:
+        return int(self._call("frozenTokens", to_checksum_address(account)))
+
+    def is_ref_used(self, ref: int) -> bool:
+        return bool(self._call("isRefUsed", ref))
+
+    def paused(self) -> bool:
+        return bool(self._call("paused"))
+
+    def registry(self) -> str:
+        return str(self._call("registry"))
+
+    def asset_id(self) -> str:
+        return from_bytes32(self._call("assetId"))
+
+    def issuer(self) -> tuple[str, str, str]:
+        name, id_number, permit = self._call("issuer")
+        return str(name), str(id_number), str(permit)
+
+    def underlying_asset(self) -> tuple[str, str]:
+        identifier, asset_class = self._call("underlyingAsset")
+        return str(identifier), str(asset_class)
+
+    def get_document(self, name: str) -> StoredDocument:
+        uri, sha256, timestamp = self._call("getDocument", to_bytes32(name))
+        return StoredDocument(str(uri), bytes(sha256), int(timestamp))
+
+    def get_document_versions(self, name: str) -> list[StoredDocument]:
+        return [
+            StoredDocument(str(uri), bytes(sha256), int(timestamp))
+            for uri, sha256, timestamp in self._call("getDocumentVersions", to_bytes32(name))
+        ]
+
+    def get_all_documents(self) -> list[str]:
+        return [from_bytes32(name) for name in self._call("getAllDocuments")]
