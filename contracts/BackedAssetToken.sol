@@ -73,8 +73,8 @@ contract BackedAssetToken is ERC20, Pausable {
 
     /// @notice The caller lacks the registry role the function needs.
     error BackedAssetUnauthorized(address account, bytes32 role);
-    /// @notice Minting would take the units ever minted above the backed units.
-    error BackedAssetCapExceeded(uint256 cap, uint256 minted);
+    /// @notice Minting `amount` would take the units ever minted above the backed units.
+    error BackedAssetCapExceeded(uint256 cap, uint256 minted, uint256 amount);
     /// @notice The platform reference was used by an earlier movement.
     error BackedAssetRefUsed(uint256 ref);
     /// @notice The arrays of a batch differ in length.
@@ -160,9 +160,10 @@ contract BackedAssetToken is ERC20, Pausable {
     function mint(address to, uint256 amount, uint256 ref) external onlyRegistryRole(OPERATOR_ROLE) {
         if (amount == 0) revert BackedAssetZeroAmount();
         _useRef(ref);
-        uint256 minted = _totalMinted + amount;
-        if (minted > _cap) revert BackedAssetCapExceeded(_cap, minted);
-        _totalMinted = minted;
+        uint256 minted = _totalMinted;
+        // Compared against the room left, so no amount can overflow past the cap.
+        if (amount > _cap - minted) revert BackedAssetCapExceeded(_cap, minted, amount);
+        _totalMinted = minted + amount;
         _mint(to, amount);
         emit Minted(to, amount, ref, _latestHash(ISSUANCE_DECISION));
     }
@@ -263,12 +264,12 @@ contract BackedAssetToken is ERC20, Pausable {
         bytes32 reasonHash
     ) external onlyRegistryRole(COMPLIANCE_ROLE) {
         if (amount == 0) revert BackedAssetZeroAmount();
-        uint256 frozen = _frozenTokens[account] + amount;
+        uint256 frozen = _frozenTokens[account];
         uint256 balance = balanceOf(account);
-        if (frozen > balance) {
-            revert BackedAssetFreezeExceedsBalance(account, balance - _frozenTokens[account], amount);
-        }
-        _frozenTokens[account] = frozen;
+        uint256 available = balance > frozen ? balance - frozen : 0;
+        // Compared before adding, so no amount can overflow into a smaller frozen total.
+        if (amount > available) revert BackedAssetFreezeExceedsBalance(account, available, amount);
+        _frozenTokens[account] = frozen + amount;
         emit TokensFrozen(account, amount, reasonHash);
     }
 

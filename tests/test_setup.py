@@ -67,6 +67,9 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://redis:6379/0",
     "CHAIN_RPC_URL": "http://node:8545",
     "CHAIN_ID": "7",
+    "CHAIN_ADMIN_KEY": "0x" + "11" * 32,
+    "CHAIN_OPERATOR_KEY": "0x" + "22" * 32,
+    "CHAIN_COMPLIANCE_KEY": "0x" + "33" * 32,
 }
 
 
@@ -107,7 +110,8 @@ def compose_command() -> list[str]:
 
 def test_compose_file_is_valid_and_names_the_full_stack():
     command = [*compose_command(), "-f", "docker/compose.yaml"]
-    env = {**CLEAN_ENV, "SECRET_KEY": "x" * 50}
+    keys = {f"CHAIN_{role}_KEY": "0x" + "11" * 32 for role in ("ADMIN", "OPERATOR", "COMPLIANCE")}
+    env = {**CLEAN_ENV, "SECRET_KEY": "x" * 50, **keys}
     result = subprocess.run(
         [*command, "config", "--services"], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -227,6 +227,8 @@ class StoredDocument:
 
 class _Wrapper:
     artifact_name = ""
+    # Set on wrappers returned by deploy(), for callers that record where a contract came from.
+    deployment_receipt: TxReceipt
 
     def __init__(self, w3: Web3, address: str) -> None:
         self.w3 = w3
@@ -250,8 +252,10 @@ class PlatformRegistry(_Wrapper):
 
     @classmethod
     def deploy(cls, w3: Web3, deployer: LocalAccount, admin: str) -> Self:
-        contract, _ = deploy(w3, cls.artifact_name, deployer, to_checksum_address(admin))
-        return cls(w3, contract.address)
+        contract, receipt = deploy(w3, cls.artifact_name, deployer, to_checksum_address(admin))
+        registry = cls(w3, contract.address)
+        registry.deployment_receipt = receipt
+        return registry
 
     # roles
     def grant_role(self, sender: LocalAccount, role: bytes, account: str) -> TxReceipt:

@@ -1,8 +1,15 @@
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
-from .client import ChainHead, chain_head
-from .models import NodeHealth
+from qoima.audit.services import audit_record
+
+from .client import ChainHead, chain_head, get_web3
+from .contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry
+from .models import NodeHealth, PlatformDeployment
 
 
 @transaction.atomic
@@ -18,3 +25,67 @@ def node_health_record(head: ChainHead | None = None) -> NodeHealth:
         },
     )
     return health
+
+
+def platform_keys() -> tuple[LocalAccount, LocalAccount, LocalAccount]:
+    """The admin, operator and compliance signers."""
+    return (
+        Account.from_key(settings.CHAIN_ADMIN_KEY),
+        Account.from_key(settings.CHAIN_OPERATOR_KEY),
+        Account.from_key(settings.CHAIN_COMPLIANCE_KEY),
+    )
+
+
+def platform_registry_ensure(w3: Web3 | None = None) -> tuple[PlatformDeployment, bool]:
+    """Deploy the platform registry on the chain unless it is there; True when deployed now.
+
+    The chain is asked before the database is written, and the deployment row commits with its
+    audit entry, so an interrupted deployment is simply done again.
+    """
+    w3 = w3 or get_web3()
+    chain_id = chain_head(w3).chain_id
+    known = PlatformDeployment.objects.filter(chain_id=chain_id).first()
+    if known is not None and w3.eth.get_code(Web3.to_checksum_address(known.registry_address)):
+        return known, False
+    admin, operator, compliance = platform_keys()
+    registry = PlatformRegistry.deploy(w3, admin, admin.address)
+    registry.grant_role(admin, OPERATOR_ROLE, operator.address)
+    registry.grant_role(admin, COMPLIANCE_ROLE, compliance.address)
+    return _deployment_save(w3, chain_id, registry, admin, operator, compliance), True
+
+
+@transaction.atomic
+def _deployment_save(
+    w3: Web3,
+    chain_id: int,
+    registry: PlatformRegistry,
+    admin: LocalAccount,
+    operator: LocalAccount,
+    compliance: LocalAccount,
+) -> PlatformDeployment:
+    creation = registry.deployment_receipt
+    deployment, created = PlatformDeployment.objects.update_or_create(
+        chain_id=chain_id,
+        defaults={
+            "registry_address": registry.address,
+            "deploy_tx_hash": creation["transactionHash"].to_0x_hex(),
+            "block_number": creation["blockNumber"],
+            "admin_address": admin.address,
+            "operator_address": operator.address,
+            "compliance_address": compliance.address,
+            "deployed_at": timezone.now(),
+        },
+    )
+    audit_record(
+        actor=None,
+        action="chain.registry_deployed" if created else "chain.registry_redeployed",
+        obj=deployment,
+        details={
+            "chain_id": chain_id,
+            "registry": registry.address,
+            "tx_hash": deployment.deploy_tx_hash,
+            "operator": operator.address,
+            "compliance": compliance.address,
+        },
+    )
+    return deployment

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from qoima.audit.models import ChainCheck
-from qoima.chain.models import NodeHealth
+from qoima.chain.models import NodeHealth, PlatformDeployment
 from qoima.errors import ApplicationError
 
 from . import selectors, services
@@ -278,5 +278,9 @@ def dashboard_admin(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participants/dashboard_admin.html",
-        {"last_check": ChainCheck.objects.first(), "nodes": NodeHealth.objects.all()},
+        {
+            "last_check": ChainCheck.objects.first(),
+            "nodes": NodeHealth.objects.all(),
+            "deployments": PlatformDeployment.objects.all(),
+        },
     )

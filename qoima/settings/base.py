@@ -183,6 +183,19 @@ CHAIN_RPC_URL = env.str("CHAIN_RPC_URL", default=f"http://127.0.0.1:{ANVIL_PORT}
 CHAIN_ID = env.int("CHAIN_ID", default=31337)
 CHAIN_RPC_TIMEOUT_SECONDS = env.float("CHAIN_RPC_TIMEOUT_SECONDS", default=10.0)
 ANVIL_STATE_DIR = VAR_DIR / "anvil"
+# Keys the platform signs with. The embedded default uses anvil's published development keys
+# (accounts 0-2 of its test mnemonic), worthless anywhere else; production.py demands real ones.
+CHAIN_ADMIN_KEY = env.str(
+    "CHAIN_ADMIN_KEY", default="0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+)
+CHAIN_OPERATOR_KEY = env.str(
+    "CHAIN_OPERATOR_KEY",
+    default="0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+)
+CHAIN_COMPLIANCE_KEY = env.str(
+    "CHAIN_COMPLIANCE_KEY",
+    default="0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+)
 CONTRACTS_DIR = BASE_DIR / "contracts"
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 

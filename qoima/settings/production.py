@@ -12,6 +12,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_U
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CHAIN_RPC_URL = env.str("CHAIN_RPC_URL")
 CHAIN_ID = env.int("CHAIN_ID")
+CHAIN_ADMIN_KEY = env.str("CHAIN_ADMIN_KEY")
+CHAIN_OPERATOR_KEY = env.str("CHAIN_OPERATOR_KEY")
+CHAIN_COMPLIANCE_KEY = env.str("CHAIN_COMPLIANCE_KEY")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 
 WHITENOISE_USE_FINDERS = False

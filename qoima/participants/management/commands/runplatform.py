@@ -40,6 +40,7 @@ class Command(BaseCommand):
             message = f"The chain at {settings.CHAIN_RPC_URL} does not answer: {error}"
             raise CommandError(message) from error
         self.stdout.write(f"Chain {head.chain_id} answers at block {head.block_number}.")
+        call_command("deployplatform")
         call_command("loaddemo")
 
         python = sys.executable

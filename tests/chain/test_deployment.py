@@ -1,0 +1,47 @@
+"""``make run`` deploys the platform registry once and reuses it."""
+
+import pytest
+from django.core.management import call_command
+
+from qoima.audit.models import AuditEntry
+from qoima.chain.contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry
+from qoima.chain.models import PlatformDeployment
+from qoima.chain.services import platform_keys, platform_registry_ensure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_registry_is_deployed_once_with_the_platform_roles(chain):
+    deployment, deployed = platform_registry_ensure(chain)
+    assert deployed
+    registry = PlatformRegistry(chain, deployment.registry_address)
+    admin, operator, compliance = platform_keys()
+    assert registry.has_role(b"\x00" * 32, admin.address)
+    assert registry.has_role(OPERATOR_ROLE, operator.address)
+    assert registry.has_role(COMPLIANCE_ROLE, compliance.address)
+    assert not registry.has_role(OPERATOR_ROLE, compliance.address)
+    assert AuditEntry.objects.get(action="chain.registry_deployed").details["registry"] == (
+        deployment.registry_address
+    )
+
+    again, deployed_again = platform_registry_ensure(chain)
+    assert not deployed_again
+    assert again.registry_address == deployment.registry_address
+    assert PlatformDeployment.objects.count() == 1
+
+
+def test_registry_is_deployed_again_when_the_chain_lost_it(chain):
+    deployment, _ = platform_registry_ensure(chain)
+    # A chain reset (a fresh dev node) keeps the database row but not the code.
+    chain.provider.make_request("anvil_setCode", [deployment.registry_address, "0x"])
+    fresh, deployed = platform_registry_ensure(chain)
+    assert deployed
+    assert fresh.registry_address != deployment.registry_address
+    assert AuditEntry.objects.filter(action="chain.registry_redeployed").count() == 1
+
+
+def test_deployplatform_command_reports_what_it_did(chain, capsys):
+    call_command("deployplatform")
+    assert "Deployed the platform registry" in capsys.readouterr().out
+    call_command("deployplatform")
+    assert "Using the platform registry" in capsys.readouterr().out
