@@ -1,15 +1,12 @@
-"""``make bench``: measures the platform's figures and prints them as a table.
+"""``make bench``: measures the platform's figures and its contracts' gas, printed as tables.
 
-Runs against a throwaway test database (PostgreSQL when DATABASE_URL is set, else SQLite) so
-the platform's own data is never touched.
+The platform figures run against a throwaway test database (PostgreSQL when DATABASE_URL is set,
+else SQLite) and the gas figures against a throwaway anvil, so nothing of the platform's own
+data or chain is touched.
 """
 
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qoima.settings.test")
 
@@ -17,111 +14,13 @@ import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from eth_account import Account  # noqa: E402
-
-from qoima.audit.services import audit_chain_check, audit_record  # noqa: E402
-from qoima.chain.anvil import AnvilNode, free_port  # noqa: E402
-from qoima.chain.compiler import compile_contracts  # noqa: E402
-from qoima.participants.identifiers import parse_identification_number  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-Row = tuple[str, str, str]
-
-
-def rate(label: str, count: int, work: Callable[[], object], unit: str) -> Row:
-    started = time.perf_counter()
-    work()
-    elapsed = time.perf_counter() - started
-    return (label, f"{count / elapsed:,.0f} {unit}/s", f"{count:,} in {elapsed:.2f} s")
-
-
-def seconds(label: str, work: Callable[[], object], repeat: int = 3) -> Row:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - started)
-    return (label, f"{statistics.median(samples):.2f} s", f"median of {repeat}")
-
-
-def bench_identifiers() -> Row:
-    numbers = ["940140000385", "950341000052", "791028302728"] * 20_000
-
-    def work() -> None:
-        for number in numbers:
-            parse_identification_number(number)
-
-    return rate("BIN/IIN validation", len(numbers), work, "numbers")
-
-
-def bench_signing() -> Row:
-    account = Account.create()
-    count = 2_000
-
-    def work() -> None:
-        for nonce in range(count):
-            account.sign_transaction(
-                {
-                    "to": "0x" + "11" * 20,
-                    "value": 1,
-                    "gas": 21_000,
-                    "maxFeePerGas": 2 * 10**9,
-                    "maxPriorityFeePerGas": 10**9,
-                    "nonce": nonce,
-                    "chainId": 31337,
-                }
-            )
-
-    return rate("eth-account signing", count, work, "tx")
-
-
-def bench_audit() -> list[Row]:
-    count = 2_000
-
-    def append() -> None:
-        for i in range(count):
-            with transaction.atomic():
-                audit_record(actor=None, action="bench.append", details={"i": i})
-
-    appended = rate(f"audit append ({connection.vendor})", count, append, "entries")
-    verified = rate(
-        f"audit chain verify ({connection.vendor})", count, audit_chain_check, "entries"
-    )
-    return [appended, verified]
-
-
-def bench_anvil() -> Row:
-    def start_stop() -> None:
-        AnvilNode(node_modules=ROOT / "node_modules", port=free_port()).start().stop()
-
-    return seconds("anvil start to first answer", start_stop)
-
-
-def bench_compile() -> Row:
-    return seconds("compile contracts (py-solc-x)", lambda: compile_contracts(ROOT), repeat=1)
+from bench import gas, platform  # noqa: E402
+from bench.table import print_table  # noqa: E402
 
 
 def main() -> int:
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        rows = [
-            bench_identifiers(),
-            bench_signing(),
-            *bench_audit(),
-            bench_anvil(),
-            bench_compile(),
-        ]
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    widths = [
-        max(len(row[i]) for row in [("figure", "value", "measured"), *rows]) for i in range(3)
-    ]
-    header = ("figure", "value", "measured")
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print_table("Platform", platform.HEADER, platform.measure())
+    gas.print_report(gas.measure())
     return 0
 
 

@@ -8,6 +8,10 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 interface IPlatformRegistry {
     function checkTransfer(address from, address to, bool forced) external view;
 
+    function checkTransfers(address[] calldata from, address[] calldata to) external view;
+
+    function checkTransfersFrom(address from, address[] calldata to) external view;
+
     function hasRole(bytes32 role, address account) external view returns (bool);
 }
 
@@ -54,6 +58,8 @@ contract BackedAssetToken is ERC20, Pausable {
     bytes32 private immutable _assetId;
     uint8 private immutable _decimals;
     uint256 private immutable _cap;
+    // The issuance decision the token was approved on; mints cite it.
+    bytes32 private immutable _decisionHash;
 
     string private _issuerName;
     string private _issuerIdNumber;
@@ -68,8 +74,15 @@ contract BackedAssetToken is ERC20, Pausable {
     mapping(uint256 word => uint256 bits) private _usedRefs;
     mapping(bytes32 name => Document[] versions) private _documents;
     bytes32[] private _documentNames;
-    // Set only for the duration of a forced transfer, so `_update` lets it skip sender checks.
-    bool private transient _forcing;
+    // What `_update` is running for, set only for the duration of a forced transfer (sender
+    // checks skipped) or of a recorded batch (pause and registry already checked for the whole
+    // batch in one call, which is most of a batch's saving).
+    uint8 private transient _mode;
+    uint8 private constant MODE_FORCED = 1;
+    uint8 private constant MODE_BATCH_CHECKED = 2;
+    // As MODE_BATCH_CHECKED, and the batch's one sender's frozen units are checked once after
+    // the batch instead of before each transfer.
+    uint8 private constant MODE_SENDER_CHECKED = 3;
 
     /// @notice The caller lacks the registry role the function needs.
     error BackedAssetUnauthorized(address account, bytes32 role);
@@ -146,9 +159,12 @@ contract BackedAssetToken is ERC20, Pausable {
         _permitNumber = asset.permitNumber;
         _assetIdentifier = asset.assetIdentifier;
         _assetClass = asset.assetClass;
+        bytes32 decisionHash;
         for (uint256 i = 0; i < documents.length; ++i) {
             _storeDocument(documents[i].name, documents[i].uri, documents[i].documentHash);
+            if (documents[i].name == ISSUANCE_DECISION) decisionHash = documents[i].documentHash;
         }
+        _decisionHash = decisionHash;
     }
 
     // ------------------------------------------------------------------ operator movements
@@ -165,7 +181,7 @@ contract BackedAssetToken is ERC20, Pausable {
         if (amount > _cap - minted) revert BackedAssetCapExceeded(_cap, minted, amount);
         _totalMinted = minted + amount;
         _mint(to, amount);
-        emit Minted(to, amount, ref, _latestHash(ISSUANCE_DECISION));
+        emit Minted(to, amount, ref, _decisionHash);
     }
 
     /// @notice Burns units on redemption of the underlying right.
@@ -213,12 +229,68 @@ contract BackedAssetToken is ERC20, Pausable {
         if (from.length != count || to.length != count || amounts.length != count) {
             revert BackedAssetArrayLengthMismatch();
         }
+        _requireNotPaused();
+        _registry.checkTransfers(from, to);
+        _mode = MODE_BATCH_CHECKED;
+        RefRun memory run = RefRun(type(uint256).max, 0);
         for (uint256 i = 0; i < count; ++i) {
             if (amounts[i] == 0) revert BackedAssetZeroAmount();
-            _useRef(refs[i]);
+            _useRefInRun(run, refs[i]);
             _transfer(from[i], to[i], amounts[i]);
         }
+        _usedRefs[run.word] = run.bits;
+        _mode = 0;
         emit TransfersRecorded(refs);
+    }
+
+    /// @notice Records a batch of platform transfers from one sender, such as a distribution.
+    /// @dev The cheapest recorded path: the sender is checked once, and its frozen units once
+    /// after the batch. One TransfersRecorded event maps the refs to the Transfer logs in order.
+    /// @param from The sender of every transfer.
+    /// @param to The receivers.
+    /// @param amounts Units to move.
+    /// @param refs The platform's transfer ids; each usable once.
+    function recordTransfersFrom(
+        address from,
+        address[] calldata to,
+        uint256[] calldata amounts,
+        uint256[] calldata refs
+    ) external onlyRegistryRole(OPERATOR_ROLE) {
+        uint256 count = refs.length;
+        if (count == 0) revert BackedAssetEmptyBatch();
+        if (to.length != count || amounts.length != count) revert BackedAssetArrayLengthMismatch();
+        _requireNotPaused();
+        _registry.checkTransfersFrom(from, to);
+        _mode = MODE_SENDER_CHECKED;
+        RefRun memory run = RefRun(type(uint256).max, 0);
+        for (uint256 i = 0; i < count; ++i) {
+            if (amounts[i] == 0) revert BackedAssetZeroAmount();
+            _useRefInRun(run, refs[i]);
+            _transfer(from, to[i], amounts[i]);
+        }
+        _usedRefs[run.word] = run.bits;
+        _mode = 0;
+        // What is left must still cover the frozen units: the batch moved only unfrozen ones.
+        uint256 frozen = _frozenTokens[from];
+        uint256 balance = balanceOf(from);
+        if (frozen > balance) {
+            revert BackedAssetInsufficientUnfrozenBalance(from, 0, frozen - balance);
+        }
+        emit TransfersRecorded(refs);
+    }
+
+    // ------------------------------------------------------------------ holders' wallets
+
+    /// @notice ERC-20 transferFrom; the spender, too, must be a verified, unfrozen participant.
+    /// @dev The owner and receiver are checked in `_update` like every movement; the spender
+    /// is checked here, so a frozen or delisted address cannot act on an allowance.
+    /// @param from The owner of the tokens.
+    /// @param to The receiver.
+    /// @param value Units to move.
+    /// @return True, as ERC-20 requires.
+    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
+        _registry.checkTransfer(_msgSender(), address(0), false);
+        return super.transferFrom(from, to, value);
     }
 
     // ------------------------------------------------------------------ compliance actions
@@ -248,9 +320,9 @@ contract BackedAssetToken is ERC20, Pausable {
                 _frozenTokens[from] = released >= frozen ? 0 : frozen - released;
             }
         }
-        _forcing = true;
+        _mode = MODE_FORCED;
         _transfer(from, to, amount);
-        _forcing = false;
+        _mode = 0;
         emit ForcedTransfer(ref, from, to, amount, legalBasisHash);
     }
 
@@ -414,10 +486,13 @@ contract BackedAssetToken is ERC20, Pausable {
     // ------------------------------------------------------------------ internals
 
     function _update(address from, address to, uint256 value) internal override {
-        _requireNotPaused();
-        bool forcing = _forcing;
-        _registry.checkTransfer(from, to, forcing);
-        if (from != address(0) && !forcing) {
+        uint8 mode = _mode;
+        if (mode < MODE_BATCH_CHECKED) {
+            // A forced transfer carries out a legal order, which a pause must not block.
+            if (mode != MODE_FORCED) _requireNotPaused();
+            _registry.checkTransfer(from, to, mode == MODE_FORCED);
+        }
+        if (from != address(0) && mode != MODE_FORCED && mode != MODE_SENDER_CHECKED) {
             uint256 frozen = _frozenTokens[from];
             if (frozen != 0) {
                 uint256 balance = balanceOf(from);
@@ -428,6 +503,26 @@ contract BackedAssetToken is ERC20, Pausable {
             }
         }
         super._update(from, to, value);
+    }
+
+    /// @dev The bitmap word a batch is filling, kept in memory: refs of a batch mostly share
+    /// words, so each word is read and written once per run of refs in it, not once per ref.
+    struct RefRun {
+        uint256 word;
+        uint256 bits;
+    }
+
+    function _useRefInRun(RefRun memory run, uint256 ref) private {
+        uint256 word = ref >> 8;
+        if (word != run.word) {
+            if (run.word != type(uint256).max) _usedRefs[run.word] = run.bits;
+            run.word = word;
+            run.bits = _usedRefs[word];
+        }
+        uint256 bit = 1 << (ref & 0xff);
+        // A ref repeated within the batch is caught here, as the bits are already set.
+        if (run.bits & bit != 0) revert BackedAssetRefUsed(ref);
+        run.bits |= bit;
     }
 
     function _useRef(uint256 ref) private {
@@ -445,9 +540,30 @@ contract BackedAssetToken is ERC20, Pausable {
         versions.push(Document(uri, documentHash, block.timestamp));
         emit DocumentUpdated(name, uri, documentHash);
     }
+}
 
-    function _latestHash(bytes32 name) private view returns (bytes32) {
-        Document[] storage versions = _documents[name];
-        return versions.length == 0 ? bytes32(0) : versions[versions.length - 1].documentHash;
+/// @title Deployer of backed asset tokens
+/// @notice Created by the platform registry in its constructor, so the token's creation code
+/// lives here and not in the registry's runtime code, which stays well under the size limit.
+contract BackedAssetTokenDeployer {
+    address private immutable _registry;
+
+    /// @notice Only the registry that created this deployer may deploy tokens through it.
+    error BackedAssetDeployerUnauthorized(address caller);
+
+    constructor() {
+        _registry = msg.sender;
+    }
+
+    /// @notice Deploys the token of an approved asset for the registry.
+    /// @param asset Issuer data, identifier, units and decimals.
+    /// @param documents The documents at issue, with their SHA-256 hashes.
+    /// @return The new token's address.
+    function deploy(
+        BackedAssetToken.AssetData calldata asset,
+        BackedAssetToken.DocumentData[] calldata documents
+    ) external returns (address) {
+        if (msg.sender != _registry) revert BackedAssetDeployerUnauthorized(msg.sender);
+        return address(new BackedAssetToken(IPlatformRegistry(_registry), asset, documents));
     }
 }

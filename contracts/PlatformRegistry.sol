@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
-import {BackedAssetToken, IPlatformRegistry} from "./BackedAssetToken.sol";
+import {BackedAssetToken, BackedAssetTokenDeployer} from "./BackedAssetToken.sol";
 
 /// @title Qoima platform registry
 /// @notice One per platform. Holds the platform's roles, the allowlist of verified addresses
@@ -25,6 +25,7 @@ contract PlatformRegistry is AccessControl, Pausable {
     uint8 private constant ALLOWLISTED = 1;
     uint8 private constant FROZEN = 2;
 
+    BackedAssetTokenDeployer private immutable _deployer;
     mapping(address account => uint8 flags) private _flags;
     mapping(bytes32 assetId => address token) private _tokens;
     address[] private _allTokens;
@@ -39,6 +40,8 @@ contract PlatformRegistry is AccessControl, Pausable {
     error RegistryAssetExists(bytes32 assetId);
     /// @notice A document Art. 5 requires (issuance decision, proof of rights) is missing.
     error RegistryMissingDocument(bytes32 name);
+    /// @notice The arrays of a batch differ in length.
+    error RegistryArrayLengthMismatch();
     /// @notice An empty list was given where at least one entry is required.
     error RegistryEmptyBatch();
 
@@ -61,6 +64,7 @@ contract PlatformRegistry is AccessControl, Pausable {
     constructor(address admin) {
         if (admin == address(0)) revert RegistryZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _deployer = new BackedAssetTokenDeployer();
     }
 
     /// @notice Adds an address to, or removes it from, the allowlist.
@@ -137,7 +141,7 @@ contract PlatformRegistry is AccessControl, Pausable {
         if (_tokens[asset.assetId] != address(0)) revert RegistryAssetExists(asset.assetId);
         bytes32 decisionHash = _requiredDocument(documents, ISSUANCE_DECISION);
         bytes32 proofHash = _requiredDocument(documents, PROOF_OF_RIGHTS);
-        token = address(new BackedAssetToken(IPlatformRegistry(address(this)), asset, documents));
+        token = _deployer.deploy(asset, documents);
         _tokens[asset.assetId] = token;
         _allTokens.push(token);
         emit AssetIssued(
@@ -151,14 +155,56 @@ contract PlatformRegistry is AccessControl, Pausable {
 
     /// @notice Reverts unless tokens may move from `from` to `to` now.
     /// @dev Called by tokens from their `_update` hook; the zero address stands for mint or
-    /// burn and is not checked. `forced` skips the sender's checks: a forced transfer on a
-    /// legal order may take tokens from a frozen or delisted address.
+    /// burn and is not checked. `forced` skips the pause and the sender's checks: a forced
+    /// transfer carries out a legal order, which may take tokens from a frozen or delisted
+    /// address and must not wait for a pause to end.
     /// @param from The sender, or zero on mint.
     /// @param to The receiver, or zero on burn.
     /// @param forced True for a compliance forced transfer.
-    function checkTransfer(address from, address to, bool forced) external view whenNotPaused {
+    function checkTransfer(address from, address to, bool forced) external view {
+        if (!forced) _requireNotPaused();
         if (from != address(0) && !forced) _requireAllowed(from);
         if (to != address(0)) _requireAllowed(to);
+    }
+
+    /// @notice Reverts unless every pair of a batch of recorded transfers may move now.
+    /// @dev One call per batch instead of one per transfer; the rules are those of
+    /// `checkTransfer` without the forced flag.
+    /// @param from The senders.
+    /// @param to The receivers, in the same order.
+    function checkTransfers(
+        address[] calldata from,
+        address[] calldata to
+    ) external view whenNotPaused {
+        if (from.length != to.length) revert RegistryArrayLengthMismatch();
+        // A batch usually repeats its sender (a distribution): it is checked once per run.
+        address lastSender;
+        for (uint256 i = 0; i < from.length; ++i) {
+            address sender = from[i];
+            if (sender != lastSender) {
+                if (sender != address(0)) _requireAllowed(sender);
+                lastSender = sender;
+            }
+            address receiver = to[i];
+            if (receiver != address(0)) _requireAllowed(receiver);
+        }
+    }
+
+    /// @notice Reverts unless `from` may send to every address in `to` now.
+    /// @dev The one-sender form of `checkTransfers`, for distributions.
+    /// @param from The sender of every transfer.
+    /// @param to The receivers.
+    function checkTransfersFrom(address from, address[] calldata to) external view whenNotPaused {
+        _requireAllowed(from);
+        for (uint256 i = 0; i < to.length; ++i) {
+            _requireAllowed(to[i]);
+        }
+    }
+
+    /// @notice The contract that holds the token creation code and deploys tokens for the registry.
+    /// @return The deployer's address.
+    function tokenDeployer() external view returns (address) {
+        return address(_deployer);
     }
 
     /// @notice Whether an address is on the allowlist.

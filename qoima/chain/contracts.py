@@ -26,7 +26,12 @@ from web3.types import TxReceipt
 
 from .compiler import Artifact, load_artifact
 
-CONTRACT_NAMES = ("PlatformRegistry", "BackedAssetToken", "GasReferenceToken")
+CONTRACT_NAMES = (
+    "PlatformRegistry",
+    "BackedAssetToken",
+    "BackedAssetTokenDeployer",
+    "GasReferenceToken",
+)
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")
 
@@ -123,10 +128,8 @@ class ChainRevert(Exception):
 
 
 def _as_revert(exc: Exception) -> ChainRevert:
-    if isinstance(exc, ContractCustomError):
-        return ChainRevert(decode_error(str(exc.data)))
-    if isinstance(exc, ContractPanicError):
-        return ChainRevert(DecodedError("Panic", {"message": str(exc)}))
+    if isinstance(exc, ContractCustomError | ContractPanicError) and isinstance(exc.data, str):
+        return ChainRevert(decode_error(exc.data))
     return ChainRevert(DecodedError("Error", {"message": str(getattr(exc, "message", exc))}))
 
 
@@ -325,6 +328,9 @@ class PlatformRegistry(_Wrapper):
     def all_tokens(self) -> list[str]:
         return list(self._call("allTokens"))
 
+    def token_deployer(self) -> str:
+        return str(self._call("tokenDeployer"))
+
 
 class BackedAssetToken(_Wrapper):
     artifact_name = "BackedAssetToken"
@@ -360,6 +366,23 @@ class BackedAssetToken(_Wrapper):
             sender,
             "recordTransfers",
             [to_checksum_address(a) for a in sources],
+            [to_checksum_address(a) for a in receivers],
+            amounts,
+            refs,
+        )
+
+    def record_transfers_from(
+        self,
+        sender: LocalAccount,
+        source: str,
+        receivers: list[str],
+        amounts: list[int],
+        refs: list[int],
+    ) -> TxReceipt:
+        return self._send(
+            sender,
+            "recordTransfersFrom",
+            to_checksum_address(source),
             [to_checksum_address(a) for a in receivers],
             amounts,
             refs,

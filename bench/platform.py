@@ -1,0 +1,109 @@
+"""The platform's figures: validation, signing, the audit log, anvil and the compiler.
+
+The audit figures run against a throwaway test database (PostgreSQL when DATABASE_URL is set,
+else SQLite) so the platform's own data is never touched.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from eth_account import Account
+
+from qoima.audit.services import audit_chain_check, audit_record
+from qoima.chain.anvil import AnvilNode, free_port
+from qoima.chain.compiler import compile_contracts
+from qoima.participants.identifiers import parse_identification_number
+
+from .paths import ROOT
+
+Row = tuple[str, str, str]
+HEADER = ("figure", "value", "measured")
+
+
+def rate(label: str, count: int, work: Callable[[], object], unit: str) -> Row:
+    started = time.perf_counter()
+    work()
+    elapsed = time.perf_counter() - started
+    return (label, f"{count / elapsed:,.0f} {unit}/s", f"{count:,} in {elapsed:.2f} s")
+
+
+def seconds(label: str, work: Callable[[], object], repeat: int = 3) -> Row:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - started)
+    return (label, f"{statistics.median(samples):.2f} s", f"median of {repeat}")
+
+
+def bench_identifiers() -> Row:
+    numbers = ["940140000385", "950341000052", "791028302728"] * 20_000
+
+    def work() -> None:
+        for number in numbers:
+            parse_identification_number(number)
+
+    return rate("BIN/IIN validation", len(numbers), work, "numbers")
+
+
+def bench_signing() -> Row:
+    account = Account.create()
+    count = 2_000
+
+    def work() -> None:
+        for nonce in range(count):
+            account.sign_transaction(
+                {
+                    "to": "0x" + "11" * 20,
+                    "value": 1,
+                    "gas": 21_000,
+                    "maxFeePerGas": 2 * 10**9,
+                    "maxPriorityFeePerGas": 10**9,
+                    "nonce": nonce,
+                    "chainId": 31337,
+                }
+            )
+
+    return rate("eth-account signing", count, work, "tx")
+
+
+def bench_audit() -> list[Row]:
+    count = 2_000
+
+    def append() -> None:
+        for i in range(count):
+            with transaction.atomic():
+                audit_record(actor=None, action="bench.append", details={"i": i})
+
+    appended = rate(f"audit append ({connection.vendor})", count, append, "entries")
+    verified = rate(
+        f"audit chain verify ({connection.vendor})", count, audit_chain_check, "entries"
+    )
+    return [appended, verified]
+
+
+def bench_anvil() -> Row:
+    def start_stop() -> None:
+        AnvilNode(node_modules=ROOT / "node_modules", port=free_port()).start().stop()
+
+    return seconds("anvil start to first answer", start_stop)
+
+
+def bench_compile() -> Row:
+    return seconds("compile contracts (py-solc-x)", lambda: compile_contracts(ROOT), repeat=1)
+
+
+def measure() -> list[Row]:
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return [
+            bench_identifiers(),
+            bench_signing(),
+            *bench_audit(),
+            bench_anvil(),
+            bench_compile(),
+        ]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
