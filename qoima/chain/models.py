@@ -28,6 +28,8 @@ class PlatformDeployment(models.Model):
     admin_address = models.CharField(_("admin address"), max_length=42)
     operator_address = models.CharField(_("operator address"), max_length=42)
     compliance_address = models.CharField(_("compliance address"), max_length=42)
+    # SHA-256 of the artifact's deployed bytecode: tells whether the sources changed since.
+    artifact_sha256 = models.CharField(_("artifact SHA-256"), max_length=64, blank=True)
     deployed_at = models.DateTimeField(_("deployed at"))
 
     class Meta:

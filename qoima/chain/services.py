@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +10,7 @@ from web3 import Web3
 from qoima.audit.services import audit_record
 
 from .client import ChainHead, chain_head, get_web3
-from .contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry
+from .contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry, artifact
 from .models import NodeHealth, PlatformDeployment
 
 
@@ -36,17 +38,33 @@ def platform_keys() -> tuple[LocalAccount, LocalAccount, LocalAccount]:
     )
 
 
-def platform_registry_ensure(w3: Web3 | None = None) -> tuple[PlatformDeployment, bool]:
+class RegistryOutdated(Exception):
+    """The registry on the chain was built from other contract sources than the current ones."""
+
+
+def registry_artifact_sha256() -> str:
+    return hashlib.sha256(artifact("PlatformRegistry")["deployedBytecode"].encode()).hexdigest()
+
+
+def platform_registry_ensure(
+    w3: Web3 | None = None, *, replace_outdated: bool = False
+) -> tuple[PlatformDeployment, bool]:
     """Deploy the platform registry on the chain unless it is there; True when deployed now.
 
     The chain is asked before the database is written, and the deployment row commits with its
-    audit entry, so an interrupted deployment is simply done again.
+    audit entry, so an interrupted deployment is simply done again. A registry built from other
+    sources is replaced only when asked: tokens issued under it stay governed by it.
     """
     w3 = w3 or get_web3()
     chain_id = chain_head(w3).chain_id
     known = PlatformDeployment.objects.filter(chain_id=chain_id).first()
     if known is not None and w3.eth.get_code(Web3.to_checksum_address(known.registry_address)):
-        return known, False
+        if known.artifact_sha256 == registry_artifact_sha256():
+            return known, False
+        if not replace_outdated:
+            raise RegistryOutdated(
+                f"The registry {known.registry_address} was built from other contract sources."
+            )
     admin, operator, compliance = platform_keys()
     registry = PlatformRegistry.deploy(w3, admin, admin.address)
     registry.grant_role(admin, OPERATOR_ROLE, operator.address)
@@ -73,6 +91,7 @@ def _deployment_save(
             "admin_address": admin.address,
             "operator_address": operator.address,
             "compliance_address": compliance.address,
+            "artifact_sha256": registry_artifact_sha256(),
             "deployed_at": timezone.now(),
         },
     )

@@ -1,12 +1,12 @@
 """``make run`` deploys the platform registry once and reuses it."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from qoima.audit.models import AuditEntry
 from qoima.chain.contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry
 from qoima.chain.models import PlatformDeployment
-from qoima.chain.services import platform_keys, platform_registry_ensure
+from qoima.chain.services import RegistryOutdated, platform_keys, platform_registry_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,16 @@ def test_deployplatform_command_reports_what_it_did(chain, capsys):
     assert "Deployed the platform registry" in capsys.readouterr().out
     call_command("deployplatform")
     assert "Using the platform registry" in capsys.readouterr().out
+
+
+def test_registry_built_from_other_sources_is_replaced_only_when_asked(chain):
+    deployment, _ = platform_registry_ensure(chain)
+    PlatformDeployment.objects.filter(pk=deployment.pk).update(artifact_sha256="0" * 64)
+    with pytest.raises(RegistryOutdated):
+        platform_registry_ensure(chain)
+    with pytest.raises(CommandError, match="--replace-outdated"):
+        call_command("deployplatform")
+    fresh, deployed = platform_registry_ensure(chain, replace_outdated=True)
+    assert deployed
+    assert fresh.registry_address != deployment.registry_address
+    assert fresh.artifact_sha256 != "0" * 64

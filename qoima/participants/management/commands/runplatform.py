@@ -40,7 +40,9 @@ class Command(BaseCommand):
             message = f"The chain at {settings.CHAIN_RPC_URL} does not answer: {error}"
             raise CommandError(message) from error
         self.stdout.write(f"Chain {head.chain_id} answers at block {head.block_number}.")
-        call_command("deployplatform")
+        # The embedded chain is a development chain: contracts rebuilt from changed sources
+        # simply get a new registry.
+        call_command("deployplatform", replace_outdated=True)
         call_command("loaddemo")
 
         python = sys.executable
