@@ -503,6 +503,8 @@ def print_report(report: GasReport) -> None:
             " balance. Batches move from",
             "  one sender (the issuer's wallet) to distinct receivers, with fresh refs from one"
             " sequence.",
+            "For scale, not measured here (DESIGN.md): a compliant ERC-3643 (T-REX v4.1.6)"
+            " transfer costs about 197k, a Securitize DS v4 transfer about 335k.",
         ),
     )
 
