@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import translation
 from web3 import Web3
 
+from qoima import celery_app
 from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import _web3_for
@@ -67,61 +68,103 @@ class WorkerProcess:
             time.sleep(0.2)
         raise AssertionError(f"worker did not finish in time:\n{self.log.read_text()[-3000:]}")
 
+    def wait_for_death(self, timeout: float = 60.0) -> int:
+        """Wait for a worker that was told to crash; returns how it ended."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"worker did not die:\n{self.log.read_text()[-3000:]}") from None
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class WorkerFactory:
+    """Starts real ``celery worker`` processes on one queue of the test's own."""
+
+    def __init__(self, anvil_url: str, tmp_path: Path) -> None:
+        self.queue = f"qoima-test-{uuid.uuid4().hex[:8]}"
+        self.anvil_url = anvil_url
+        self.tmp_path = tmp_path
+        self.started: list[WorkerProcess] = []
+
+    def start(self, **extra_env: str) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "qoima.settings.test",
+            "DATABASE_URL": _database_url(),
+            "CHAIN_RPC_URL": self.anvil_url,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            # Tasks the worker enqueues itself go to the same queue.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            **extra_env,
+        }
+        log = self.tmp_path / f"worker-{len(self.started)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "qoima",
+                    "worker",
+                    "-Q",
+                    self.queue,
+                    "--pool",
+                    "solo",
+                    "-l",
+                    "info",
+                    "-n",
+                    f"{self.queue}-{len(self.started)}@%h",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        worker = WorkerProcess(self.queue, process, log)
+        self.started.append(worker)
+        worker.wait_for(lambda: b"ready." in log.read_bytes(), timeout=60)
+        return worker
+
+    def stop_all(self) -> None:
+        for worker in self.started:
+            worker.stop()
+
 
 @pytest.fixture
-def celery_worker_process(
+def worker_factory(
     committed_db: None, anvil_node: AnvilNode, tmp_path: Path
-) -> Iterator[WorkerProcess]:
-    """A real ``celery worker`` process on the real broker (Redis when REDIS_URL is set).
+) -> Iterator[WorkerFactory]:
+    """Real worker processes on the real broker (Redis when REDIS_URL is set).
 
-    It consumes a queue of its own, so nothing else on a shared broker reaches it.
+    They consume a queue of their own, so nothing else on a shared broker reaches them, and
+    what this process enqueues while the fixture lasts goes to that queue too.
     """
-    queue = f"qoima-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "qoima.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CHAIN_RPC_URL": anvil_node.url,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "qoima",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "-l",
-                "info",
-                "-n",
-                f"{queue}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    worker = WorkerProcess(queue, process, log)
+    factory = WorkerFactory(anvil_node.url, tmp_path)
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = factory.queue
     try:
-        worker.wait_for(lambda: b"ready." in log.read_bytes(), timeout=60)
-        yield worker
+        yield factory
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        celery_app.conf.task_default_queue = previous
+        factory.stop_all()
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory: WorkerFactory) -> WorkerProcess:
+    return worker_factory.start()
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,16 @@
+"""Celery entry points of the chain: ids in (or nothing), one service each.
+
+Every task is safe to run twice or concurrently, and none is the only copy of anything: the
+database rows are, and the periodic sweep finds whatever a lost message left behind. Sending
+is never retried by Celery itself; the saved attempt is what gets sent again.
+"""
+
 import logging
 
 from celery import shared_task
 
-from .client import ChainUnavailable
+from .client import ChainUnavailable, get_web3
+from .manager import key_send_all, operations_batch, operator_account, transactions_confirm
 from .services import node_health_record
 
 logger = logging.getLogger(__name__)
@@ -15,3 +23,27 @@ def chain_record_head() -> None:
     except ChainUnavailable as error:
         # The next beat tick tries again; the stale observed_at is what staff see meanwhile.
         logger.warning("chain node did not answer: %s", error)
+
+
+@shared_task
+def chain_batch() -> None:
+    """Batch what is pending and send it."""
+    operations_batch()
+    chain_send.delay(operator_account().address)
+
+
+@shared_task
+def chain_send(address: str) -> None:
+    key_send_all(address=address, w3=get_web3())
+
+
+@shared_task
+def chain_confirm() -> None:
+    transactions_confirm(w3=get_web3())
+
+
+@shared_task
+def chain_sweep() -> None:
+    """Pick up work whose message was lost: pending operations and unsent transactions."""
+    operations_batch()
+    key_send_all(address=operator_account().address, w3=get_web3())

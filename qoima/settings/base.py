@@ -156,6 +156,7 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_default_broker)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -170,6 +171,14 @@ CELERY_BEAT_SCHEDULE = {
     "audit-verify-chain": {
         "task": "qoima.audit.tasks.audit_verify_chain",
         "schedule": env.float("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600.0),
+    },
+    "chain-confirm": {
+        "task": "qoima.chain.tasks.chain_confirm",
+        "schedule": env.float("CHAIN_CONFIRM_INTERVAL_SECONDS", default=2.0),
+    },
+    "chain-sweep": {
+        "task": "qoima.chain.tasks.chain_sweep",
+        "schedule": env.float("CHAIN_SWEEP_INTERVAL_SECONDS", default=10.0),
     },
     "chain-record-head": {
         "task": "qoima.chain.tasks.chain_record_head",
@@ -197,6 +206,11 @@ CHAIN_COMPLIANCE_KEY = env.str(
     default="0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
 )
 CONTRACTS_DIR = BASE_DIR / "contracts"
+# Transaction manager: blocks on top of a receipt before it counts, the most transfers one
+# recorded batch carries, and how long a pending transfer may wait for others to join it.
+CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=1)
+CHAIN_BATCH_MAX = env.int("CHAIN_BATCH_MAX", default=200)
+CHAIN_BATCH_WAIT_SECONDS = env.float("CHAIN_BATCH_WAIT_SECONDS", default=1.0)
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 
 # --- Participants -----------------------------------------------------------------------

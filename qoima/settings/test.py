@@ -1,7 +1,7 @@
 """Test settings: the same services as production whenever DATABASE_URL / REDIS_URL are set."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, VAR_DIR, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -9,3 +9,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
+
+# Fault injection: a worker started with QOIMA_CRASH_AT=<point> kills itself there (SIGKILL),
+# as a power cut would, so tests can prove that nothing is lost or done twice.
+QOIMA_CRASH_AT = env.str("QOIMA_CRASH_AT", default="")

@@ -1,0 +1,225 @@
+"""The transaction manager against anvil: requested movements reach the chain exactly once."""
+
+import pytest
+from django.test import override_settings
+
+from qoima.chain.manager import (
+    key_send_all,
+    operation_request,
+    operations_batch,
+    operator_account,
+    transaction_broadcast,
+    transaction_sign,
+    transactions_confirm,
+)
+from qoima.chain.models import Attempt, ChainTransaction, Operation
+from qoima.errors import Conflict, InvalidInput
+
+from .conftest import event_args
+
+pytestmark = pytest.mark.django_db
+
+OPERATOR = operator_account().address
+
+
+def request(kind, token, amount, key, sender="", receiver=""):
+    return operation_request(
+        kind=kind,
+        token_address=token.address,
+        amount=amount,
+        idempotency_key=key,
+        sender=sender,
+        receiver=receiver,
+    )
+
+
+def run_until_settled(w3):
+    """What the workers do, in order: batch, sign and send, then follow receipts."""
+    operations_batch()
+    key_send_all(address=OPERATOR, w3=w3)
+    transactions_confirm(w3=w3)
+
+
+@pytest.fixture
+def funded(token, accounts, chain):
+    """The issuer holds 1,000 units, minted through the manager."""
+    request("mint", token, 1_000, "mint-1", receiver=accounts.issuer.address)
+    run_until_settled(chain)
+    assert token.balance_of(accounts.issuer.address) == 1_000
+    return token
+
+
+def test_a_request_is_idempotent_and_its_key_cannot_be_reused(token, accounts):
+    first = request("transfer", token, 5, "k-1", accounts.issuer.address, accounts.holder_a.address)
+    again = request("transfer", token, 5, "k-1", accounts.issuer.address, accounts.holder_a.address)
+    assert again.pk == first.pk
+    assert Operation.objects.count() == 1
+    with pytest.raises(Conflict):
+        request("transfer", token, 6, "k-1", accounts.issuer.address, accounts.holder_a.address)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": -5}, "amount"),
+        ({"amount": 2**256}, "amount"),
+        ({"receiver": "0x1234"}, "receiver"),
+        ({"kind": "teleport"}, "kind"),
+    ],
+)
+def test_bad_requests_change_nothing(token, accounts, changes, field):
+    args = {
+        "kind": "transfer",
+        "amount": 5,
+        "sender": accounts.issuer.address,
+        "receiver": accounts.holder_a.address,
+        **changes,
+    }
+    with pytest.raises(InvalidInput) as error:
+        request(args["kind"], token, args["amount"], "k-bad", args["sender"], args["receiver"])
+    assert error.value.field == field
+    assert not Operation.objects.exists()
+
+
+def test_transfers_of_one_sender_go_out_as_one_batch_and_confirm_once(funded, accounts, chain):
+    receivers = [accounts.holder_a.address, accounts.holder_b.address] * 3
+    operations = [
+        request("transfer", funded, 10 + i, f"t-{i}", accounts.issuer.address, receiver)
+        for i, receiver in enumerate(receivers)
+    ]
+    run_until_settled(chain)
+
+    batch = ChainTransaction.objects.get(function="recordTransfersFrom")
+    assert batch.state == ChainTransaction.State.CONFIRMED
+    assert batch.attempts.count() == 1
+    for operation in operations:
+        operation.refresh_from_db()
+        assert operation.state == Operation.State.CONFIRMED
+        assert operation.transaction_id == batch.pk
+        assert funded.is_ref_used(operation.pk)
+    receipt = chain.eth.get_transaction_receipt(batch.attempts.get().tx_hash)
+    assert event_args(funded, "TransfersRecorded", receipt) == [
+        {"refs": [operation.pk for operation in operations]}
+    ]
+    assert funded.balance_of(accounts.holder_a.address) == 10 + 12 + 14
+    assert funded.balance_of(accounts.holder_b.address) == 11 + 13 + 15
+
+
+def test_transfers_of_several_senders_use_the_general_batch(funded, accounts, chain):
+    request("transfer", funded, 100, "seed", accounts.issuer.address, accounts.holder_a.address)
+    run_until_settled(chain)
+    request("transfer", funded, 7, "x-1", accounts.issuer.address, accounts.holder_b.address)
+    request("transfer", funded, 3, "x-2", accounts.holder_a.address, accounts.holder_b.address)
+    run_until_settled(chain)
+    assert ChainTransaction.objects.filter(
+        function="recordTransfers", state=ChainTransaction.State.CONFIRMED
+    ).exists()
+    assert funded.balance_of(accounts.holder_b.address) == 10
+
+
+def test_a_crash_between_signing_and_broadcasting_sends_the_saved_bytes(funded, accounts, chain):
+    operation = request(
+        "transfer", funded, 25, "crash-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    operations_batch()
+    signed = transaction_sign(address=OPERATOR, w3=chain)
+    saved = signed.attempts.get()
+    # The worker dies here: the attempt is saved, nothing reached the node.
+    assert chain.eth.get_transaction_count(OPERATOR, "pending") == signed.nonce
+
+    key_send_all(address=OPERATOR, w3=chain)
+    transactions_confirm(w3=chain)
+
+    signed.refresh_from_db()
+    assert signed.state == ChainTransaction.State.CONFIRMED
+    assert list(signed.attempts.values_list("tx_hash", flat=True)) == [saved.tx_hash]
+    assert chain.eth.get_transaction_receipt(saved.tx_hash)["status"] == 1
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+    assert funded.balance_of(accounts.holder_a.address) == 25
+
+
+def test_broadcasting_the_same_attempt_again_is_harmless(funded, accounts, chain):
+    request("transfer", funded, 5, "twice-1", accounts.issuer.address, accounts.holder_a.address)
+    operations_batch()
+    signed = transaction_sign(address=OPERATOR, w3=chain)
+    assert transaction_broadcast(tx_id=signed.pk, w3=chain)
+    # A redelivered task: the row is no longer in progress, and sending the raw bytes again
+    # is answered "nonce too low" / "already known", which is not a failure.
+    ChainTransaction.objects.filter(pk=signed.pk).update(state=ChainTransaction.State.IN_PROGRESS)
+    assert transaction_broadcast(tx_id=signed.pk, w3=chain)
+    transactions_confirm(w3=chain)
+    assert funded.balance_of(accounts.holder_a.address) == 5
+    assert Attempt.objects.filter(transaction=signed).count() == 1
+
+
+def test_a_party_frozen_between_signing_and_mining_fails_only_its_transfers(
+    funded, registry, accounts, chain
+):
+    a, b = accounts.holder_a.address, accounts.holder_b.address
+    to_a = request("transfer", funded, 4, "f-a", accounts.issuer.address, a)
+    to_b = request("transfer", funded, 6, "f-b", accounts.issuer.address, b)
+    operations_batch()
+    signed = transaction_sign(address=OPERATOR, w3=chain)
+    registry.set_frozen(accounts.compliance, b, True, b"\x01" * 32)
+    transaction_broadcast(tx_id=signed.pk, w3=chain)
+    transactions_confirm(w3=chain)
+
+    signed.refresh_from_db()
+    assert signed.state == ChainTransaction.State.REVERTED
+    to_b.refresh_from_db()
+    assert to_b.state == Operation.State.FAILED
+    assert to_b.failure_reason == f"The address {b.lower()} is frozen."
+    to_a.refresh_from_db()
+    assert to_a.state == Operation.State.PENDING
+    assert to_a.transaction is None
+
+    run_until_settled(chain)
+    to_a.refresh_from_db()
+    assert to_a.state == Operation.State.CONFIRMED
+    assert funded.balance_of(a) == 4
+    assert funded.balance_of(b) == 0
+    assert not funded.is_ref_used(to_b.pk)
+
+
+def test_a_transfer_refused_before_signing_costs_no_nonce(funded, registry, accounts, chain):
+    b = accounts.holder_b.address
+    registry.set_frozen(accounts.compliance, b, True, b"\x01" * 32)
+    doomed = request("transfer", funded, 6, "r-b", accounts.issuer.address, b)
+    nonce_before = chain.eth.get_transaction_count(OPERATOR)
+    run_until_settled(chain)
+    doomed.refresh_from_db()
+    assert doomed.state == Operation.State.FAILED
+    assert "frozen" in doomed.failure_reason
+    assert doomed.transaction.state == ChainTransaction.State.FATAL
+    assert doomed.transaction.nonce is None
+    assert chain.eth.get_transaction_count(OPERATOR) == nonce_before
+
+    fine = request("transfer", funded, 2, "r-a", accounts.issuer.address, accounts.holder_a.address)
+    run_until_settled(chain)
+    fine.refresh_from_db()
+    assert fine.state == Operation.State.CONFIRMED
+    assert fine.transaction.nonce == nonce_before
+
+
+def test_confirmation_waits_for_the_configured_depth(funded, accounts, chain):
+    operation = request(
+        "transfer", funded, 1, "depth-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    with override_settings(CHAIN_CONFIRMATIONS=3):
+        run_until_settled(chain)
+        operation.refresh_from_db()
+        assert operation.state == Operation.State.SUBMITTED
+        chain.provider.make_request("anvil_mine", [2])
+        transactions_confirm(w3=chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+
+
+def test_every_step_is_safe_to_run_again(funded, accounts, chain):
+    request("transfer", funded, 9, "again-1", accounts.issuer.address, accounts.holder_a.address)
+    for _ in range(2):
+        run_until_settled(chain)
+    assert ChainTransaction.objects.exclude(function="mint").count() == 1
+    assert funded.balance_of(accounts.holder_a.address) == 9

@@ -1,0 +1,171 @@
+"""Real worker processes put requested movements on-chain exactly once, whatever kills them.
+
+Each test runs against the real broker (Redis in CI), the test database (PostgreSQL in CI) and
+anvil; workers are killed with SIGKILL at the named crash points and started again.
+"""
+
+import signal
+
+import pytest
+from django.db import transaction
+from eth_account import Account
+
+from qoima.chain.contracts import AssetData, DocumentData, PlatformRegistry
+from qoima.chain.manager import operation_request
+from qoima.chain.models import Attempt, ChainTransaction, Operation
+from qoima.chain.services import platform_keys, platform_registry_ensure
+from qoima.chain.tasks import chain_batch, chain_confirm, chain_sweep
+
+START = 10**6
+
+
+@pytest.fixture
+def token(chain):
+    """A token whose issuer holds START units, and two verified holders."""
+    deployment, _ = platform_registry_ensure(chain)
+    registry = PlatformRegistry(chain, deployment.registry_address)
+    _admin, operator, compliance = platform_keys()
+    issuer, *holders = (Account.create() for _ in range(3))
+    registry.set_allowlisted_batch(
+        compliance, [issuer.address, *(h.address for h in holders)], True
+    )
+    asset = AssetData(
+        "W-1",
+        "Wheat",
+        "WHT",
+        0,
+        10**9,
+        "ТОО «Астық»",
+        "940140000385",
+        "P-1",
+        "01:001:002",
+        "tangible_asset",
+    )
+    documents = [
+        DocumentData("issuance_decision", "d", b"\x01" * 32),
+        DocumentData("proof_of_rights", "p", b"\x02" * 32),
+    ]
+    issued, _ = registry.issue_asset(operator, asset, documents)
+    # A reference far above any operation id the test will create.
+    issued.mint(operator, issuer.address, START, 10**15)
+    issued.issuer_address = issuer.address
+    issued.holders = [h.address for h in holders]
+    return issued
+
+
+def request_transfers(token, amounts):
+    with transaction.atomic():
+        return [
+            operation_request(
+                kind="transfer",
+                token_address=token.address,
+                amount=amount,
+                idempotency_key=f"{token.address}-{i}",
+                sender=token.issuer_address,
+                receiver=token.holders[i % 2],
+            )
+            for i, amount in enumerate(amounts)
+        ]
+
+
+def all_confirmed(operations):
+    return (
+        not Operation.objects.filter(pk__in=[op.pk for op in operations])
+        .exclude(state=Operation.State.CONFIRMED)
+        .exists()
+    )
+
+
+def assert_exactly_once(token, operations, chain):
+    """Every operation confirmed once on-chain, balances as the requests say, one attempt each."""
+    assert all_confirmed(operations)
+    for operation in operations:
+        assert token.is_ref_used(operation.pk)
+    sent = {op.transaction_id for op in Operation.objects.filter(pk__in=[o.pk for o in operations])}
+    for tx in ChainTransaction.objects.filter(pk__in=sent):
+        assert tx.state == ChainTransaction.State.CONFIRMED
+        assert tx.attempts.count() == 1
+        assert chain.eth.get_transaction_receipt(tx.attempts.get().tx_hash)["status"] == 1
+    moved = {h: 0 for h in token.holders}
+    for i, operation in enumerate(operations):
+        moved[token.holders[i % 2]] += int(operation.amount)
+    for holder, amount in moved.items():
+        assert token.balance_of(holder) == amount
+    assert token.balance_of(token.issuer_address) == START - sum(moved.values())
+    assert token.total_supply() == START
+
+
+def test_worker_puts_requested_transfers_on_chain(worker_factory, token, chain):
+    worker = worker_factory.start()
+    operations = request_transfers(token, [5, 6, 7, 8])
+    worker.wait_for(
+        lambda: ChainTransaction.objects.filter(state=ChainTransaction.State.UNCONFIRMED).exists()
+    )
+    chain_confirm.delay()
+    worker.wait_for(lambda: all_confirmed(operations))
+    assert_exactly_once(token, operations, chain)
+
+
+def test_worker_killed_after_signing_sends_the_saved_bytes_once(worker_factory, token, chain):
+    crashing = worker_factory.start(QOIMA_CRASH_AT="after_sign")
+    operations = request_transfers(token, [11, 12, 13])
+    assert crashing.wait_for_death() == -signal.SIGKILL
+    signed = ChainTransaction.objects.get(state=ChainTransaction.State.IN_PROGRESS)
+    saved = signed.attempts.get()
+    # Signed and saved, never broadcast: the chain has not seen the nonce.
+    assert chain.eth.get_transaction_count(signed.from_address, "pending") == signed.nonce
+
+    worker = worker_factory.start()
+    chain_sweep.delay()
+    worker.wait_for(lambda: Attempt.objects.filter(pk=saved.pk, broadcast_at__isnull=False))
+    chain_confirm.delay()
+    worker.wait_for(lambda: all_confirmed(operations))
+    assert list(signed.attempts.values_list("tx_hash", flat=True)) == [saved.tx_hash]
+    assert_exactly_once(token, operations, chain)
+
+
+@pytest.mark.parametrize("point", ["after_broadcast", "before_receipt_saved"])
+def test_worker_killed_after_broadcasting_confirms_once(worker_factory, token, chain, point):
+    crashing = worker_factory.start(QOIMA_CRASH_AT=point)
+    operations = request_transfers(token, [21, 22, 23])
+    if point == "before_receipt_saved":
+        crashing.wait_for(
+            lambda: ChainTransaction.objects.filter(
+                state=ChainTransaction.State.UNCONFIRMED
+            ).exists()
+        )
+        chain_confirm.delay()
+    assert crashing.wait_for_death() == -signal.SIGKILL
+    tx = ChainTransaction.objects.get()
+    # Mined while the platform's record of it stopped short.
+    assert chain.eth.get_transaction_receipt(tx.attempts.get().tx_hash)["status"] == 1
+    assert not all_confirmed(operations)
+
+    worker = worker_factory.start()
+    chain_sweep.delay()
+    chain_confirm.delay()
+    worker.wait_for(
+        lambda: ChainTransaction.objects.filter(state=ChainTransaction.State.CONFIRMED).exists()
+    )
+    assert_exactly_once(token, operations, chain)
+
+
+def test_duplicate_tasks_and_requests_move_once(worker_factory, token, chain):
+    worker = worker_factory.start()
+    operations = request_transfers(token, [31, 32])
+    again = request_transfers(token, [31, 32])
+    assert [op.pk for op in again] == [op.pk for op in operations]
+    for _ in range(3):
+        chain_batch.delay()
+        chain_sweep.delay()
+    worker.wait_for(
+        lambda: (
+            not ChainTransaction.objects.exclude(state=ChainTransaction.State.UNCONFIRMED).exists()
+            and ChainTransaction.objects.exists()
+        )
+    )
+    chain_confirm.delay()
+    chain_confirm.delay()
+    worker.wait_for(lambda: all_confirmed(operations))
+    assert ChainTransaction.objects.count() == 1
+    assert_exactly_once(token, operations, chain)
