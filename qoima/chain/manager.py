@@ -337,8 +337,14 @@ def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
         return False
     crash_point("after_broadcast")
     now = timezone.now()
+    try:
+        head: int | None = w3.eth.block_number
+    except (OSError, Web3Exception):
+        head = None
     with transaction.atomic():
-        Attempt.objects.filter(pk=attempt.pk, broadcast_at__isnull=True).update(broadcast_at=now)
+        Attempt.objects.filter(pk=attempt.pk, broadcast_at__isnull=True).update(
+            broadcast_at=now, broadcast_block=head
+        )
         ChainTransaction.objects.filter(pk=tx.pk, state=ChainTransaction.State.IN_PROGRESS).update(
             state=ChainTransaction.State.UNCONFIRMED, broadcast_at=now, error=""
         )
@@ -356,6 +362,75 @@ def key_send_all(*, address: str, w3: Web3) -> int:
         if not transaction_broadcast(tx_id=tx.pk, w3=w3):
             return sent
         sent += 1
+
+
+# ------------------------------------------------------------------------------ resend
+
+
+BUMP_PERCENT = 10
+FEE_TOO_LOW = ("underpriced", "base fee", "fee too low", "fee cap")
+
+
+def _bumped(attempt: Attempt, fees: Fees) -> Fees:
+    """Fees for a replacement: the market's, and never less than the node's minimum bump."""
+
+    def at_least(old: Decimal, market: int) -> int:
+        return max(market, int(old) * (100 + BUMP_PERCENT) // 100 + 1)
+
+    priority = at_least(attempt.max_priority_fee_per_gas, fees.max_priority_fee_per_gas)
+    return Fees(max(at_least(attempt.max_fee_per_gas, fees.max_fee_per_gas), priority), priority)
+
+
+def transactions_resend(*, w3: Web3, stuck_blocks: int | None = None) -> int:
+    """Re-broadcast what the node forgot; replace what is stuck with higher fees.
+
+    Returns how many transactions were sent again. A replacement keeps the nonce, so only one
+    of a transaction's attempts can ever be mined.
+    """
+    stuck_blocks = stuck_blocks or settings.CHAIN_STUCK_BLOCKS
+    head = w3.eth.block_number
+    resent = 0
+    waiting = ChainTransaction.objects.filter(
+        chain_id=settings.CHAIN_ID, state=ChainTransaction.State.UNCONFIRMED
+    )
+    for tx in waiting:
+        attempt = tx.attempts.order_by("-id").first()
+        assert attempt is not None
+        if any(_receipt_of(w3, a) is not None for a in tx.attempts.all()):
+            continue
+        try:
+            w3.eth.get_transaction(HexBytes(attempt.tx_hash))
+            known = True
+        except TransactionNotFound:
+            known = False
+        if known:
+            if head - (attempt.broadcast_block or head) >= stuck_blocks:
+                resent += _replace(tx, attempt, w3)
+            continue
+        try:
+            w3.eth.send_raw_transaction(HexBytes(bytes(attempt.raw)))
+            resent += 1
+        except Web3RPCError as exc:
+            # The node forgot it because its fees no longer reach the base fee: replace it.
+            if any(word in str(exc).lower() for word in FEE_TOO_LOW):
+                resent += _replace(tx, attempt, w3)
+            else:
+                logger.warning("re-broadcast of %s refused: %s", attempt.tx_hash, exc)
+    return resent
+
+
+def _replace(tx: ChainTransaction, attempt: Attempt, w3: Web3) -> int:
+    with transaction.atomic():
+        replacement = _sign(tx, w3, _bumped(attempt, current_fees(w3)))
+    try:
+        w3.eth.send_raw_transaction(HexBytes(bytes(replacement.raw)))
+    except Web3RPCError as exc:
+        logger.warning("replacement %s refused: %s", replacement.tx_hash, exc)
+        return 0
+    Attempt.objects.filter(pk=replacement.pk).update(
+        broadcast_at=timezone.now(), broadcast_block=w3.eth.block_number
+    )
+    return 1
 
 
 # ------------------------------------------------------------------------------ confirm

@@ -136,6 +136,8 @@ class Attempt(models.Model):
     )
     created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
     broadcast_at = models.DateTimeField(_("broadcast at"), null=True, blank=True)
+    # The chain's head when the node first accepted it: how long it has been waiting.
+    broadcast_block = models.PositiveBigIntegerField(_("broadcast at block"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attempt")

@@ -10,7 +10,13 @@ import logging
 from celery import shared_task
 
 from .client import ChainUnavailable, get_web3
-from .manager import key_send_all, operations_batch, operator_account, transactions_confirm
+from .manager import (
+    key_send_all,
+    operations_batch,
+    operator_account,
+    transactions_confirm,
+    transactions_resend,
+)
 from .services import node_health_record
 
 logger = logging.getLogger(__name__)
@@ -40,6 +46,11 @@ def chain_send(address: str) -> None:
 @shared_task
 def chain_confirm() -> None:
     transactions_confirm(w3=get_web3())
+
+
+@shared_task
+def chain_resend() -> None:
+    transactions_resend(w3=get_web3())
 
 
 @shared_task

@@ -176,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qoima.chain.tasks.chain_confirm",
         "schedule": env.float("CHAIN_CONFIRM_INTERVAL_SECONDS", default=2.0),
     },
+    "chain-resend": {
+        "task": "qoima.chain.tasks.chain_resend",
+        "schedule": env.float("CHAIN_RESEND_INTERVAL_SECONDS", default=15.0),
+    },
     "chain-sweep": {
         "task": "qoima.chain.tasks.chain_sweep",
         "schedule": env.float("CHAIN_SWEEP_INTERVAL_SECONDS", default=10.0),
@@ -211,6 +215,8 @@ CONTRACTS_DIR = BASE_DIR / "contracts"
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=1)
 CHAIN_BATCH_MAX = env.int("CHAIN_BATCH_MAX", default=200)
 CHAIN_BATCH_WAIT_SECONDS = env.float("CHAIN_BATCH_WAIT_SECONDS", default=1.0)
+# Blocks an accepted transaction may wait unmined before it is replaced with higher fees.
+CHAIN_STUCK_BLOCKS = env.int("CHAIN_STUCK_BLOCKS", default=5)
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 
 # --- Participants -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from qoima.chain.manager import (
     transaction_broadcast,
     transaction_sign,
     transactions_confirm,
+    transactions_resend,
 )
 from qoima.chain.models import Attempt, ChainTransaction, Operation
 from qoima.errors import Conflict, InvalidInput
@@ -223,3 +224,72 @@ def test_every_step_is_safe_to_run_again(funded, accounts, chain):
         run_until_settled(chain)
     assert ChainTransaction.objects.exclude(function="mint").count() == 1
     assert funded.balance_of(accounts.holder_a.address) == 9
+
+
+@pytest.fixture
+def manual_mining(chain):
+    """Blocks only when the test mines them, so transactions can wait in the mempool."""
+    base_fee = chain.eth.get_block("latest")["baseFeePerGas"]
+    chain.provider.make_request("evm_setAutomine", [False])
+    yield chain
+    chain.provider.make_request("evm_setAutomine", [True])
+    # evm_revert does not undo a base-fee jump; later tests must not inherit it.
+    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
+
+
+def test_a_transaction_dropped_from_the_mempool_is_broadcast_again(funded, accounts, manual_mining):
+    chain = manual_mining
+    operation = request(
+        "transfer", funded, 3, "drop-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    operations_batch()
+    key_send_all(address=OPERATOR, w3=chain)
+    attempt = Attempt.objects.get(transaction__operations=operation)
+    chain.provider.make_request("anvil_dropTransaction", [attempt.tx_hash])
+    chain.provider.make_request("anvil_mine", [1])
+    transactions_confirm(w3=chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.SUBMITTED
+
+    assert transactions_resend(w3=chain) == 1
+    chain.provider.make_request("anvil_mine", [1])
+    transactions_confirm(w3=chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+    assert Attempt.objects.filter(transaction=operation.transaction).count() == 1
+    assert funded.balance_of(accounts.holder_a.address) == 3
+
+
+def test_a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confirms_once(
+    funded, accounts, manual_mining
+):
+    chain = manual_mining
+    operation = request(
+        "transfer", funded, 4, "stuck-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    operations_batch()
+    key_send_all(address=OPERATOR, w3=chain)
+    first = Attempt.objects.get(transaction__operations=operation)
+    # The base fee jumps far above what the transaction offers: it cannot be mined.
+    chain.provider.make_request(
+        "anvil_setNextBlockBaseFeePerGas", [hex(int(first.max_fee_per_gas) * 50)]
+    )
+    chain.provider.make_request("anvil_mine", [3])
+    transactions_confirm(w3=chain)
+    assert transactions_resend(w3=chain, stuck_blocks=3) == 1
+
+    attempts = list(Attempt.objects.filter(transaction=first.transaction).order_by("id"))
+    assert len(attempts) == 2
+    replacement = attempts[1]
+    assert replacement.tx_hash != first.tx_hash
+    assert replacement.max_fee_per_gas >= first.max_fee_per_gas * 110 / 100
+    assert replacement.max_priority_fee_per_gas >= first.max_priority_fee_per_gas * 110 / 100
+    chain.provider.make_request("anvil_mine", [1])
+    transactions_confirm(w3=chain)
+
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+    assert chain.eth.get_transaction_receipt(replacement.tx_hash)["status"] == 1
+    mined = chain.eth.get_transaction(replacement.tx_hash)
+    assert mined["nonce"] == first.transaction.nonce
+    assert funded.balance_of(accounts.holder_a.address) == 4

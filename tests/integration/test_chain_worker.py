@@ -5,25 +5,42 @@ anvil; workers are killed with SIGKILL at the named crash points and started aga
 """
 
 import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import transaction
 from eth_account import Account
 
-from qoima.chain.contracts import AssetData, DocumentData, PlatformRegistry
+from qoima.chain.anvil import AnvilNode, free_port
+from qoima.chain.client import _web3_for
+from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Attempt, ChainTransaction, Operation
 from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_batch, chain_confirm, chain_sweep
 
 START = 10**6
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-@pytest.fixture
-def token(chain):
+@dataclass
+class Issued:
+    """An issued token, its issuer's address and two verified holders' addresses."""
+
+    token: BackedAssetToken
+    issuer: str
+    holders: list[str]
+
+    def on(self, w3):
+        return Issued(BackedAssetToken(w3, self.token.address), self.issuer, self.holders)
+
+
+def issued_token(w3):
     """A token whose issuer holds START units, and two verified holders."""
-    deployment, _ = platform_registry_ensure(chain)
-    registry = PlatformRegistry(chain, deployment.registry_address)
+    deployment, _ = platform_registry_ensure(w3)
+    registry = PlatformRegistry(w3, deployment.registry_address)
     _admin, operator, compliance = platform_keys()
     issuer, *holders = (Account.create() for _ in range(3))
     registry.set_allowlisted_batch(
@@ -48,21 +65,24 @@ def token(chain):
     issued, _ = registry.issue_asset(operator, asset, documents)
     # A reference far above any operation id the test will create.
     issued.mint(operator, issuer.address, START, 10**15)
-    issued.issuer_address = issuer.address
-    issued.holders = [h.address for h in holders]
-    return issued
+    return Issued(issued, issuer.address, [h.address for h in holders])
 
 
-def request_transfers(token, amounts):
+@pytest.fixture
+def token(chain):
+    return issued_token(chain)
+
+
+def request_transfers(issued, amounts):
     with transaction.atomic():
         return [
             operation_request(
                 kind="transfer",
-                token_address=token.address,
+                token_address=issued.token.address,
                 amount=amount,
-                idempotency_key=f"{token.address}-{i}",
-                sender=token.issuer_address,
-                receiver=token.holders[i % 2],
+                idempotency_key=f"{issued.token.address}-{i}",
+                sender=issued.issuer,
+                receiver=issued.holders[i % 2],
             )
             for i, amount in enumerate(amounts)
         ]
@@ -76,8 +96,9 @@ def all_confirmed(operations):
     )
 
 
-def assert_exactly_once(token, operations, chain):
+def assert_exactly_once(issued, operations, chain):
     """Every operation confirmed once on-chain, balances as the requests say, one attempt each."""
+    token = issued.token
     assert all_confirmed(operations)
     for operation in operations:
         assert token.is_ref_used(operation.pk)
@@ -86,12 +107,12 @@ def assert_exactly_once(token, operations, chain):
         assert tx.state == ChainTransaction.State.CONFIRMED
         assert tx.attempts.count() == 1
         assert chain.eth.get_transaction_receipt(tx.attempts.get().tx_hash)["status"] == 1
-    moved = {h: 0 for h in token.holders}
+    moved = dict.fromkeys(issued.holders, 0)
     for i, operation in enumerate(operations):
-        moved[token.holders[i % 2]] += int(operation.amount)
+        moved[issued.holders[i % 2]] += int(operation.amount)
     for holder, amount in moved.items():
         assert token.balance_of(holder) == amount
-    assert token.balance_of(token.issuer_address) == START - sum(moved.values())
+    assert token.balance_of(issued.issuer) == START - sum(moved.values())
     assert token.total_supply() == START
 
 
@@ -169,3 +190,36 @@ def test_duplicate_tasks_and_requests_move_once(worker_factory, token, chain):
     worker.wait_for(lambda: all_confirmed(operations))
     assert ChainTransaction.objects.count() == 1
     assert_exactly_once(token, operations, chain)
+
+
+def test_node_down_for_a_while_then_back_from_its_saved_state(worker_factory, tmp_path, settings):
+    state = tmp_path / "anvil-state.json"
+    port = free_port()
+    node = AnvilNode(node_modules=ROOT / "node_modules", port=port, state_file=state).start()
+    try:
+        settings.CHAIN_RPC_URL = node.url
+        w3 = _web3_for(node.url, 10.0)
+        token = issued_token(w3)
+        worker_factory.anvil_url = node.url
+        worker = worker_factory.start()
+        node.stop()  # SIGTERM: anvil writes its state file on the way out
+
+        operations = request_transfers(token, [41, 42, 43])
+        # The worker tries and fails to reach the node; nothing is lost meanwhile.
+        worker.wait_for(lambda: b"chain_send" in worker.log.read_bytes())
+        time.sleep(2)
+        assert not ChainTransaction.objects.exclude(state=ChainTransaction.State.UNSTARTED).exists()
+
+        node = AnvilNode(node_modules=ROOT / "node_modules", port=port, state_file=state).start()
+        token = token.on(_web3_for(node.url, 10.0))
+        chain_sweep.delay()
+        worker.wait_for(
+            lambda: ChainTransaction.objects.filter(
+                state=ChainTransaction.State.UNCONFIRMED
+            ).exists()
+        )
+        chain_confirm.delay()
+        worker.wait_for(lambda: all_confirmed(operations))
+        assert_exactly_once(token, operations, _web3_for(node.url, 10.0))
+    finally:
+        node.stop()
