@@ -229,3 +229,117 @@ class Operation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class PlatformToken(models.Model):
+    """A token the registry issued, found by the indexer in the registry's AssetIssued events."""
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    address = models.CharField(_("token"), max_length=42)
+    asset_id = models.CharField(_("asset id"), max_length=66)
+    block_number = models.PositiveBigIntegerField(_("issued in block"))
+
+    class Meta:
+        verbose_name = _("platform token")
+        verbose_name_plural = _("platform tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "address"], name="platform_token_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class IndexerCursor(models.Model):
+    """How far the indexer has read the chain, and how far it has applied to balances."""
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"), unique=True)
+    block_number = models.BigIntegerField(_("last block read"))
+    applied_block = models.BigIntegerField(_("last block applied to balances"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("indexer cursor")
+        verbose_name_plural = _("indexer cursors")
+
+    def __str__(self) -> str:
+        return f"chain {self.chain_id} @ {self.block_number}"
+
+
+class IndexedBlock(models.Model):
+    """The hash of a recently read block, kept until it is final, to notice a reorg."""
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    number = models.PositiveBigIntegerField(_("block"))
+    block_hash = models.CharField(_("block hash"), max_length=66)
+    parent_hash = models.CharField(_("parent hash"), max_length=66)
+
+    class Meta:
+        verbose_name = _("indexed block")
+        verbose_name_plural = _("indexed blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "number"], name="indexed_block_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.block_hash}"
+
+
+class TokenTransfer(models.Model):
+    """One ERC-20 Transfer of a platform token as the chain logged it.
+
+    Mints come from the zero address and burns go to it; ``ref`` is the platform reference
+    the token recorded with it, empty for a holder's own transfer from an external wallet.
+    """
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    token_address = models.CharField(_("token"), max_length=42)
+    block_number = models.PositiveBigIntegerField(_("block"))
+    block_hash = models.CharField(_("block hash"), max_length=66)
+    log_index = models.PositiveIntegerField(_("log index"))
+    tx_hash = models.CharField(_("transaction hash"), max_length=66)
+    sender = models.CharField(_("sender"), max_length=42)
+    receiver = models.CharField(_("receiver"), max_length=42)
+    amount = models.DecimalField(_("amount"), max_digits=78, decimal_places=0)
+    ref = models.DecimalField(
+        _("platform reference"), max_digits=78, decimal_places=0, null=True, blank=True
+    )
+    applied = models.BooleanField(_("applied to balances"), default=False)
+
+    class Meta:
+        verbose_name = _("token transfer")
+        verbose_name_plural = _("token transfers")
+        indexes = [
+            models.Index(fields=["chain_id", "applied", "block_number"]),
+            models.Index(fields=["token_address", "ref"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "block_hash", "log_index"], name="token_transfer_unique_log"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} -> {self.receiver}: {self.amount}"
+
+
+class TokenBalance(models.Model):
+    """A holder's balance of a token, from confirmed Transfer events only."""
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    token_address = models.CharField(_("token"), max_length=42)
+    holder = models.CharField(_("holder"), max_length=42)
+    amount = models.DecimalField(_("amount"), max_digits=78, decimal_places=0, default=0)
+
+    class Meta:
+        verbose_name = _("token balance")
+        verbose_name_plural = _("token balances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "token_address", "holder"], name="token_balance_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="token_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder}: {self.amount}"

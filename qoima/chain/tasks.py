@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 
 from .client import ChainUnavailable, get_web3
+from .indexer import index_step
 from .manager import (
     key_send_all,
     operations_batch,
@@ -46,6 +47,11 @@ def chain_send(address: str) -> None:
 @shared_task
 def chain_confirm() -> None:
     transactions_confirm(w3=get_web3())
+
+
+@shared_task
+def chain_index() -> None:
+    index_step(w3=get_web3())
 
 
 @shared_task

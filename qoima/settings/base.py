@@ -176,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qoima.chain.tasks.chain_confirm",
         "schedule": env.float("CHAIN_CONFIRM_INTERVAL_SECONDS", default=2.0),
     },
+    "chain-index": {
+        "task": "qoima.chain.tasks.chain_index",
+        "schedule": env.float("CHAIN_INDEX_INTERVAL_SECONDS", default=2.0),
+    },
     "chain-resend": {
         "task": "qoima.chain.tasks.chain_resend",
         "schedule": env.float("CHAIN_RESEND_INTERVAL_SECONDS", default=15.0),

@@ -1,0 +1,109 @@
+"""The indexer: every movement of a platform token in the database, through reorgs."""
+
+import pytest
+
+from qoima.chain.contracts import PlatformRegistry
+from qoima.chain.indexer import index_step, index_until_head
+from qoima.chain.models import TokenBalance, TokenTransfer
+from qoima.chain.services import platform_keys, platform_registry_ensure
+
+from .conftest import ASSET, DOCUMENTS, anvil_account
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def platform(chain):
+    deployment, _ = platform_registry_ensure(chain)
+    registry = PlatformRegistry(chain, deployment.registry_address)
+    _admin, operator, compliance = platform_keys()
+    issuer, holder_a, holder_b = anvil_account(3), anvil_account(4), anvil_account(5)
+    registry.set_allowlisted_batch(
+        compliance, [issuer.address, holder_a.address, holder_b.address], True
+    )
+    token, _ = registry.issue_asset(operator, ASSET, DOCUMENTS)
+    token.mint(operator, issuer.address, 1_000, 7)
+    return token, operator, issuer, holder_a, holder_b
+
+
+def db_balance(token, holder):
+    row = TokenBalance.objects.filter(token_address=token.address, holder=holder).first()
+    return int(row.amount) if row else 0
+
+
+def assert_db_matches_chain(token, *holders):
+    for holder in holders:
+        assert db_balance(token, holder) == token.balance_of(holder), holder
+    assert sum(int(b.amount) for b in TokenBalance.objects.filter(token_address=token.address)) == (
+        token.total_supply()
+    )
+
+
+def test_every_movement_lands_with_its_ref_including_a_holders_own_transfer(platform, chain):
+    token, operator, issuer, a, b = platform
+    token.record_transfers_from(operator, issuer.address, [a.address, b.address], [10, 20], [8, 9])
+    token.record_transfer(operator, issuer.address, b.address, 5, 10)
+    # A holder moves tokens from an external wallet: no platform reference.
+    token.transfer(a, b.address, 3)
+    index_until_head(w3=chain)
+
+    rows = list(TokenTransfer.objects.order_by("block_number", "log_index"))
+    assert [(r.sender, r.receiver, int(r.amount), r.ref) for r in rows] == [
+        ("0x0000000000000000000000000000000000000000", issuer.address, 1_000, 7),
+        (issuer.address, a.address, 10, 8),
+        (issuer.address, b.address, 20, 9),
+        (issuer.address, b.address, 5, 10),
+        (a.address, b.address, 3, None),
+    ]
+    assert_db_matches_chain(token, issuer.address, a.address, b.address)
+
+
+def test_indexing_again_changes_nothing(platform, chain):
+    token, operator, issuer, a, _b = platform
+    token.record_transfer(operator, issuer.address, a.address, 5, 11)
+    index_until_head(w3=chain)
+    before = TokenTransfer.objects.count()
+    index_until_head(w3=chain)
+    index_step(w3=chain)
+    assert TokenTransfer.objects.count() == before
+    assert db_balance(token, a.address) == 5
+
+
+def test_balances_wait_for_confirmations(platform, chain, settings):
+    token, operator, issuer, a, _b = platform
+    settings.CHAIN_CONFIRMATIONS = 3
+    token.record_transfer(operator, issuer.address, a.address, 5, 12)
+    index_until_head(w3=chain)
+    assert TokenTransfer.objects.filter(ref=12).exists()
+    assert db_balance(token, a.address) == 0
+    chain.provider.make_request("anvil_mine", [2])
+    index_until_head(w3=chain)
+    assert db_balance(token, a.address) == 5
+
+
+@pytest.mark.parametrize("depth", [1, 5])
+def test_a_reorg_rolls_back_and_reads_again(platform, chain, depth):
+    token, operator, issuer, a, b = platform
+    for i in range(6):
+        token.record_transfer(operator, issuer.address, (a, b)[i % 2].address, 1 + i, 100 + i)
+    index_until_head(w3=chain)
+    assert TokenTransfer.objects.filter(ref__gte=100).count() == 6
+    head = chain.eth.block_number
+
+    # The last `depth` blocks are replaced by empty ones: their transfers never happened.
+    chain.provider.make_request("anvil_reorg", [depth, []])
+    assert chain.eth.block_number == head
+    result = index_until_head(w3=chain)
+
+    assert result.rolled_back_to == head - depth
+    surviving = TokenTransfer.objects.filter(ref__gte=100)
+    assert surviving.count() == 6 - depth
+    assert all(token.is_ref_used(int(t.ref)) for t in surviving)
+    assert not any(token.is_ref_used(105 - i) for i in range(depth))
+    assert_db_matches_chain(token, issuer.address, a.address, b.address)
+
+    # New blocks after the reorg are read normally; nothing doubles.
+    token.record_transfer(operator, issuer.address, a.address, 50, 200)
+    index_until_head(w3=chain)
+    assert TokenTransfer.objects.filter(ref=200).count() == 1
+    assert_db_matches_chain(token, issuer.address, a.address, b.address)
