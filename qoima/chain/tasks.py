@@ -18,6 +18,7 @@ from .manager import (
     transactions_confirm,
     transactions_resend,
 )
+from .reconciliation import reconcile
 from .services import node_health_record
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ def chain_confirm() -> None:
 @shared_task
 def chain_index() -> None:
     index_step(w3=get_web3())
+
+
+@shared_task
+def chain_reconcile() -> None:
+    reconcile(w3=get_web3())
 
 
 @shared_task

@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qoima.chain.tasks.chain_index",
         "schedule": env.float("CHAIN_INDEX_INTERVAL_SECONDS", default=2.0),
     },
+    "chain-reconcile": {
+        "task": "qoima.chain.tasks.chain_reconcile",
+        "schedule": env.float("CHAIN_RECONCILE_INTERVAL_SECONDS", default=600.0),
+    },
     "chain-resend": {
         "task": "qoima.chain.tasks.chain_resend",
         "schedule": env.float("CHAIN_RESEND_INTERVAL_SECONDS", default=15.0),

@@ -30,6 +30,13 @@ from qoima.chain.contracts import (
     DocumentData,
     PlatformRegistry,
 )
+from qoima.chain.manager import (
+    key_send_all,
+    operation_request,
+    operations_batch,
+    operator_account,
+    transactions_confirm,
+)
 
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -189,4 +196,52 @@ def token(issued: tuple[BackedAssetToken, TxReceipt]) -> BackedAssetToken:
 @pytest.fixture
 def minted_token(token: BackedAssetToken, accounts: Accounts) -> BackedAssetToken:
     token.mint(accounts.operator, accounts.issuer.address, MINTED, MINT_REF)
+    return token
+
+
+# ------------------------------------------------------------------ the transaction manager
+
+OPERATOR = operator_account().address
+
+
+def request(kind, token, amount, key, sender="", receiver=""):
+    return operation_request(
+        kind=kind,
+        token_address=token.address,
+        amount=amount,
+        idempotency_key=key,
+        sender=sender,
+        receiver=receiver,
+    )
+
+
+def run_until_settled(w3):
+    """What the workers do, in order: batch, sign and send, then follow receipts."""
+    operations_batch()
+    key_send_all(address=OPERATOR, w3=w3)
+    transactions_confirm(w3=w3)
+
+
+@pytest.fixture
+def funded(token, accounts, chain):
+    """The issuer holds 1,000 units, minted through the manager."""
+    request("mint", token, 1_000, "mint-1", receiver=accounts.issuer.address)
+    run_until_settled(chain)
+    assert token.balance_of(accounts.issuer.address) == 1_000
+    return token
+
+
+@pytest.fixture
+def platform_token(chain: Web3, accounts: Accounts) -> BackedAssetToken:
+    """A token of the platform's own registry (the one the indexer reads), nothing minted."""
+    from qoima.chain.services import platform_registry_ensure
+
+    deployment, _ = platform_registry_ensure(chain)
+    registry = PlatformRegistry(chain, deployment.registry_address)
+    registry.set_allowlisted_batch(
+        accounts.compliance,
+        [accounts.issuer.address, accounts.holder_a.address, accounts.holder_b.address],
+        True,
+    )
+    token, _ = registry.issue_asset(accounts.operator, ASSET, DOCUMENTS)
     return token

@@ -5,9 +5,7 @@ from django.test import override_settings
 
 from qoima.chain.manager import (
     key_send_all,
-    operation_request,
     operations_batch,
-    operator_account,
     transaction_broadcast,
     transaction_sign,
     transactions_confirm,
@@ -16,38 +14,9 @@ from qoima.chain.manager import (
 from qoima.chain.models import Attempt, ChainTransaction, Operation
 from qoima.errors import Conflict, InvalidInput
 
-from .conftest import event_args
+from .conftest import OPERATOR, event_args, request, run_until_settled
 
 pytestmark = pytest.mark.django_db
-
-OPERATOR = operator_account().address
-
-
-def request(kind, token, amount, key, sender="", receiver=""):
-    return operation_request(
-        kind=kind,
-        token_address=token.address,
-        amount=amount,
-        idempotency_key=key,
-        sender=sender,
-        receiver=receiver,
-    )
-
-
-def run_until_settled(w3):
-    """What the workers do, in order: batch, sign and send, then follow receipts."""
-    operations_batch()
-    key_send_all(address=OPERATOR, w3=w3)
-    transactions_confirm(w3=w3)
-
-
-@pytest.fixture
-def funded(token, accounts, chain):
-    """The issuer holds 1,000 units, minted through the manager."""
-    request("mint", token, 1_000, "mint-1", receiver=accounts.issuer.address)
-    run_until_settled(chain)
-    assert token.balance_of(accounts.issuer.address) == 1_000
-    return token
 
 
 def test_a_request_is_idempotent_and_its_key_cannot_be_reused(token, accounts):

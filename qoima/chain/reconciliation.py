@@ -1,0 +1,147 @@
+"""Reconciliation: the database's ledger against the chain, difference by difference.
+
+Everything is compared at the last block the indexer applied to balances, so a transfer still
+on its way to its confirmations is not reported as a difference. Zero differences is normal.
+"""
+
+from decimal import Decimal
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from eth_utils import to_checksum_address
+from web3 import Web3
+
+from .contracts import artifact
+from .models import (
+    ChainTransaction,
+    IndexerCursor,
+    Operation,
+    PlatformToken,
+    ReconciliationDifference,
+    ReconciliationRun,
+    TokenBalance,
+    TokenTransfer,
+)
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+Kind = ReconciliationDifference.Kind
+
+
+def _token(w3: Web3, address: str) -> Any:
+    abi = artifact("BackedAssetToken")["abi"]
+    return w3.eth.contract(address=to_checksum_address(address), abi=abi)
+
+
+def _chain_balances(w3: Web3, token: Any, holders: list[str], block: int) -> dict[str, int]:
+    """balanceOf for many holders in JSON-RPC batches, all at one block."""
+    balances: dict[str, int] = {}
+    for start in range(0, len(holders), 500):
+        chunk = holders[start : start + 500]
+        with w3.batch_requests() as batch:
+            for holder in chunk:
+                batch.add(token.functions.balanceOf(holder).call(block_identifier=block))
+            results = batch.execute()
+        balances.update(zip(chunk, (int(cast(int, r)) for r in results), strict=True))
+    return balances
+
+
+def _differences_for(
+    w3: Web3, run: ReconciliationRun, token_address: str, block: int
+) -> list[ReconciliationDifference]:
+    found: list[ReconciliationDifference] = []
+
+    def differ(kind: str, subject: str, db: object, onchain: object) -> None:
+        found.append(
+            ReconciliationDifference(
+                run=run,
+                kind=kind,
+                token_address=token_address,
+                subject=subject,
+                database_value=str(db),
+                chain_value=str(onchain),
+            )
+        )
+
+    token = _token(w3, token_address)
+    db_balances = {
+        row.holder: int(row.amount)
+        for row in TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address)
+    }
+    holders = sorted(db_balances)
+    for holder, onchain in _chain_balances(w3, token, holders, block).items():
+        if onchain != db_balances[holder]:
+            differ(Kind.BALANCE, holder, db_balances[holder], onchain)
+    run.holders_checked += len(holders)
+
+    applied = TokenTransfer.objects.filter(
+        chain_id=run.chain_id, token_address=token_address, applied=True
+    )
+    minted = applied.filter(sender=ZERO_ADDRESS).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    burned = applied.filter(receiver=ZERO_ADDRESS).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    supply = int(token.functions.totalSupply().call(block_identifier=block))
+    if int(minted - burned) != supply or sum(db_balances.values()) != supply:
+        differ(
+            Kind.TOTAL_SUPPLY, "", f"{int(minted - burned)} / {sum(db_balances.values())}", supply
+        )
+
+    records = {int(t.ref or 0): t for t in applied.filter(ref__isnull=False)}
+    confirmed = _confirmed_by(run.chain_id, token_address, block)
+    for operation in confirmed:
+        record = records.get(operation.pk)
+        if record is None:
+            differ(Kind.MISSING_RECORD, str(operation.pk), operation.kind, "")
+            continue
+        expected = (
+            operation.sender or ZERO_ADDRESS,
+            operation.receiver or ZERO_ADDRESS,
+            int(operation.amount),
+        )
+        actual = (record.sender, record.receiver, int(record.amount))
+        if expected != actual:
+            differ(Kind.RECORD_MISMATCH, str(operation.pk), expected, actual)
+    run.refs_checked += len(confirmed)
+    return found
+
+
+def _confirmed_by(chain_id: int, token_address: str, block: int) -> list[Operation]:
+    """Confirmed operations whose transaction was mined at or below the compared block."""
+    mined_by = {
+        tx_id: number
+        for tx_id, number in ChainTransaction.objects.filter(
+            chain_id=chain_id,
+            to_address=token_address,
+            state=ChainTransaction.State.CONFIRMED,
+        ).values_list("pk", "attempts__receipts__block_number")
+        if number is not None
+    }
+    return [
+        operation
+        for operation in Operation.objects.filter(
+            chain_id=chain_id, token_address=token_address, state=Operation.State.CONFIRMED
+        )
+        if mined_by.get(operation.transaction_id or 0, block + 1) <= block
+    ]
+
+
+def reconcile(*, w3: Web3, token_address: str = "") -> ReconciliationRun:
+    """Compare every platform token (or one) with the chain and store the differences."""
+    chain_id = settings.CHAIN_ID
+    cursor = IndexerCursor.objects.filter(chain_id=chain_id).first()
+    block = cursor.applied_block if cursor else w3.eth.block_number
+    tokens = PlatformToken.objects.filter(chain_id=chain_id)
+    if token_address:
+        tokens = tokens.filter(Q(address=to_checksum_address(token_address)))
+    with transaction.atomic():
+        run = ReconciliationRun.objects.create(
+            chain_id=chain_id, block_number=block, token_address=token_address
+        )
+        differences: list[ReconciliationDifference] = []
+        for token in tokens:
+            differences += _differences_for(w3, run, token.address, block)
+            run.tokens_checked += 1
+        ReconciliationDifference.objects.bulk_create(differences)
+        run.differences = len(differences)
+        run.save()
+    return run

@@ -1,0 +1,77 @@
+"""Reconciliation finds every difference between the database's ledger and the chain."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from qoima.chain.indexer import index_until_head
+from qoima.chain.models import Operation, ReconciliationDifference, TokenBalance, TokenTransfer
+from qoima.chain.reconciliation import reconcile
+
+from .conftest import request, run_until_settled
+
+pytestmark = pytest.mark.django_db
+Kind = ReconciliationDifference.Kind
+
+
+@pytest.fixture
+def token(platform_token):
+    return platform_token
+
+
+@pytest.fixture
+def ledger(token, accounts, chain):
+    """A mint and a distribution made through the manager."""
+    issuer, a, b = accounts.issuer.address, accounts.holder_a.address, accounts.holder_b.address
+    request("mint", token, 1_000, "rc-mint", receiver=issuer)
+    run_until_settled(chain)
+    operations = [
+        request("transfer", token, 10 * (i + 1), f"rc-{i}", issuer, (a, b)[i % 2]) for i in range(4)
+    ]
+    run_until_settled(chain)
+    return operations
+
+
+def test_a_consistent_ledger_has_no_differences(ledger, token, chain):
+    index_until_head(w3=chain)
+    run = reconcile(w3=chain)
+    assert run.differences == 0
+    assert run.tokens_checked >= 1
+    assert run.holders_checked == 3
+    assert run.refs_checked == 5
+
+
+def test_a_balance_changed_behind_the_platforms_back_is_reported(ledger, token, accounts, chain):
+    index_until_head(w3=chain)
+    holder = accounts.holder_a.address
+    TokenBalance.objects.filter(token_address=token.address, holder=holder).update(amount=999)
+    run = reconcile(w3=chain)
+    balance = run.difference_rows.get(kind=Kind.BALANCE)
+    assert (balance.subject, balance.database_value, balance.chain_value) == (holder, "999", "40")
+    assert run.difference_rows.filter(kind=Kind.TOTAL_SUPPLY).exists()
+    with pytest.raises(CommandError, match="differences"):
+        call_command("reconcile")
+
+
+def test_a_confirmed_movement_without_its_record_is_reported(ledger, chain):
+    index_until_head(w3=chain)
+    lost = ledger[0]
+    TokenTransfer.objects.filter(ref=lost.pk).update(ref=None)
+    run = reconcile(w3=chain)
+    missing = run.difference_rows.get(kind=Kind.MISSING_RECORD)
+    assert missing.subject == str(lost.pk)
+
+
+def test_a_record_that_differs_from_its_movement_is_reported(ledger, chain):
+    index_until_head(w3=chain)
+    changed = ledger[1]
+    Operation.objects.filter(pk=changed.pk).update(amount=12345)
+    run = reconcile(w3=chain)
+    mismatch = run.difference_rows.get(kind=Kind.RECORD_MISMATCH)
+    assert mismatch.subject == str(changed.pk)
+    assert "12345" in mismatch.database_value
+
+
+def test_the_command_prints_a_clean_report(ledger, chain, capsys):
+    index_until_head(w3=chain)
+    call_command("reconcile")
+    assert "0 differences" in capsys.readouterr().out
