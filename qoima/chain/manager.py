@@ -141,6 +141,9 @@ def _call_for(w3: Web3, operations: list[Operation]) -> tuple[str, str]:
     if first.kind == Operation.Kind.BURN:
         args = [first.sender, int(first.amount), first.pk]
         return "burn", token.encode_abi("burn", args)
+    if len(operations) == 1:
+        args = [first.sender, first.receiver, int(first.amount), first.pk]
+        return "recordTransfer", token.encode_abi("recordTransfer", args)
     receivers = [op.receiver for op in operations]
     amounts = [int(op.amount) for op in operations]
     refs = [op.pk for op in operations]

@@ -262,3 +262,23 @@ def test_a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confi
     mined = chain.eth.get_transaction(replacement.tx_hash)
     assert mined["nonce"] == first.transaction.nonce
     assert funded.balance_of(accounts.holder_a.address) == 4
+
+
+def test_without_batching_each_transfer_is_its_own_recorded_transfer(funded, accounts, chain):
+    with override_settings(CHAIN_BATCH_MAX=1):
+        for i in range(3):
+            request(
+                "transfer",
+                funded,
+                1,
+                f"single-{i}",
+                accounts.issuer.address,
+                accounts.holder_a.address,
+            )
+        run_until_settled(chain)
+    sent = ChainTransaction.objects.filter(function="recordTransfer")
+    assert sent.count() == 3
+    assert all(tx.state == ChainTransaction.State.CONFIRMED for tx in sent)
+    nonces = sorted(tx.nonce for tx in sent)
+    assert nonces == list(range(nonces[0], nonces[0] + 3))
+    assert funded.balance_of(accounts.holder_a.address) == 3
