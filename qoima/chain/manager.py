@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -112,10 +113,10 @@ def operation_request(
     return existing
 
 
-def _enqueue_batch() -> None:
+def _enqueue_batch(countdown: float = 0) -> None:
     from .tasks import chain_batch
 
-    chain_batch.delay()
+    chain_batch.apply_async(countdown=countdown)
 
 
 # ------------------------------------------------------------------------------ batch
@@ -170,12 +171,18 @@ def _groups(operations: Iterable[Operation], max_size: int) -> list[list[Operati
 
 
 @transaction.atomic
-def operations_batch(*, max_size: int | None = None, limit: int = 5000) -> list[int]:
+def operations_batch(
+    *, max_size: int | None = None, wait: float | None = None, limit: int = 5000
+) -> list[int]:
     """Claim pending operations and build the unstarted transactions that carry them.
 
-    Rows another batcher holds are skipped, so two batchers never take the same operation.
+    Rows another batcher holds are skipped, so two batchers never take the same operation. A
+    batch of transfers that is neither full nor older than ``wait`` seconds is left for more
+    transfers to join; a batch is scheduled for when it will be.
     """
     max_size = max_size or settings.CHAIN_BATCH_MAX
+    wait = settings.CHAIN_BATCH_WAIT_SECONDS if wait is None else wait
+    cutoff = timezone.now() - timedelta(seconds=wait)
     pending = list(
         Operation.objects.select_for_update(skip_locked=True)
         .filter(state=Operation.State.PENDING, chain_id=settings.CHAIN_ID)
@@ -186,7 +193,12 @@ def operations_batch(*, max_size: int | None = None, limit: int = 5000) -> list[
     w3 = Web3()  # encoding only: no node is asked
     operator = operator_account().address
     created = []
+    deferred = False
     for group in _groups(pending, max_size):
+        young = group[0].kind == Operation.Kind.TRANSFER and group[0].created_at > cutoff
+        if young and len(group) < max_size:
+            deferred = True
+            continue
         function, data = _call_for(w3, group)
         tx = ChainTransaction.objects.create(
             chain_id=settings.CHAIN_ID,
@@ -199,6 +211,8 @@ def operations_batch(*, max_size: int | None = None, limit: int = 5000) -> list[
             state=Operation.State.SUBMITTED, transaction=tx, updated_at=timezone.now()
         )
         created.append(tx.pk)
+    if deferred:
+        transaction.on_commit(lambda: _enqueue_batch(countdown=wait))
     return created
 
 

@@ -13,3 +13,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/mi
 # Fault injection: a worker started with QOIMA_CRASH_AT=<point> kills itself there (SIGKILL),
 # as a power cut would, so tests can prove that nothing is lost or done twice.
 QOIMA_CRASH_AT = env.str("QOIMA_CRASH_AT", default="")
+# Tests drive each step themselves; a batch need not wait for more transfers to join.
+CHAIN_BATCH_WAIT_SECONDS = 0.0

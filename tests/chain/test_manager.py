@@ -282,3 +282,16 @@ def test_without_batching_each_transfer_is_its_own_recorded_transfer(funded, acc
     nonces = sorted(tx.nonce for tx in sent)
     assert nonces == list(range(nonces[0], nonces[0] + 3))
     assert funded.balance_of(accounts.holder_a.address) == 3
+
+
+def test_a_young_small_batch_waits_for_more_transfers(funded, accounts, chain):
+    first = request(
+        "transfer", funded, 1, "wait-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    assert operations_batch(wait=60) == []
+    first.refresh_from_db()
+    assert first.state == Operation.State.PENDING
+    # A full batch does not wait.
+    assert len(operations_batch(wait=60, max_size=1)) == 1
+    first.refresh_from_db()
+    assert first.state == Operation.State.SUBMITTED
