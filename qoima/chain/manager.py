@@ -476,10 +476,44 @@ def _replay_reason(w3: Web3, tx: ChainTransaction, block_number: int) -> Decoded
     return DecodedError("Error", {"message": "reverted"})
 
 
+# Confirmed transactions younger than this many blocks are checked for having been reorged out.
+RECHECK_BLOCKS = 128
+
+
+def _recheck_recent(w3: Web3, head: int) -> None:
+    """Send back to unconfirmed what a reorg took out of the chain after it was confirmed."""
+    recent = Receipt.objects.filter(
+        block_number__gte=max(0, head - RECHECK_BLOCKS),
+        attempt__transaction__state__in=[
+            ChainTransaction.State.CONFIRMED,
+            ChainTransaction.State.REVERTED,
+        ],
+    ).select_related("attempt__transaction")
+    for receipt in recent:
+        found = _receipt_of(w3, receipt.attempt)
+        if found is not None and found["blockHash"].to_0x_hex() == receipt.block_hash:
+            continue
+        tx = receipt.attempt.transaction
+        with transaction.atomic():
+            ChainTransaction.objects.filter(pk=tx.pk).update(
+                state=ChainTransaction.State.UNCONFIRMED, confirmed_at=None
+            )
+            Operation.objects.filter(transaction=tx, state=Operation.State.CONFIRMED).update(
+                state=Operation.State.SUBMITTED, updated_at=timezone.now()
+            )
+            # The receipt belongs to a block that is no longer in the chain.
+            Receipt.objects.filter(pk=receipt.pk).delete()
+
+
 def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
-    """Follow receipts of accepted transactions; returns how many reached a final state."""
+    """Follow receipts of accepted transactions; returns how many reached a final state.
+
+    Confirmations are counted again after a reorg: a transaction whose block left the chain
+    goes back to unconfirmed, and its saved bytes are sent again by the resender.
+    """
     depth_needed = confirmations or settings.CHAIN_CONFIRMATIONS
     head = w3.eth.block_number
+    _recheck_recent(w3, head)
     settled = 0
     unconfirmed = ChainTransaction.objects.filter(
         chain_id=settings.CHAIN_ID, state=ChainTransaction.State.UNCONFIRMED

@@ -295,3 +295,26 @@ def test_a_young_small_batch_waits_for_more_transfers(funded, accounts, chain):
     assert len(operations_batch(wait=60, max_size=1)) == 1
     first.refresh_from_db()
     assert first.state == Operation.State.SUBMITTED
+
+
+def test_a_confirmed_transfer_reorged_out_is_counted_again_and_lands_once(funded, accounts, chain):
+    operation = request(
+        "transfer", funded, 8, "reorg-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    run_until_settled(chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+
+    chain.provider.make_request("anvil_reorg", [1, []])
+    transactions_confirm(w3=chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.SUBMITTED
+    assert operation.transaction.state == ChainTransaction.State.UNCONFIRMED
+
+    transactions_resend(w3=chain)
+    transactions_confirm(w3=chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+    assert funded.is_ref_used(operation.pk)
+    assert funded.balance_of(accounts.holder_a.address) == 8
+    assert Attempt.objects.filter(transaction=operation.transaction).count() == 1
