@@ -8,6 +8,7 @@ from .views import healthz
 
 urlpatterns = [
     path("", include("qoima.participants.urls")),
+    path("operations/", include("qoima.chain.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -574,7 +574,10 @@ def _settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: st
     # An error that names no operation of this transaction fails them all: sending them
     # again unchanged would only revert again.
     failed = named or operations
-    reason = error_reason(error)
+    # Stored in English whatever language the worker runs in, beside the decoded error, so
+    # the record reads the same for every reader and auditor.
+    with translation.override("en"):
+        reason = f"{error_reason(error)} [{error}]"
     Operation.objects.filter(pk__in=[op.pk for op in failed]).update(
         state=Operation.State.FAILED, failure_reason=reason, updated_at=timezone.now()
     )

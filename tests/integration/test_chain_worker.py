@@ -17,9 +17,16 @@ from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import _web3_for
 from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
 from qoima.chain.manager import operation_request
-from qoima.chain.models import Attempt, ChainTransaction, Operation
+from qoima.chain.models import (
+    Attempt,
+    ChainTransaction,
+    Operation,
+    PlatformDeployment,
+    TokenBalance,
+    TokenTransfer,
+)
 from qoima.chain.services import platform_keys, platform_registry_ensure
-from qoima.chain.tasks import chain_batch, chain_confirm, chain_sweep
+from qoima.chain.tasks import chain_batch, chain_confirm, chain_index, chain_sweep
 
 START = 10**6
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -223,3 +230,63 @@ def test_node_down_for_a_while_then_back_from_its_saved_state(worker_factory, tm
         assert_exactly_once(token, operations, _web3_for(node.url, 10.0))
     finally:
         node.stop()
+
+
+def test_a_batch_reverted_by_a_party_frozen_before_mining_fails_only_that_party(
+    worker_factory, token, chain
+):
+    crashing = worker_factory.start(QOIMA_CRASH_AT="after_sign")
+    operations = request_transfers(token, [51, 52, 53, 54])
+    assert crashing.wait_for_death() == -signal.SIGKILL
+    # Between signing and mining, compliance freezes the second holder.
+    deployment = PlatformDeployment.objects.get()
+    registry = PlatformRegistry(chain, deployment.registry_address)
+    frozen = token.holders[1]
+    registry.set_frozen(platform_keys()[2], frozen, True, b"\x03" * 32)
+
+    worker = worker_factory.start()
+    chain_sweep.delay()
+    worker.wait_for(
+        lambda: ChainTransaction.objects.filter(state=ChainTransaction.State.UNCONFIRMED).exists()
+    )
+
+    def settled():
+        # As beat would: follow receipts every time the test looks.
+        chain_confirm.delay()
+        return not Operation.objects.filter(
+            state__in=[Operation.State.PENDING, Operation.State.SUBMITTED]
+        ).exists()
+
+    worker.wait_for(settled)
+    failed = Operation.objects.filter(state=Operation.State.FAILED)
+    assert {op.receiver for op in failed} == {frozen}
+    assert all("is frozen" in op.failure_reason for op in failed)
+    delivered = [op for op in operations if op.receiver != frozen]
+    assert all_confirmed(delivered)
+    assert token.token.balance_of(frozen) == 0
+    assert token.token.balance_of(token.holders[0]) == 51 + 53
+    assert not any(token.token.is_ref_used(op.pk) for op in failed)
+
+
+def test_a_transfer_from_an_external_wallet_reaches_the_database(worker_factory, chain):
+    deployment, _ = platform_registry_ensure(chain)
+    registry = PlatformRegistry(chain, deployment.registry_address)
+    _admin, operator, compliance = platform_keys()
+    holder, friend = Account.create(), Account.create()
+    registry.set_allowlisted_batch(compliance, [holder.address, friend.address], True)
+    issued = issued_token(chain)
+    issued.token.record_transfer(operator, issued.issuer, holder.address, 100, 10**15 + 1)
+    # The holder pays for gas from their own wallet and signs the ERC-20 transfer themselves.
+    chain.eth.send_transaction(
+        {"from": chain.eth.accounts[9], "to": holder.address, "value": 10**18}
+    )
+    issued.token.transfer(holder, friend.address, 30)
+
+    worker = worker_factory.start()
+    chain_index.delay()
+    worker.wait_for(lambda: TokenTransfer.objects.filter(sender=holder.address).exists())
+    own = TokenTransfer.objects.get(sender=holder.address)
+    assert (own.receiver, int(own.amount), own.ref) == (friend.address, 30, None)
+    chain_index.delay()
+    worker.wait_for(lambda: TokenBalance.objects.filter(holder=friend.address, amount=30).exists())
+    assert TokenBalance.objects.get(holder=holder.address).amount == 70
