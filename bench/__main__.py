@@ -1,8 +1,9 @@
-"""``make bench``: measures the platform's figures and its contracts' gas, printed as tables.
+"""``make bench``: measures the platform's figures, its contracts' gas, and the transaction
+manager and indexer end to end, printed as tables.
 
-The platform figures run against a throwaway test database (PostgreSQL when DATABASE_URL is set,
-else SQLite) and the gas figures against a throwaway anvil, so nothing of the platform's own
-data or chain is touched.
+The platform and transaction figures run against a throwaway test database (PostgreSQL when
+DATABASE_URL is set, else SQLite; Redis as the broker when REDIS_URL is set) and every chain
+figure against a throwaway anvil, so nothing of the platform's own data or chain is touched.
 """
 
 import os
@@ -14,13 +15,14 @@ import django
 
 django.setup()
 
-from bench import gas, platform  # noqa: E402
+from bench import gas, platform, txm  # noqa: E402
 from bench.table import print_table  # noqa: E402
 
 
 def main() -> int:
     print_table("Platform", platform.HEADER, platform.measure())
     gas.print_report(gas.measure())
+    txm.print_report(txm.measure())
     return 0
 
 
