@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 from django.conf import settings
 from web3 import Web3
-from web3.exceptions import Web3Exception
+from web3.exceptions import Web3Exception, Web3RPCError
+from web3.providers import JSONBaseProvider
+from web3.types import RPCEndpoint, RPCResponse
 
 
 @lru_cache(maxsize=4)
@@ -40,3 +43,29 @@ def chain_head(w3: Web3 | None = None) -> ChainHead:
         )
     except (OSError, Web3Exception, ValueError) as error:
         raise ChainUnavailable(str(error)) from error
+
+
+def _result(answer: RPCResponse) -> Any:
+    if "error" in answer:
+        raise Web3RPCError(str(answer["error"]), rpc_response=answer)
+    return answer["result"]
+
+
+def rpc_call(w3: Web3, method: str, params: list[Any]) -> Any:
+    """One JSON-RPC call, its result as the node sent it: no web3 result formatters.
+
+    For answers too big for web3's per-field formatting (logs of a whole block range).
+    """
+    return _result(w3.provider.make_request(RPCEndpoint(method), params))
+
+
+def rpc_batch(w3: Web3, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+    """Several calls in one JSON-RPC batch, their raw results in order."""
+    if not calls:
+        return []
+    provider = cast(JSONBaseProvider, w3.provider)
+    answers = provider.make_batch_request([(RPCEndpoint(m), params) for m, params in calls])
+    if not isinstance(answers, list):
+        # A node that refuses the whole batch answers with one error.
+        return [_result(answers)]
+    return [_result(answer) for answer in answers]
