@@ -14,23 +14,22 @@ as the node's plain JSON, rows are written with PostgreSQL's COPY, balances in a
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from .client import rpc_batch, rpc_call
+from .ledger import movements_apply
 from .models import (
     IndexedBlock,
     IndexerCursor,
     PlatformDeployment,
     PlatformToken,
-    TokenBalance,
     TokenTransfer,
 )
 
@@ -168,7 +167,13 @@ def _common_ancestor(w3: Web3, chain_id: int, below: int) -> int:
 def _rollback(cursor: IndexerCursor, ancestor: int) -> None:
     chain_id = cursor.chain_id
     undone = TokenTransfer.objects.filter(chain_id=chain_id, block_number__gt=ancestor)
-    _unapply(chain_id, undone.filter(applied=True))
+    movements_apply(
+        chain_id=chain_id,
+        movements=undone.filter(applied=True).values_list(
+            "token_address", "sender", "receiver", "amount", "ref"
+        ),
+        sign=-1,
+    )
     undone.delete()
     IndexedBlock.objects.filter(chain_id=chain_id, number__gt=ancestor).delete()
     PlatformToken.objects.filter(chain_id=chain_id, block_number__gt=ancestor).delete()
@@ -336,86 +341,17 @@ def _apply_confirmed(cursor: IndexerCursor, confirmed_to: int, fresh: list[Movem
     """
     if confirmed_to <= cursor.applied_block:
         return
-    deltas: dict[tuple[str, str], int] = defaultdict(int)
-    for m in fresh:
-        if m.block_number <= confirmed_to:
-            _add_movement(deltas, m.token, m.sender, m.receiver, m.amount)
     older = TokenTransfer.objects.filter(
         chain_id=cursor.chain_id, applied=False, block_number__lte=confirmed_to
     )
-    for token, sender, receiver, amount in older.values_list(
-        "token_address", "sender", "receiver", "amount"
-    ):
-        _add_movement(deltas, token, sender, receiver, int(amount))
+    ready = [
+        *older.values_list("token_address", "sender", "receiver", "amount", "ref"),
+        *(
+            (m.token, m.sender, m.receiver, m.amount, m.ref)
+            for m in fresh
+            if m.block_number <= confirmed_to
+        ),
+    ]
     older.update(applied=True)
-    _balances_add(cursor.chain_id, deltas)
+    movements_apply(chain_id=cursor.chain_id, movements=ready, sign=1)
     cursor.applied_block = confirmed_to
-
-
-def _add_movement(
-    deltas: dict[tuple[str, str], int], token: str, sender: str, receiver: str, amount: int
-) -> None:
-    if sender != ZERO_ADDRESS:
-        deltas[(token, sender)] -= amount
-    if receiver != ZERO_ADDRESS:
-        deltas[(token, receiver)] += amount
-
-
-def _unapply(chain_id: int, transfers: Any) -> None:
-    deltas: dict[tuple[str, str], int] = defaultdict(int)
-    for token, sender, receiver, amount in transfers.values_list(
-        "token_address", "sender", "receiver", "amount"
-    ):
-        _add_movement(deltas, token, sender, receiver, -int(amount))
-    _balances_add(chain_id, deltas)
-
-
-def _balances_add(chain_id: int, deltas: dict[tuple[str, str], int]) -> None:
-    """Add each delta to its holder's balance in two statements, not a read and a write each.
-
-    A range of a busy token touches tens of thousands of holders. Rises are an upsert; falls
-    are an update, because a database checks the row it would insert (negative here) before
-    it sees the conflict, and a fall needs an existing row anyway. PostgreSQL takes each set as
-    arrays in one statement; SQLite, local and in-process, takes them row by row.
-    """
-    rises = [(chain_id, t, h, Decimal(d)) for (t, h), d in deltas.items() if d > 0]
-    falls = [(chain_id, t, h, Decimal(d)) for (t, h), d in deltas.items() if d < 0]
-    # Only the model's own table name is interpolated; every value is a parameter.
-    table = connection.ops.quote_name(TokenBalance._meta.db_table)
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if rises:
-            values = (
-                "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[])"
-                if postgres
-                else "VALUES (%s, %s, %s, %s)"
-            )
-            sql = (
-                f"INSERT INTO {table} AS b (chain_id, token_address, holder, amount) "
-                f"{values} ON CONFLICT (chain_id, token_address, holder) "
-                "DO UPDATE SET amount = b.amount + excluded.amount"
-            )
-            _execute(cursor, sql, rises, as_arrays=postgres)
-        if falls:
-            values = (
-                "unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[]) "
-                "AS v(chain_id, token_address, holder, delta)"
-                if postgres
-                else "(SELECT %s AS chain_id, %s AS token_address, %s AS holder, %s AS delta) AS v"
-            )
-            sql = (
-                f"UPDATE {table} AS b SET amount = b.amount + v.delta FROM {values} "  # noqa: S608
-                "WHERE b.chain_id = v.chain_id AND b.token_address = v.token_address "
-                "AND b.holder = v.holder"
-            )
-            _execute(cursor, sql, falls, as_arrays=postgres)
-            if cursor.rowcount != len(falls):
-                raise IntegrityError("a holder without a balance row sent tokens")
-
-
-def _execute(cursor: Any, sql: str, rows: list[tuple[Any, ...]], *, as_arrays: bool) -> None:
-    """Run ``sql`` for every row: once with a column array per parameter, or row by row."""
-    if as_arrays:
-        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-    else:
-        cursor.executemany(sql, rows)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -174,16 +176,29 @@ class Receipt(models.Model):
 
 
 class Operation(models.Model):
-    """One movement a part of the platform asked to put on-chain.
+    """One on-chain action a part of the platform asked for: a movement, or a compliance act.
 
-    Its primary key is the reference the contract records, so every row maps to exactly one
-    on-chain record and the contract refuses a second.
+    A token movement's primary key is the reference the contract records, so every row maps to
+    exactly one on-chain record and the contract refuses a second. ``token_address`` is the
+    token acted on (blank for the registry's own acts); ``account`` is the address an
+    allowlist or freeze act is about; ``reason_hash`` is the hash of the legal basis that
+    forced transfers, freezes and pauses carry on-chain.
     """
 
     class Kind(models.TextChoices):
+        ISSUE_ASSET = "issue_asset", _("Issue of an asset's token")
         MINT = "mint", _("Mint")
         BURN = "burn", _("Burn")
         TRANSFER = "transfer", _("Recorded transfer")
+        FORCED_TRANSFER = "forced_transfer", _("Forced transfer")
+        ALLOWLIST = "allowlist", _("Allowlisting")
+        DELIST = "delist", _("Removal from the allowlist")
+        FREEZE = "freeze", _("Freeze of an address")
+        UNFREEZE = "unfreeze", _("Unfreeze of an address")
+        FREEZE_TOKENS = "freeze_tokens", _("Freeze of part of a balance")
+        UNFREEZE_TOKENS = "unfreeze_tokens", _("Release of part of a frozen balance")
+        PAUSE = "pause", _("Pause")
+        UNPAUSE = "unpause", _("End of a pause")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -193,10 +208,20 @@ class Operation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     chain_id = models.PositiveBigIntegerField(_("chain id"))
-    token_address = models.CharField(_("token"), max_length=42)
+    token_address = models.CharField(_("token"), max_length=42, blank=True)
     sender = models.CharField(_("sender"), max_length=42, blank=True)
     receiver = models.CharField(_("receiver"), max_length=42, blank=True)
-    amount = models.DecimalField(_("amount"), max_digits=78, decimal_places=0)
+    account = models.CharField(_("account"), max_length=42, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=78, decimal_places=0, null=True, blank=True
+    )
+    reason_hash = models.CharField(_("legal basis hash"), max_length=66, blank=True)
+    # What a kind needs beyond the columns (an asset's data and documents for its issue).
+    payload = models.JSONField(_("arguments"), default=dict, blank=True)
+    # What the chain answered that the caller needs (the address of an issued token).
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    # Which part of the platform asked, so the outcome reaches it (see settlement.py).
+    purpose = models.CharField(_("purpose"), max_length=64, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.PENDING
@@ -217,7 +242,10 @@ class Operation(models.Model):
         verbose_name_plural = _("chain operations")
         indexes = [models.Index(fields=["state", "token_address", "kind"])]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="operation_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+                name="operation_amount_positive",
+            ),
             # Pending operations wait for a transaction; submitted and later ones have one.
             models.CheckConstraint(
                 condition=Q(state="pending", transaction__isnull=True)
@@ -324,12 +352,21 @@ class TokenTransfer(models.Model):
 
 
 class TokenBalance(models.Model):
-    """A holder's balance of a token, from confirmed Transfer events only."""
+    """A holder's balance of a token, from confirmed Transfer events only.
+
+    ``reserved`` is what requested movements from this holder hold back until their Transfer
+    is applied here (or they fail): ``amount - reserved`` is what a new request may move.
+    """
 
     chain_id = models.PositiveBigIntegerField(_("chain id"))
     token_address = models.CharField(_("token"), max_length=42)
     holder = models.CharField(_("holder"), max_length=42)
-    amount = models.DecimalField(_("amount"), max_digits=78, decimal_places=0, default=0)
+    amount = models.DecimalField(
+        _("amount"), max_digits=78, decimal_places=0, default=0, db_default=0
+    )
+    reserved = models.DecimalField(
+        _("reserved"), max_digits=78, decimal_places=0, default=0, db_default=0
+    )
 
     class Meta:
         verbose_name = _("token balance")
@@ -343,6 +380,10 @@ class TokenBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder}: {self.amount}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.amount - self.reserved
 
 
 class ReconciliationRun(models.Model):

@@ -14,6 +14,7 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 
 from .contracts import artifact
+from .ledger import MOVING
 from .models import (
     ChainTransaction,
     IndexerCursor,
@@ -96,7 +97,7 @@ def _differences_for(
         expected = (
             operation.sender or ZERO_ADDRESS,
             operation.receiver or ZERO_ADDRESS,
-            int(operation.amount),
+            int(operation.amount or 0),
         )
         actual = (record.sender, record.receiver, int(record.amount))
         if expected != actual:
@@ -119,7 +120,10 @@ def _confirmed_by(chain_id: int, token_address: str, block: int) -> list[Operati
     return [
         operation
         for operation in Operation.objects.filter(
-            chain_id=chain_id, token_address=token_address, state=Operation.State.CONFIRMED
+            chain_id=chain_id,
+            token_address=token_address,
+            state=Operation.State.CONFIRMED,
+            kind__in=MOVING,
         )
         if mined_by.get(operation.transaction_id or 0, block + 1) <= block
     ]

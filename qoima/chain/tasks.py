@@ -2,19 +2,23 @@
 
 Every task is safe to run twice or concurrently, and none is the only copy of anything: the
 database rows are, and the periodic sweep finds whatever a lost message left behind. Sending
-is never retried by Celery itself; the saved attempt is what gets sent again.
+is never retried by Celery itself; the saved attempt is what gets sent again. A node that does
+not answer ends a task with a warning: the next beat tick tries again.
 """
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 
 from celery import shared_task
+from web3.exceptions import Web3Exception
 
 from .client import ChainUnavailable, get_web3
 from .indexer import index_step
 from .manager import (
     key_send_all,
+    keys_with_unsent,
     operations_batch,
-    operator_account,
     transactions_confirm,
     transactions_resend,
 )
@@ -24,49 +28,65 @@ from .services import node_health_record
 logger = logging.getLogger(__name__)
 
 
+def _unless_node_down(task: Callable[[], None]) -> Callable[[], None]:
+    @wraps(task)
+    def run() -> None:
+        try:
+            task()
+        except (ChainUnavailable, OSError, Web3Exception) as error:
+            logger.warning("%s: the chain node did not answer: %s", task.__name__, error)
+
+    return run
+
+
 @shared_task
+@_unless_node_down
 def chain_record_head() -> None:
-    try:
-        node_health_record()
-    except ChainUnavailable as error:
-        # The next beat tick tries again; the stale observed_at is what staff see meanwhile.
-        logger.warning("chain node did not answer: %s", error)
+    # The stale observed_at is what staff see while the node is away.
+    node_health_record()
+
+
+def _send_all() -> None:
+    w3 = get_web3()
+    for address in keys_with_unsent():
+        key_send_all(address=address, w3=w3)
 
 
 @shared_task
+@_unless_node_down
 def chain_batch() -> None:
-    """Batch what is pending and send it."""
+    """Batch what is pending and send it, each signing key's transactions in nonce order."""
     operations_batch()
-    chain_send.delay(operator_account().address)
+    _send_all()
 
 
 @shared_task
-def chain_send(address: str) -> None:
-    key_send_all(address=address, w3=get_web3())
-
-
-@shared_task
+@_unless_node_down
 def chain_confirm() -> None:
     transactions_confirm(w3=get_web3())
 
 
 @shared_task
+@_unless_node_down
 def chain_index() -> None:
     index_step(w3=get_web3())
 
 
 @shared_task
+@_unless_node_down
 def chain_reconcile() -> None:
     reconcile(w3=get_web3())
 
 
 @shared_task
+@_unless_node_down
 def chain_resend() -> None:
     transactions_resend(w3=get_web3())
 
 
 @shared_task
+@_unless_node_down
 def chain_sweep() -> None:
     """Pick up work whose message was lost: pending operations and unsent transactions."""
     operations_batch()
-    key_send_all(address=operator_account().address, w3=get_web3())
+    _send_all()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
@@ -30,13 +31,16 @@ from qoima.chain.contracts import (
     DocumentData,
     PlatformRegistry,
 )
+from qoima.chain.indexer import index_until_head
 from qoima.chain.manager import (
     key_send_all,
+    keys_with_unsent,
     operation_request,
     operations_batch,
     operator_account,
     transactions_confirm,
 )
+from qoima.chain.models import PlatformDeployment
 
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -216,15 +220,36 @@ def request(kind, token, amount, key, sender="", receiver=""):
 
 
 def run_until_settled(w3):
-    """What the workers do, in order: batch, sign and send, then follow receipts."""
+    """What the workers do, in order: batch, sign and send, follow receipts, index."""
     operations_batch()
-    key_send_all(address=OPERATOR, w3=w3)
+    for address in keys_with_unsent():
+        key_send_all(address=address, w3=w3)
     transactions_confirm(w3=w3)
+    index_until_head(w3=w3)
 
 
 @pytest.fixture
-def funded(token, accounts, chain):
-    """The issuer holds 1,000 units, minted through the manager."""
+def recorded_registry(registry, chain):
+    """The module's registry as the platform's own, so the indexer follows its tokens."""
+    receipt = registry.deployment_receipt
+    PlatformDeployment.objects.update_or_create(
+        chain_id=chain.eth.chain_id,
+        defaults={
+            "registry_address": registry.address,
+            "deploy_tx_hash": receipt["transactionHash"].to_0x_hex(),
+            "block_number": receipt["blockNumber"],
+            "admin_address": anvil_account(0).address,
+            "operator_address": anvil_account(1).address,
+            "compliance_address": anvil_account(2).address,
+            "deployed_at": timezone.now(),
+        },
+    )
+    return registry
+
+
+@pytest.fixture
+def funded(recorded_registry, token, accounts, chain):
+    """The issuer holds 1,000 units, minted through the manager and indexed."""
     request("mint", token, 1_000, "mint-1", receiver=accounts.issuer.address)
     run_until_settled(chain)
     assert token.balance_of(accounts.issuer.address) == 1_000

@@ -19,13 +19,14 @@ from .conftest import OPERATOR, event_args, request, run_until_settled
 pytestmark = pytest.mark.django_db
 
 
-def test_a_request_is_idempotent_and_its_key_cannot_be_reused(token, accounts):
-    first = request("transfer", token, 5, "k-1", accounts.issuer.address, accounts.holder_a.address)
-    again = request("transfer", token, 5, "k-1", accounts.issuer.address, accounts.holder_a.address)
+def test_a_request_is_idempotent_and_its_key_cannot_be_reused(funded, accounts):
+    issuer, holder = accounts.issuer.address, accounts.holder_a.address
+    first = request("transfer", funded, 5, "k-1", issuer, holder)
+    again = request("transfer", funded, 5, "k-1", issuer, holder)
     assert again.pk == first.pk
-    assert Operation.objects.count() == 1
+    assert Operation.objects.filter(kind="transfer").count() == 1
     with pytest.raises(Conflict):
-        request("transfer", token, 6, "k-1", accounts.issuer.address, accounts.holder_a.address)
+        request("transfer", funded, 6, "k-1", issuer, holder)
 
 
 @pytest.mark.parametrize(
@@ -318,3 +319,80 @@ def test_a_confirmed_transfer_reorged_out_is_counted_again_and_lands_once(funded
     assert funded.is_ref_used(operation.pk)
     assert funded.balance_of(accounts.holder_a.address) == 8
     assert Attempt.objects.filter(transaction=operation.transaction).count() == 1
+
+
+def test_fees_below_the_base_fee_at_broadcast_are_raised_at_once(funded, accounts, manual_mining):
+    chain = manual_mining
+    operation = request(
+        "transfer", funded, 2, "fee-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    operations_batch()
+    signed = transaction_sign(address=OPERATOR, w3=chain)
+    first = signed.attempts.get()
+    # Between signing and sending, the base fee leaps past what the attempt offers.
+    chain.provider.make_request(
+        "anvil_setNextBlockBaseFeePerGas", [hex(int(first.max_fee_per_gas) * 20)]
+    )
+    chain.provider.make_request("anvil_mine", [1])
+
+    assert transaction_broadcast(tx_id=signed.pk, w3=chain)
+    attempts = list(signed.attempts.order_by("id"))
+    assert len(attempts) == 2
+    assert attempts[1].max_fee_per_gas > first.max_fee_per_gas * 20
+    chain.provider.make_request("anvil_mine", [1])
+    transactions_confirm(w3=chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+    assert chain.eth.get_transaction_receipt(attempts[1].tx_hash)["status"] == 1
+    assert funded.balance_of(accounts.holder_a.address) == 2
+
+
+def test_a_key_that_cannot_pay_waits_and_sends_once_funded(funded, accounts, chain):
+    operation = request(
+        "transfer", funded, 3, "gas-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    funds = chain.eth.get_balance(OPERATOR)
+    operations_batch()
+    signed = transaction_sign(address=OPERATOR, w3=chain)
+    chain.provider.make_request("anvil_setBalance", [OPERATOR, "0x0"])
+
+    assert not transaction_broadcast(tx_id=signed.pk, w3=chain)
+    signed.refresh_from_db()
+    assert signed.state == ChainTransaction.State.IN_PROGRESS
+    assert "insufficient funds" in signed.error.lower()
+
+    chain.provider.make_request("anvil_setBalance", [OPERATOR, hex(funds)])
+    run_until_settled(chain)
+    signed.refresh_from_db()
+    assert signed.state == ChainTransaction.State.CONFIRMED
+    assert signed.error == ""
+    assert signed.attempts.count() == 1
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+
+
+def test_a_nonce_another_transaction_used_sends_the_operations_again(
+    funded, registry, accounts, chain
+):
+    operation = request(
+        "transfer", funded, 4, "nonce-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    operations_batch()
+    lost = transaction_sign(address=OPERATOR, w3=chain)
+    # Someone else with the operator key takes the nonce before the saved bytes go out.
+    funded.mint(accounts.operator, accounts.holder_b.address, 1, 10**15)
+    assert chain.eth.get_transaction_count(OPERATOR) == lost.nonce + 1
+    assert transaction_broadcast(tx_id=lost.pk, w3=chain)
+
+    transactions_confirm(w3=chain)
+    transactions_resend(w3=chain)
+    lost.refresh_from_db()
+    assert lost.state == ChainTransaction.State.FATAL
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.PENDING
+
+    run_until_settled(chain)
+    operation.refresh_from_db()
+    assert operation.state == Operation.State.CONFIRMED
+    assert operation.transaction.nonce == lost.nonce + 1
+    assert funded.balance_of(accounts.holder_a.address) == 4

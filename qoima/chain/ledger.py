@@ -1,0 +1,176 @@
+"""The token ledger in the database: balances from confirmed events, reservations of requests.
+
+A holder's ``TokenBalance.amount`` moves only when the indexer applies a confirmed Transfer;
+``reserved`` is what requested movements from that holder hold back meanwhile. A request
+reserves its units in its own transaction (``reserve``); they are released when the indexer
+applies the movement's Transfer (the balance falls in the same statement set) or when the
+operation fails (``release_failed``). A reorg that takes an applied Transfer away reserves its
+units again until it is mined anew or fails. So ``amount - reserved`` is what a new request may
+move, and no unit is promised twice.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection
+from django.utils.translation import gettext_lazy as _
+
+from qoima.errors import InvalidInput
+
+from .models import Operation, TokenBalance
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# Kinds that take units from their sender.
+RESERVING = (Operation.Kind.BURN, Operation.Kind.TRANSFER, Operation.Kind.FORCED_TRANSFER)
+# Kinds that move units, each with one Transfer on-chain carrying the operation's id.
+MOVING = (Operation.Kind.MINT, *RESERVING)
+# Operation ids are 64-bit; larger refs were recorded by something else and match none.
+MAX_OPERATION_ID = 2**63 - 1
+
+Deltas = dict[tuple[str, str], int]
+
+
+# ------------------------------------------------------------------------------ requests
+
+
+def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> None:
+    """Reserve units per (token, holder): (checked, forced) amounts.
+
+    Checked units must be available (balance less what is already reserved). Forced units (a
+    forced transfer on a legal order) need only the balance: the order takes precedence over
+    the holder's own pending movements, which then fail on-chain and release theirs. Rows are
+    locked in a fixed order, so concurrent requests of overlapping holders cannot deadlock.
+    """
+    for token, holder in sorted(needs):
+        checked, forced = needs[(token, holder)]
+        row = (
+            TokenBalance.objects.select_for_update()
+            .filter(chain_id=chain_id, token_address=token, holder=holder)
+            .first()
+        )
+        amount = int(row.amount) if row else 0
+        available = amount - int(row.reserved) if row else 0
+        if row is None or checked > available or forced > amount:
+            raise InvalidInput(
+                _(
+                    "%(holder)s has %(available)s units of this token available; "
+                    "%(needed)s are needed."
+                )
+                % {"holder": holder, "available": max(available, 0), "needed": checked + forced},
+                field="amount",
+                code="insufficient_balance",
+            )
+        TokenBalance.objects.filter(pk=row.pk).update(
+            reserved=row.reserved + Decimal(checked + forced)
+        )
+
+
+def release_failed(*, chain_id: int, operations: Iterable[Operation]) -> None:
+    """Give back what failed operations reserved."""
+    deltas: Deltas = defaultdict(int)
+    for operation in operations:
+        if operation.kind in RESERVING and operation.amount is not None:
+            deltas[(operation.token_address, operation.sender)] -= int(operation.amount)
+    _update(chain_id, "reserved", deltas)
+
+
+# ------------------------------------------------------------------------------ the indexer
+
+
+def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign: int) -> None:
+    """Apply (sign 1) or take back (sign -1) Transfers: (token, sender, receiver, amount, ref).
+
+    A movement that carries the reference of a reserving operation of the same token settles
+    that operation's reservation with it.
+    """
+    amounts: Deltas = defaultdict(int)
+    refs: dict[int, str] = {}
+    for token, sender, receiver, amount, ref in movements:
+        amount = int(amount) * sign
+        if sender != ZERO_ADDRESS:
+            amounts[(token, sender)] -= amount
+        if receiver != ZERO_ADDRESS:
+            amounts[(token, receiver)] += amount
+        if ref is not None and int(ref) <= MAX_OPERATION_ID:
+            refs[int(ref)] = token
+    balances_add(chain_id, {key: delta for key, delta in amounts.items() if delta})
+    reserved: Deltas = defaultdict(int)
+    ids = list(refs)
+    for start in range(0, len(ids), 5000):
+        for pk, token, holder, amount in Operation.objects.filter(
+            pk__in=ids[start : start + 5000], kind__in=RESERVING
+        ).values_list("pk", "token_address", "sender", "amount"):
+            if refs[pk] == token and amount is not None:
+                reserved[(token, holder)] -= int(amount) * sign
+    _update(chain_id, "reserved", reserved)
+
+
+def balances_add(chain_id: int, deltas: Deltas) -> None:
+    """Add each delta to its holder's balance in two statements, not a read and a write each.
+
+    A range of a busy token touches tens of thousands of holders. Rises are an upsert; falls
+    are an update, because a database checks the row it would insert (negative here) before
+    it sees the conflict, and a fall needs an existing row anyway.
+    """
+    rises = {key: delta for key, delta in deltas.items() if delta > 0}
+    falls = {key: delta for key, delta in deltas.items() if delta < 0}
+    if rises:
+        values = (
+            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[])"
+            if _postgres()
+            else "VALUES (%s, %s, %s, %s)"
+        )
+        sql = (
+            f"INSERT INTO {_table()} AS b (chain_id, token_address, holder, amount) "
+            f"{values} ON CONFLICT (chain_id, token_address, holder) "
+            "DO UPDATE SET amount = b.amount + excluded.amount"
+        )
+        with connection.cursor() as cursor:
+            _execute(cursor, sql, _rows(chain_id, rises))
+    _update(chain_id, "amount", falls)
+
+
+def _update(chain_id: int, column: str, deltas: Deltas) -> None:
+    """Add deltas to a column of existing rows; a missing row is an error, never skipped."""
+    deltas = {key: delta for key, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    values = (
+        "unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[]) "
+        "AS v(chain_id, token_address, holder, delta)"
+        if _postgres()
+        else "(SELECT %s AS chain_id, %s AS token_address, %s AS holder, %s AS delta) AS v"
+    )
+    # Only the model's own table and column names are interpolated; values are parameters.
+    sql = (
+        f"UPDATE {_table()} AS b SET {column} = b.{column} + v.delta FROM {values} "  # noqa: S608
+        "WHERE b.chain_id = v.chain_id AND b.token_address = v.token_address "
+        "AND b.holder = v.holder"
+    )
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, _rows(chain_id, deltas))
+        if cursor.rowcount != len(deltas):
+            raise IntegrityError(f"a {column} change for a holder without a balance row")
+
+
+def _table() -> str:
+    return connection.ops.quote_name(TokenBalance._meta.db_table)
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _rows(chain_id: int, deltas: Deltas) -> list[tuple[Any, ...]]:
+    return [(chain_id, token, holder, Decimal(delta)) for (token, holder), delta in deltas.items()]
+
+
+def _execute(cursor: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run ``sql`` for every row: PostgreSQL takes one array per column in one statement;
+    SQLite, local and in-process, takes the rows one by one."""
+    if _postgres():
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+    else:
+        cursor.executemany(sql, rows)

@@ -1,0 +1,234 @@
+"""Batching: pending operations become the unstarted transactions that carry them.
+
+Recorded transfers of one token travel together (``recordTransfersFrom`` when they share a
+sender, the cheaper form for a distribution, else ``recordTransfers``), as do allowlist
+changes; every other action is its own transaction. Each transaction is signed by the key
+whose registry role the function needs: the operator's for issuance and movements, the
+compliance key's for allowlist, freezes, forced transfers and pauses.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from web3 import Web3
+
+from ..contracts import AssetData, DocumentData, artifact
+from ..models import ChainTransaction, Operation, PlatformDeployment
+from .requests import enqueue_batch
+
+logger = logging.getLogger(__name__)
+K = Operation.Kind
+COMPLIANCE_KINDS = frozenset(
+    {
+        K.FORCED_TRANSFER,
+        K.ALLOWLIST,
+        K.DELIST,
+        K.FREEZE,
+        K.UNFREEZE,
+        K.FREEZE_TOKENS,
+        K.UNFREEZE_TOKENS,
+        K.PAUSE,
+        K.UNPAUSE,
+    }
+)
+BATCHED_KINDS = frozenset({K.TRANSFER, K.ALLOWLIST, K.DELIST})
+# Kinds addressed to the registry rather than to a token.
+REGISTRY_KINDS = frozenset({K.ISSUE_ASSET, K.ALLOWLIST, K.DELIST, K.FREEZE, K.UNFREEZE})
+
+
+def operator_account() -> LocalAccount:
+    return Account.from_key(settings.CHAIN_OPERATOR_KEY)
+
+
+def compliance_account() -> LocalAccount:
+    return Account.from_key(settings.CHAIN_COMPLIANCE_KEY)
+
+
+def signing_addresses() -> list[str]:
+    """The keys the manager signs with, each with its own nonces."""
+    return [operator_account().address, compliance_account().address]
+
+
+def signer_for(address: str) -> LocalAccount:
+    for key in (
+        settings.CHAIN_OPERATOR_KEY,
+        settings.CHAIN_COMPLIANCE_KEY,
+        settings.CHAIN_ADMIN_KEY,
+    ):
+        account: LocalAccount = Account.from_key(key)
+        if account.address == address:
+            return account
+    raise LookupError(f"no key for {address}")
+
+
+def keys_with_unsent() -> list[str]:
+    """Signing keys with transactions not yet accepted by the node."""
+    return sorted(
+        set(
+            ChainTransaction.objects.filter(
+                chain_id=settings.CHAIN_ID,
+                state__in=[ChainTransaction.State.UNSTARTED, ChainTransaction.State.IN_PROGRESS],
+            ).values_list("from_address", flat=True)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    to: str
+    data: str
+
+
+@dataclass(frozen=True)
+class _Contracts:
+    w3: Web3
+    registry: str
+
+    def encode(self, name: str, address: str, function: str, args: list[Any]) -> Call:
+        contract = self.w3.eth.contract(
+            address=to_checksum_address(address), abi=artifact(name)["abi"]
+        )
+        return Call(function, to_checksum_address(address), contract.encode_abi(function, args))
+
+    def token(self, address: str, function: str, *args: Any) -> Call:
+        return self.encode("BackedAssetToken", address, function, list(args))
+
+    def registry_call(self, function: str, *args: Any) -> Call:
+        return self.encode("PlatformRegistry", self.registry, function, list(args))
+
+
+def _bytes32(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+def call_for(operations: list[Operation], contracts: _Contracts) -> Call:
+    """The function and call data that carry these operations (one kind, one contract)."""
+    first = operations[0]
+    kind, token = first.kind, first.token_address
+    amount = int(first.amount) if first.amount is not None else 0
+    reason = _bytes32(first.reason_hash) if first.reason_hash else b""
+    if kind == K.TRANSFER:
+        if len(operations) == 1:
+            return contracts.token(
+                token, "recordTransfer", first.sender, first.receiver, amount, first.pk
+            )
+        receivers = [op.receiver for op in operations]
+        amounts = [int(op.amount or 0) for op in operations]
+        refs = [op.pk for op in operations]
+        if len({op.sender for op in operations}) == 1:
+            # One sender (a distribution) takes the cheaper one-sender batch.
+            return contracts.token(
+                token, "recordTransfersFrom", first.sender, receivers, amounts, refs
+            )
+        senders = [op.sender for op in operations]
+        return contracts.token(token, "recordTransfers", senders, receivers, amounts, refs)
+    if kind in (K.ALLOWLIST, K.DELIST):
+        accounts = [op.account for op in operations]
+        return contracts.registry_call("setAllowlistedBatch", accounts, kind == K.ALLOWLIST)
+    if kind == K.MINT:
+        return contracts.token(token, "mint", first.receiver, amount, first.pk)
+    if kind == K.BURN:
+        return contracts.token(token, "burn", first.sender, amount, first.pk)
+    if kind == K.FORCED_TRANSFER:
+        args = (first.sender, first.receiver, amount, first.pk, reason)
+        return contracts.token(token, "forcedTransfer", *args)
+    if kind in (K.FREEZE, K.UNFREEZE):
+        return contracts.registry_call("setFrozen", first.account, kind == K.FREEZE, reason)
+    if kind == K.FREEZE_TOKENS:
+        return contracts.token(token, "freezePartialTokens", first.account, amount, reason)
+    if kind == K.UNFREEZE_TOKENS:
+        return contracts.token(token, "unfreezePartialTokens", first.account, amount, reason)
+    if kind in (K.PAUSE, K.UNPAUSE):
+        function = "pause" if kind == K.PAUSE else "unpause"
+        if token:
+            return contracts.token(token, function, reason)
+        return contracts.registry_call(function, reason)
+    if kind == K.ISSUE_ASSET:
+        asset = AssetData(**first.payload["asset"])
+        documents = [
+            DocumentData(d["name"], d["uri"], _bytes32(d["sha256"]))
+            for d in first.payload["documents"]
+        ]
+        return contracts.registry_call(
+            "issueAsset", asset.as_tuple(), [d.as_tuple() for d in documents]
+        )
+    raise ValueError(f"no call for {kind}")
+
+
+def _group_key(operation: Operation) -> tuple[Any, ...]:
+    if operation.kind in BATCHED_KINDS:
+        return (operation.kind, operation.token_address)
+    return ("alone", operation.pk)
+
+
+def _groups(operations: Iterable[Operation], max_size: int) -> list[list[Operation]]:
+    grouped: dict[tuple[Any, ...], list[Operation]] = defaultdict(list)
+    for operation in operations:
+        grouped[_group_key(operation)].append(operation)
+    return [
+        batch[i : i + max_size]
+        for batch in grouped.values()
+        for i in range(0, len(batch), max_size)
+    ]
+
+
+@transaction.atomic
+def operations_batch(
+    *, max_size: int | None = None, wait: float | None = None, limit: int = 5000
+) -> list[int]:
+    """Claim pending operations and build the unstarted transactions that carry them.
+
+    Rows another batcher holds are skipped, so two batchers never take the same operation. A
+    batch that is neither full nor older than ``wait`` seconds is left for more operations to
+    join, and a batch is scheduled for when it will be.
+    """
+    max_size = max_size or settings.CHAIN_BATCH_MAX
+    wait = settings.CHAIN_BATCH_WAIT_SECONDS if wait is None else wait
+    cutoff = timezone.now() - timedelta(seconds=wait)
+    pending = list(
+        Operation.objects.select_for_update(skip_locked=True)
+        .filter(state=Operation.State.PENDING, chain_id=settings.CHAIN_ID)
+        .order_by("id")[:limit]
+    )
+    if not pending:
+        return []
+    deployment = PlatformDeployment.objects.filter(chain_id=settings.CHAIN_ID).first()
+    # Encoding only: no node is asked.
+    contracts = _Contracts(Web3(), deployment.registry_address if deployment else "")
+    operator, compliance = operator_account().address, compliance_account().address
+    created = []
+    deferred = False
+    for group in _groups(pending, max_size):
+        first = group[0]
+        if first.kind in BATCHED_KINDS and first.created_at > cutoff and len(group) < max_size:
+            deferred = True
+            continue
+        if first.kind in REGISTRY_KINDS and deployment is None:
+            logger.warning("no platform registry on chain %s: %s waits", settings.CHAIN_ID, first)
+            continue
+        call = call_for(group, contracts)
+        tx = ChainTransaction.objects.create(
+            chain_id=settings.CHAIN_ID,
+            from_address=compliance if first.kind in COMPLIANCE_KINDS else operator,
+            to_address=call.to,
+            data=call.data,
+            function=call.function,
+        )
+        Operation.objects.filter(pk__in=[op.pk for op in group]).update(
+            state=Operation.State.SUBMITTED, transaction=tx, updated_at=timezone.now()
+        )
+        created.append(tx.pk)
+    if deferred:
+        transaction.on_commit(lambda: enqueue_batch(countdown=wait))
+    return created

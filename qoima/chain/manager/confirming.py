@@ -1,0 +1,216 @@
+"""Confirming: receipts followed to the configured depth, and reverts settled exactly.
+
+A mined, successful transaction confirms its operations once it is ``CHAIN_CONFIRMATIONS``
+deep. A reverted one is replayed on its block's state to decode the contract's error; only the
+operations that error names (a frozen or delisted party, a short balance) fail, releasing what
+they reserved, and the others are requested again in a new transaction. A confirmation a reorg
+takes back is counted again.
+"""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from eth_typing import HexStr
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+
+from ..contracts import DecodedError, decode_error
+from ..faults import crash_point
+from ..ledger import release_failed
+from ..models import Attempt, ChainTransaction, Operation, Receipt
+from ..reasons import error_reason
+from .requests import enqueue_batch
+from .settlement import operations_settled
+
+logger = logging.getLogger(__name__)
+
+# Errors that name the one party a batch could not move; only that party's operations fail.
+PARTY_ERRORS = {
+    "RegistryFrozen": "account",
+    "RegistryNotAllowlisted": "account",
+    "BackedAssetInsufficientUnfrozenBalance": "account",
+    "ERC20InsufficientBalance": "sender",
+}
+ASSET_ISSUED = "0x" + Web3.keccak(text="AssetIssued(bytes32,address,bytes32,bytes32,bytes32)").hex()
+# Confirmed transactions younger than this many blocks are checked for having been reorged out.
+RECHECK_BLOCKS = 128
+
+
+def receipt_of(w3: Web3, attempt: Attempt) -> Any:
+    try:
+        return w3.eth.get_transaction_receipt(HexBytes(attempt.tx_hash))
+    except TransactionNotFound:
+        return None
+
+
+def revert_of(exc: Exception) -> DecodedError:
+    data = getattr(exc, "data", None)
+    if isinstance(data, str) and data.startswith("0x"):
+        return decode_error(data)
+    return DecodedError("Error", {"message": str(exc)})
+
+
+def _replay_reason(w3: Web3, tx: ChainTransaction, block_number: int) -> DecodedError:
+    """Run the reverted call again on the state of its block to learn the contract's error."""
+    try:
+        w3.eth.call(
+            {
+                "from": to_checksum_address(tx.from_address),
+                "to": to_checksum_address(tx.to_address),
+                "data": HexStr(tx.data),
+            },
+            block_identifier=block_number,
+        )
+    except (ContractCustomError, ContractLogicError) as exc:
+        return revert_of(exc)
+    return DecodedError("Error", {"message": "reverted"})
+
+
+def _recheck_recent(w3: Web3, head: int) -> None:
+    """Send back to unconfirmed what a reorg took out of the chain after it was confirmed."""
+    recent = Receipt.objects.filter(
+        block_number__gte=max(0, head - RECHECK_BLOCKS),
+        attempt__transaction__state__in=[
+            ChainTransaction.State.CONFIRMED,
+            ChainTransaction.State.REVERTED,
+        ],
+    ).select_related("attempt__transaction")
+    for receipt in recent:
+        found = receipt_of(w3, receipt.attempt)
+        if found is not None and found["blockHash"].to_0x_hex() == receipt.block_hash:
+            continue
+        tx = receipt.attempt.transaction
+        with transaction.atomic():
+            ChainTransaction.objects.filter(pk=tx.pk).update(
+                state=ChainTransaction.State.UNCONFIRMED, confirmed_at=None
+            )
+            Operation.objects.filter(transaction=tx, state=Operation.State.CONFIRMED).update(
+                state=Operation.State.SUBMITTED, updated_at=timezone.now()
+            )
+            # The receipt belongs to a block that is no longer in the chain.
+            Receipt.objects.filter(pk=receipt.pk).delete()
+
+
+def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
+    """Follow receipts of accepted transactions; returns how many reached a final state.
+
+    Confirmations are counted again after a reorg: a transaction whose block left the chain
+    goes back to unconfirmed, and its saved bytes are sent again by the resender.
+    """
+    depth_needed = confirmations or settings.CHAIN_CONFIRMATIONS
+    head = w3.eth.block_number
+    _recheck_recent(w3, head)
+    settled = 0
+    unconfirmed = ChainTransaction.objects.filter(
+        chain_id=settings.CHAIN_ID, state=ChainTransaction.State.UNCONFIRMED
+    ).prefetch_related("attempts")
+    for tx in unconfirmed:
+        for attempt in tx.attempts.all():
+            found = receipt_of(w3, attempt)
+            if found is None:
+                continue
+            crash_point("before_receipt_saved")
+            block_number = int(found["blockNumber"])
+            receipt, _created = Receipt.objects.get_or_create(
+                tx_hash=attempt.tx_hash,
+                block_hash=found["blockHash"].to_0x_hex(),
+                defaults={
+                    "attempt": attempt,
+                    "block_number": block_number,
+                    "status": int(found["status"]),
+                    "gas_used": int(found["gasUsed"]),
+                },
+            )
+            if head - block_number + 1 < depth_needed:
+                break
+            try:
+                if receipt.status == 1:
+                    _settle_confirmed(tx, found)
+                else:
+                    reason = _replay_reason(w3, tx, block_number)
+                    Receipt.objects.filter(pk=receipt.pk).update(revert_reason=str(reason))
+                    settle_revert(tx, reason, final_state=ChainTransaction.State.REVERTED)
+            except LookupError:
+                # A caller's settlement cannot be made here; the next pass tries again.
+                logger.exception("settling %s", tx)
+                break
+            settled += 1
+            break
+    return settled
+
+
+def _issued_token(receipt: Any) -> str:
+    for log in receipt["logs"]:
+        topics = log["topics"]
+        if topics and HexBytes(topics[0]).to_0x_hex() == ASSET_ISSUED:
+            return to_checksum_address(HexBytes(topics[2])[-20:])
+    return ""
+
+
+@transaction.atomic
+def _settle_confirmed(tx: ChainTransaction, receipt: Any) -> None:
+    updated = ChainTransaction.objects.filter(
+        pk=tx.pk, state=ChainTransaction.State.UNCONFIRMED
+    ).update(state=ChainTransaction.State.CONFIRMED, confirmed_at=timezone.now())
+    if not updated:
+        return
+    operations = list(
+        Operation.objects.select_for_update().filter(
+            transaction=tx, state=Operation.State.SUBMITTED
+        )
+    )
+    now = timezone.now()
+    for operation in operations:
+        operation.state = Operation.State.CONFIRMED
+        operation.updated_at = now
+        if operation.kind == Operation.Kind.ISSUE_ASSET:
+            # The token exists only from this receipt on: its address is the issue's result.
+            operation.token_address = _issued_token(receipt)
+            operation.result = {"token": operation.token_address}
+    Operation.objects.bulk_update(
+        operations, ["state", "updated_at", "token_address", "result"], batch_size=1000
+    )
+    operations_settled(operations)
+
+
+@transaction.atomic
+def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str) -> None:
+    """Fail the operations the error names; send the others again in a new transaction."""
+    ChainTransaction.objects.filter(pk=tx.pk).update(state=final_state, error=str(error))
+    operations = list(
+        Operation.objects.select_for_update().filter(
+            transaction=tx, state=Operation.State.SUBMITTED
+        )
+    )
+    field = PARTY_ERRORS.get(error.name)
+    party = str(error.args.get(field, "")).lower() if field else ""
+    involved = ("sender", "receiver", "account")
+    named = [
+        op for op in operations if party and party in (getattr(op, f).lower() for f in involved)
+    ]
+    # An error that names no operation of this transaction fails them all: sending them
+    # again unchanged would only revert again.
+    failed = named or operations
+    # Stored in English whatever language the worker runs in, beside the decoded error, so
+    # the record reads the same for every reader and auditor.
+    with translation.override("en"):
+        reason = f"{error_reason(error)} [{error}]"
+    now = timezone.now()
+    for operation in failed:
+        operation.state = Operation.State.FAILED
+        operation.failure_reason = reason
+        operation.updated_at = now
+    Operation.objects.bulk_update(failed, ["state", "failure_reason", "updated_at"])
+    release_failed(chain_id=tx.chain_id, operations=failed)
+    retried = [op.pk for op in operations if op not in failed]
+    if retried:
+        Operation.objects.filter(pk__in=retried).update(
+            state=Operation.State.PENDING, transaction=None, updated_at=now
+        )
+        transaction.on_commit(enqueue_batch)
+    operations_settled(failed)

@@ -1,0 +1,222 @@
+"""Requests: the one service every part of the platform calls to act on-chain.
+
+A request is written in the caller's own database transaction, so the caller's row and the
+operation commit together or not at all; nothing else is needed for it to reach the chain.
+The caller's idempotency key makes a repeated request return the operation it made the first
+time; the same key for a different action is refused.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from eth_utils import to_checksum_address
+from web3 import Web3
+
+from qoima.errors import Conflict, InvalidInput
+
+from ..contracts import AssetData, DocumentData, to_bytes32
+from ..ledger import reserve
+from ..models import Operation
+from .settlement import has_settlement_handler
+
+MAX_UINT256 = 2**256 - 1
+K = Operation.Kind
+ADDRESS_FIELDS = ("token_address", "sender", "receiver", "account")
+# What each kind needs; every other field must be left empty.
+NEEDS: dict[str, frozenset[str]] = {
+    K.ISSUE_ASSET: frozenset({"payload"}),
+    K.MINT: frozenset({"token_address", "receiver", "amount"}),
+    K.BURN: frozenset({"token_address", "sender", "amount"}),
+    K.TRANSFER: frozenset({"token_address", "sender", "receiver", "amount"}),
+    K.FORCED_TRANSFER: frozenset({"token_address", "sender", "receiver", "amount", "reason_hash"}),
+    K.ALLOWLIST: frozenset({"account"}),
+    K.DELIST: frozenset({"account"}),
+    K.FREEZE: frozenset({"account", "reason_hash"}),
+    K.UNFREEZE: frozenset({"account", "reason_hash"}),
+    K.FREEZE_TOKENS: frozenset({"token_address", "account", "amount", "reason_hash"}),
+    K.UNFREEZE_TOKENS: frozenset({"token_address", "account", "amount", "reason_hash"}),
+    K.PAUSE: frozenset({"reason_hash"}),
+    K.UNPAUSE: frozenset({"reason_hash"}),
+}
+# A pause names a token, or none for the whole platform.
+MAY: dict[str, frozenset[str]] = {
+    K.PAUSE: frozenset({"token_address"}),
+    K.UNPAUSE: frozenset({"token_address"}),
+}
+FIELDS = (*ADDRESS_FIELDS, "amount", "reason_hash", "payload")
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """One on-chain action asked for; which fields a kind needs is in ``NEEDS``."""
+
+    kind: str
+    idempotency_key: str
+    token_address: str = ""
+    sender: str = ""
+    receiver: str = ""
+    account: str = ""
+    amount: int | None = None
+    reason_hash: bytes | str = b""
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    purpose: str = ""
+
+
+def operation_request(**fields: Any) -> Operation:
+    """Ask for one on-chain action; returns at once. See ``operations_request``."""
+    return operations_request(requests=[OperationRequest(**fields)])[0]
+
+
+def operations_request(*, requests: Sequence[OperationRequest]) -> list[Operation]:
+    """Ask for on-chain actions in the caller's transaction; returns their operations at once.
+
+    Units a movement takes from its sender are reserved now. Either every request is taken or,
+    on bad input, none is and the error names the first bad request's field.
+    """
+    if not requests:
+        return []
+    wanted = [_normalised(request, i, len(requests)) for i, request in enumerate(requests)]
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                operations = _create(wanted)
+        except IntegrityError:
+            # The same key committed concurrently: look again, and the other request wins.
+            if attempt:
+                raise
+        else:
+            break
+    transaction.on_commit(enqueue_batch)
+    return operations
+
+
+def enqueue_batch(countdown: float = 0) -> None:
+    """Ask a worker to batch what is pending (the sweep finds it anyway if this is lost)."""
+    from ..tasks import chain_batch
+
+    chain_batch.apply_async(countdown=countdown)
+
+
+def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
+    keys = [w["idempotency_key"] for w in wanted]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(_("Each request needs its own idempotency key."))
+    existing = {op.idempotency_key: op for op in Operation.objects.filter(idempotency_key__in=keys)}
+    for values in wanted:
+        known = existing.get(values["idempotency_key"])
+        if known is not None and any(getattr(known, f) != v for f, v in values.items()):
+            raise Conflict(
+                _("This idempotency key was used for another action."), field="idempotency_key"
+            )
+    new = [Operation(**values) for values in wanted if values["idempotency_key"] not in existing]
+    _reserve(new)
+    created = {op.idempotency_key: op for op in Operation.objects.bulk_create(new)}
+    return [existing.get(key) or created[key] for key in keys]
+
+
+def _reserve(operations: list[Operation]) -> None:
+    needs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for op in operations:
+        if op.kind in (K.TRANSFER, K.BURN, K.FORCED_TRANSFER):
+            assert op.amount is not None
+            needs[(op.token_address, op.sender)][op.kind == K.FORCED_TRANSFER] += int(op.amount)
+    if needs:
+        reserve(
+            chain_id=settings.CHAIN_ID,
+            needs={key: (checked, forced) for key, (checked, forced) in needs.items()},
+        )
+
+
+# ------------------------------------------------------------------------------ validation
+
+
+def _normalised(request: OperationRequest, index: int, count: int) -> dict[str, Any]:
+    """The operation's column values, or InvalidInput naming the field."""
+
+    def bad(message: Any, name: str) -> InvalidInput:
+        return InvalidInput(message, field=name if count == 1 else f"{index}.{name}")
+
+    if request.kind not in NEEDS:
+        raise bad(_("Unknown kind of on-chain action."), "kind")
+    if not request.idempotency_key or len(request.idempotency_key) > 128:
+        raise bad(_("An idempotency key of 1 to 128 characters is required."), "idempotency_key")
+    if request.purpose and not has_settlement_handler(request.purpose):
+        raise bad(_("Unknown purpose."), "purpose")
+    needed, allowed = NEEDS[request.kind], NEEDS[request.kind] | MAY.get(request.kind, frozenset())
+    values: dict[str, Any] = {
+        "kind": request.kind,
+        "chain_id": settings.CHAIN_ID,
+        "idempotency_key": request.idempotency_key,
+        "purpose": request.purpose,
+    }
+    for name in FIELDS:
+        given = getattr(request, name)
+        if not given and given != 0:
+            if name in needed:
+                raise bad(_("This field is required for this action."), name)
+            values[name] = {"amount": None, "payload": {}}.get(name, "")
+            continue
+        if name not in allowed:
+            raise bad(_("This field is not used by this action."), name)
+        values[name] = _field(name, given, bad)
+    if request.kind in (K.TRANSFER, K.FORCED_TRANSFER) and values["sender"] == values["receiver"]:
+        raise bad(_("The sender and the receiver are the same address."), "receiver")
+    return values
+
+
+def _field(name: str, given: Any, bad: Any) -> Any:
+    if name in ADDRESS_FIELDS:
+        if not isinstance(given, str) or not Web3.is_address(given):
+            raise bad(_("%(value)s is not an address.") % {"value": given}, name)
+        return to_checksum_address(given)
+    if name == "amount":
+        if isinstance(given, bool) or not isinstance(given, int) or not 0 < given <= MAX_UINT256:
+            raise bad(_("The amount must be a whole number above zero."), name)
+        return Decimal(given)
+    if name == "reason_hash":
+        return _bytes32(given, name, bad)
+    return _issue_payload(given, bad)
+
+
+def _bytes32(given: Any, name: str, bad: Any) -> str:
+    raw = given
+    if isinstance(given, str):
+        try:
+            raw = bytes.fromhex(given.removeprefix("0x"))
+        except ValueError:
+            raw = b""
+    if not isinstance(raw, bytes) or len(raw) != 32:
+        raise bad(_("A hash of 32 bytes is required."), name)
+    return "0x" + raw.hex()
+
+
+def _issue_payload(given: Any, bad: Any) -> dict[str, Any]:
+    """An asset's data and documents, checked as the contract will read them."""
+    try:
+        asset = AssetData(**given["asset"])
+        documents = [
+            DocumentData(d["name"], d["uri"], bytes.fromhex(d["sha256"].removeprefix("0x")))
+            for d in given["documents"]
+        ]
+        to_bytes32(asset.asset_id)
+        ok = (
+            0 <= asset.decimals <= 255
+            and 0 < asset.cap <= MAX_UINT256
+            and all(len(d.sha256) == 32 and to_bytes32(d.name) for d in documents)
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        ok = False
+    if not ok:
+        raise bad(_("The asset's data or documents are incomplete or malformed."), "payload")
+    return {
+        "asset": {name: getattr(asset, name) for name in AssetData.__dataclass_fields__},
+        "documents": [
+            {"name": d.name, "uri": d.uri, "sha256": "0x" + d.sha256.hex()} for d in documents
+        ],
+    }

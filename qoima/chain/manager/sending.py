@@ -1,0 +1,297 @@
+"""Signing, broadcasting and resending: saved bytes first, the node second.
+
+Under the signing key's row lock (one builder per key) the next nonce is taken and the signed
+bytes and their hash are saved before anything is broadcast. A broadcast sends those saved
+bytes, so sending again (a redelivered task, web3's own retry, a restarted worker) can never
+make a second transaction. The resender sends again what the node forgot and replaces, at the
+same nonce, what waits too long; only one attempt of a nonce can ever be mined.
+"""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from eth_typing import HexStr
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import (
+    ContractCustomError,
+    ContractLogicError,
+    TransactionNotFound,
+    Web3Exception,
+    Web3RPCError,
+)
+
+from ..faults import crash_point
+from ..models import Attempt, ChainTransaction, Operation, SigningKey
+from .batching import signer_for
+from .confirming import receipt_of, revert_of, settle_revert
+from .requests import enqueue_batch
+
+logger = logging.getLogger(__name__)
+
+# EIP-7825 (Osaka) caps a transaction's gas; a limit above it is refused by the node.
+MAX_TRANSACTION_GAS = 2**24
+BUMP_PERCENT = 10
+# How the node answers bytes it already has, or a nonce already used (by these bytes or not:
+# the confirmer and resender settle which, by receipt).
+ACCEPTED_ANSWERS = ("already known", "known transaction", "already imported", "nonce too low")
+FEE_TOO_LOW = ("underpriced", "base fee", "fee too low", "fee cap")
+NO_FUNDS = ("insufficient funds",)
+
+
+@dataclass(frozen=True)
+class Fees:
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+def current_fees(w3: Web3) -> Fees:
+    base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
+    priority = int(w3.eth.max_priority_fee)
+    # Twice the base fee rides out six full blocks of base-fee rises before the fee is short.
+    return Fees(2 * base + priority, priority)
+
+
+def _bumped(attempt: Attempt, fees: Fees) -> Fees:
+    """Fees for a replacement: the market's, and never less than the node's minimum bump."""
+
+    def at_least(old: Decimal, market: int) -> int:
+        return max(market, int(old) * (100 + BUMP_PERCENT) // 100 + 1)
+
+    priority = at_least(attempt.max_priority_fee_per_gas, fees.max_priority_fee_per_gas)
+    return Fees(max(at_least(attempt.max_fee_per_gas, fees.max_fee_per_gas), priority), priority)
+
+
+def _sign(tx: ChainTransaction, fees: Fees) -> Attempt:
+    account = signer_for(tx.from_address)
+    assert tx.nonce is not None
+    assert tx.gas_limit is not None
+    signed = account.sign_transaction(
+        {
+            "chainId": tx.chain_id,
+            "nonce": tx.nonce,
+            "to": to_checksum_address(tx.to_address),
+            "data": HexStr(tx.data),
+            "value": 0,
+            "gas": tx.gas_limit,
+            "maxFeePerGas": fees.max_fee_per_gas,
+            "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+            "type": 2,
+        }
+    )
+    return Attempt.objects.create(
+        transaction=tx,
+        chain_id=tx.chain_id,
+        tx_hash=signed.hash.to_0x_hex(),
+        raw=bytes(signed.raw_transaction),
+        max_fee_per_gas=Decimal(fees.max_fee_per_gas),
+        max_priority_fee_per_gas=Decimal(fees.max_priority_fee_per_gas),
+    )
+
+
+@transaction.atomic
+def transaction_sign(*, address: str, w3: Web3) -> ChainTransaction | None:
+    """Sign the key's next transaction and save the attempt; None when there is nothing to do.
+
+    The key's row lock makes this the one builder for the key. A transaction already signed
+    but not yet accepted is returned as it is: it is broadcast before anything new is signed.
+    """
+    key, _created = SigningKey.objects.get_or_create(chain_id=settings.CHAIN_ID, address=address)
+    key = SigningKey.objects.select_for_update().get(pk=key.pk)
+    waiting = ChainTransaction.objects.filter(
+        chain_id=key.chain_id, from_address=address, state=ChainTransaction.State.IN_PROGRESS
+    ).first()
+    if waiting is not None:
+        return waiting
+    while True:
+        tx = (
+            ChainTransaction.objects.select_for_update(skip_locked=True)
+            .filter(
+                chain_id=key.chain_id, from_address=address, state=ChainTransaction.State.UNSTARTED
+            )
+            .order_by("id")
+            .first()
+        )
+        if tx is None:
+            return None
+        try:
+            gas = w3.eth.estimate_gas(
+                {"from": address, "to": to_checksum_address(tx.to_address), "data": HexStr(tx.data)}
+            )
+            break
+        except (ContractCustomError, ContractLogicError) as exc:
+            # Refused before it cost anything: settle the operations as a mined revert would.
+            settle_revert(tx, revert_of(exc), final_state=ChainTransaction.State.FATAL)
+    # The chain's count wins when something else used the key.
+    chain_nonce = w3.eth.get_transaction_count(to_checksum_address(address), "latest")
+    tx.nonce = max(key.next_nonce, chain_nonce)
+    tx.gas_limit = max(gas, min(gas + gas // 5, MAX_TRANSACTION_GAS))
+    tx.state = ChainTransaction.State.IN_PROGRESS
+    tx.save(update_fields=["nonce", "gas_limit", "state"])
+    key.next_nonce = tx.nonce + 1
+    key.save(update_fields=["next_nonce"])
+    _sign(tx, current_fees(w3))
+    return tx
+
+
+def _send(w3: Web3, attempt: Attempt) -> str:
+    """Send an attempt's saved bytes: "accepted", "fee" (too low), "funds" or "error"."""
+    try:
+        w3.eth.send_raw_transaction(HexBytes(bytes(attempt.raw)))
+    except Web3RPCError as exc:
+        message = str(exc).lower()
+        if any(answer in message for answer in ACCEPTED_ANSWERS):
+            return "accepted"
+        outcome = (
+            "fee"
+            if any(word in message for word in FEE_TOO_LOW)
+            else "funds"
+            if any(word in message for word in NO_FUNDS)
+            else "error"
+        )
+        if outcome == "funds":
+            # Nothing the platform can do but wait: someone must fund the key.
+            logger.error(
+                "key %s cannot pay for %s: %s",
+                attempt.transaction.from_address,
+                attempt.tx_hash,
+                exc,
+            )
+        else:
+            logger.warning("broadcast of %s refused: %s", attempt.tx_hash, exc)
+        ChainTransaction.objects.filter(pk=attempt.transaction_id).update(error=str(exc)[:2000])
+        return outcome
+    return "accepted"
+
+
+def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
+    """Send the newest saved attempt's bytes; True once the node has the transaction.
+
+    Safe to call any number of times: the bytes and so the hash never change. Fees below what
+    the node takes are raised at once (a new attempt at the same nonce); a key that cannot pay
+    and an unreachable node leave the transaction in progress for the next try.
+    """
+    tx = ChainTransaction.objects.get(pk=tx_id)
+    if tx.state != ChainTransaction.State.IN_PROGRESS:
+        return tx.state != ChainTransaction.State.UNSTARTED
+    attempt = tx.attempts.order_by("-id").first()
+    assert attempt is not None
+    try:
+        outcome = _send(w3, attempt)
+        if outcome == "fee":
+            attempt = _sign(tx, _bumped(attempt, current_fees(w3)))
+            outcome = _send(w3, attempt)
+    except (OSError, Web3Exception) as exc:
+        logger.warning("node unreachable broadcasting %s: %s", attempt.tx_hash, exc)
+        return False
+    if outcome != "accepted":
+        return False
+    crash_point("after_broadcast")
+    now = timezone.now()
+    try:
+        head: int | None = w3.eth.block_number
+    except (OSError, Web3Exception):
+        head = None
+    with transaction.atomic():
+        Attempt.objects.filter(pk=attempt.pk, broadcast_at__isnull=True).update(
+            broadcast_at=now, broadcast_block=head
+        )
+        ChainTransaction.objects.filter(pk=tx.pk, state=ChainTransaction.State.IN_PROGRESS).update(
+            state=ChainTransaction.State.UNCONFIRMED, broadcast_at=now, error=""
+        )
+    return True
+
+
+def key_send_all(*, address: str, w3: Web3) -> int:
+    """Sign and broadcast the key's transactions in nonce order; returns how many were sent."""
+    sent = 0
+    while True:
+        tx = transaction_sign(address=address, w3=w3)
+        if tx is None:
+            return sent
+        crash_point("after_sign")
+        if not transaction_broadcast(tx_id=tx.pk, w3=w3):
+            return sent
+        sent += 1
+
+
+# ------------------------------------------------------------------------------ resend
+
+
+def transactions_resend(*, w3: Web3, stuck_blocks: int | None = None) -> int:
+    """Re-broadcast what the node forgot; replace what is stuck with higher fees.
+
+    Returns how many transactions were sent again. A replacement keeps the nonce, so only one
+    of a transaction's attempts can ever be mined. A transaction whose nonce another
+    transaction of the key used (deep enough to stay) can never be mined: its operations are
+    requested again in a new transaction.
+    """
+    stuck_blocks = stuck_blocks or settings.CHAIN_STUCK_BLOCKS
+    head = w3.eth.block_number
+    resent = 0
+    waiting = ChainTransaction.objects.filter(
+        chain_id=settings.CHAIN_ID, state=ChainTransaction.State.UNCONFIRMED
+    ).prefetch_related("attempts")
+    for tx in waiting:
+        attempts = sorted(tx.attempts.all(), key=lambda a: a.pk)
+        if any(receipt_of(w3, a) is not None for a in attempts):
+            continue
+        attempt = attempts[-1]
+        try:
+            w3.eth.get_transaction(HexBytes(attempt.tx_hash))
+            known = True
+        except TransactionNotFound:
+            known = False
+        if known:
+            if head - (attempt.broadcast_block or head) >= stuck_blocks:
+                resent += _replace(tx, attempt, w3)
+            continue
+        if _nonce_taken(w3, tx, head):
+            _requeue(tx)
+            continue
+        outcome = _send(w3, attempt)
+        if outcome == "fee":
+            # The node forgot it because its fees no longer reach the base fee: replace it.
+            resent += _replace(tx, attempt, w3)
+        elif outcome == "accepted":
+            resent += 1
+    return resent
+
+
+def _nonce_taken(w3: Web3, tx: ChainTransaction, head: int) -> bool:
+    """True when a transaction of the key at this nonce, not ours, is confirmed deep enough."""
+    assert tx.nonce is not None
+    settled_block = head - settings.CHAIN_CONFIRMATIONS + 1
+    if settled_block < 0:
+        return False
+    used = w3.eth.get_transaction_count(to_checksum_address(tx.from_address), settled_block)
+    return int(used) > tx.nonce
+
+
+@transaction.atomic
+def _requeue(tx: ChainTransaction) -> None:
+    logger.warning("nonce %s of %s was used by another transaction", tx.nonce, tx.from_address)
+    updated = ChainTransaction.objects.filter(
+        pk=tx.pk, state=ChainTransaction.State.UNCONFIRMED
+    ).update(state=ChainTransaction.State.FATAL, error="nonce used by another transaction")
+    if updated:
+        Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED).update(
+            state=Operation.State.PENDING, transaction=None, updated_at=timezone.now()
+        )
+        transaction.on_commit(enqueue_batch)
+
+
+def _replace(tx: ChainTransaction, attempt: Attempt, w3: Web3) -> int:
+    with transaction.atomic():
+        replacement = _sign(tx, _bumped(attempt, current_fees(w3)))
+    if _send(w3, replacement) != "accepted":
+        return 0
+    Attempt.objects.filter(pk=replacement.pk).update(
+        broadcast_at=timezone.now(), broadcast_block=w3.eth.block_number
+    )
+    return 1
