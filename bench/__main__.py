@@ -18,11 +18,22 @@ django.setup()
 from bench import gas, platform, txm  # noqa: E402
 from bench.table import print_table  # noqa: E402
 
+SECTIONS = {
+    "platform": lambda: print_table("Platform", platform.HEADER, platform.measure()),
+    "gas": lambda: gas.print_report(gas.measure()),
+    "txm": lambda: txm.print_report(txm.measure()),
+}
+
 
 def main() -> int:
-    print_table("Platform", platform.HEADER, platform.measure())
-    gas.print_report(gas.measure())
-    txm.print_report(txm.measure())
+    """Every section, or only those named: ``python -m bench txm``."""
+    names = sys.argv[1:] or list(SECTIONS)
+    unknown = set(names) - SECTIONS.keys()
+    if unknown:
+        print(f"unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}", file=sys.stderr)
+        return 2
+    for name in names:
+        SECTIONS[name]()
     return 0
 
 

@@ -2,7 +2,9 @@
 
 The transactions bench starts several of these so requests arrive concurrently, as they do at
 an API served by several processes. Each sets itself up, says ``ready``, waits for ``go`` on its
-standard input, then requests its share of the transfers one transaction each and says ``done``.
+standard input, then requests its share of the transfers, ``--chunk`` of them per request and
+database transaction (1 as single API calls make them, hundreds as a distribution does), and
+says ``done``.
 """
 
 import argparse
@@ -19,7 +21,7 @@ django.setup()
 from django.db import transaction  # noqa: E402
 
 from qoima import celery_app  # noqa: E402
-from qoima.chain.manager import operation_request  # noqa: E402
+from qoima.chain.manager import OperationRequest, operations_request  # noqa: E402
 
 
 def main() -> int:
@@ -30,6 +32,7 @@ def main() -> int:
     parser.add_argument("--label", required=True)
     parser.add_argument("--queue", required=True)
     parser.add_argument("--first", type=int, required=True)
+    parser.add_argument("--chunk", type=int, default=1)
     args = parser.parse_args()
     # The receivers come on standard input, one a line, closed by a line "end".
     receivers = []
@@ -42,16 +45,20 @@ def main() -> int:
     if sys.stdin.readline().strip() != "go":
         return 1
     started = time.perf_counter()
-    for i, receiver in enumerate(receivers, start=args.first):
+    requests = [
+        OperationRequest(
+            kind="transfer",
+            token_address=args.token,
+            amount=args.amount,
+            idempotency_key=f"bench-{args.label}-{i}",
+            sender=args.sender,
+            receiver=receiver,
+        )
+        for i, receiver in enumerate(receivers, start=args.first)
+    ]
+    for start in range(0, len(requests), args.chunk):
         with transaction.atomic():
-            operation_request(
-                kind="transfer",
-                token_address=args.token,
-                amount=args.amount,
-                idempotency_key=f"bench-{args.label}-{i}",
-                sender=args.sender,
-                receiver=receiver,
-            )
+            operations_request(requests=requests[start : start + args.chunk])
     print(f"done {time.perf_counter() - started:.3f}", flush=True)
     return 0
 

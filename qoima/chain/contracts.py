@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
@@ -116,6 +117,25 @@ def decode_error(data: bytes | str) -> DecodedError:
     values = abi_decode([_abi_type(i) for i in entry["inputs"]], payload)
     names = [i["name"] or f"arg{n}" for n, i in enumerate(entry["inputs"])]
     return DecodedError(entry["name"], dict(zip(names, values, strict=True)))
+
+
+@cache
+def _function_abi(contract: str, function: str) -> tuple[bytes, tuple[str, ...]]:
+    for entry in artifact(contract)["abi"]:
+        if entry["type"] == "function" and entry["name"] == function:
+            types = tuple(_abi_type(i) for i in entry["inputs"])
+            return keccak(text=f"{function}({','.join(types)})")[:4], types
+    raise LookupError(f"{contract} has no function {function}")
+
+
+def encode_call(contract: str, function: str, args: list[Any]) -> str:
+    """Call data for a function of a platform contract, straight through eth-abi.
+
+    web3's contract encoder normalises every argument through its formatters, which costs
+    about 0.1 s for a batch of 200 transfers; the values here are already ABI-typed.
+    """
+    selector, types = _function_abi(contract, function)
+    return "0x" + (selector + abi_encode(types, args)).hex()
 
 
 class ChainRevert(Exception):

@@ -68,11 +68,12 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
 
 
 def release_failed(*, chain_id: int, operations: Iterable[Operation]) -> None:
-    """Give back what failed operations reserved."""
+    """Give back what failed operations (locked by the caller) still hold."""
+    holding = [op for op in operations if op.holding]
     deltas: Deltas = defaultdict(int)
-    for operation in operations:
-        if operation.kind in RESERVING and operation.amount is not None:
-            deltas[(operation.token_address, operation.sender)] -= int(operation.amount)
+    for operation in holding:
+        deltas[(operation.token_address, operation.sender)] -= int(operation.amount or 0)
+    Operation.objects.filter(pk__in=[op.pk for op in holding]).update(holding=False)
     _update(chain_id, "reserved", deltas)
 
 
@@ -83,28 +84,74 @@ def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign
     """Apply (sign 1) or take back (sign -1) Transfers: (token, sender, receiver, amount, ref).
 
     A movement that carries the reference of a reserving operation of the same token settles
-    that operation's reservation with it.
+    that operation's reservation with it; taken back, it holds the units again unless the
+    operation has failed meanwhile. Each operation's ``holding`` flag says which side it is
+    on, so reading the same events again (a re-index) never releases anything twice.
     """
-    amounts: Deltas = defaultdict(int)
-    refs: dict[int, str] = {}
-    for token, sender, receiver, amount, ref in movements:
-        amount = int(amount) * sign
-        if sender != ZERO_ADDRESS:
-            amounts[(token, sender)] -= amount
-        if receiver != ZERO_ADDRESS:
-            amounts[(token, receiver)] += amount
-        if ref is not None and int(ref) <= MAX_OPERATION_ID:
-            refs[int(ref)] = token
-    balances_add(chain_id, {key: delta for key, delta in amounts.items() if delta})
+    movements = list(movements)
+    refs = {
+        int(ref): token
+        for token, _sender, _receiver, _amount, ref in movements
+        if ref is not None and int(ref) <= MAX_OPERATION_ID
+    }
+    # Operations first, then balances: the confirmer takes its locks in the same order.
     reserved: Deltas = defaultdict(int)
-    ids = list(refs)
-    for start in range(0, len(ids), 5000):
-        for pk, token, holder, amount in Operation.objects.filter(
-            pk__in=ids[start : start + 5000], kind__in=RESERVING
-        ).values_list("pk", "token_address", "sender", "amount"):
-            if refs[pk] == token and amount is not None:
-                reserved[(token, holder)] -= int(amount) * sign
+    for token, holder, amount in _flip_holding(refs, holding=sign < 0):
+        reserved[(token, holder)] -= int(amount or 0) * sign
+    amounts: Deltas = defaultdict(int)
+    for token, sender, receiver, amount, _ref in movements:
+        units = int(amount) * sign
+        if sender != ZERO_ADDRESS:
+            amounts[(token, sender)] -= units
+        if receiver != ZERO_ADDRESS:
+            amounts[(token, receiver)] += units
+    balances_add(chain_id, amounts)
     _update(chain_id, "reserved", reserved)
+
+
+def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str, Decimal | None]]:
+    """Set ``holding`` on the reserving operations among ``refs`` (id: token) that are not so
+    yet, locking them; returns (token, sender, amount) of each one flipped.
+
+    Becoming held again (a reorg took its Transfer away) passes over failed operations: they
+    gave their units back already. PostgreSQL does it in one statement with the ids as an
+    array (a backfill flips tens of thousands); elsewhere through the ORM.
+    """
+    if not refs:
+        return []
+    kinds = [str(kind) for kind in RESERVING]
+    if _postgres():
+        table = connection.ops.quote_name(Operation._meta.db_table)
+        sql = (
+            f"UPDATE {table} AS o SET holding = %s "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::text[]) AS r(id, token) "
+            "WHERE o.id = r.id AND o.token_address = r.token AND o.holding = %s "
+            "AND o.kind = ANY(%s) AND (NOT %s OR o.state <> 'failed') "
+            "RETURNING o.token_address, o.sender, o.amount"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, [holding, list(refs), list(refs.values()), not holding, kinds, holding]
+            )
+            return list(cursor.fetchall())
+    flipped: list[tuple[str, str, Decimal | None]] = []
+    ids = list(refs)
+    for start in range(0, len(ids), 500):
+        chunk = Operation.objects.select_for_update().filter(
+            pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding
+        )
+        if holding:
+            chunk = chunk.exclude(state=Operation.State.FAILED)
+        rows = [
+            (pk, token, sender, amount)
+            for pk, token, sender, amount in chunk.values_list(
+                "pk", "token_address", "sender", "amount"
+            )
+            if refs[pk] == token
+        ]
+        Operation.objects.filter(pk__in=[row[0] for row in rows]).update(holding=holding)
+        flipped += [(token, sender, amount) for _pk, token, sender, amount in rows]
+    return flipped
 
 
 def balances_add(chain_id: int, deltas: Deltas) -> None:

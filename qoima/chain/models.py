@@ -234,6 +234,9 @@ class Operation(models.Model):
         related_name="operations",
     )
     failure_reason = models.TextField(_("failure reason"), blank=True)
+    # Whether the units it moves are held back from its sender's available balance now (see
+    # ledger.py): set on request, cleared once its Transfer is applied or it fails.
+    holding = models.BooleanField(_("holds units"), default=False)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -338,7 +341,13 @@ class TokenTransfer(models.Model):
         verbose_name = _("token transfer")
         verbose_name_plural = _("token transfers")
         indexes = [
-            models.Index(fields=["chain_id", "applied", "block_number"]),
+            # Only rows still waiting for their confirmations: a backfill writes its rows
+            # applied and so never touches this index.
+            models.Index(
+                fields=["chain_id", "block_number"],
+                condition=Q(applied=False),
+                name="token_transfer_unapplied",
+            ),
             models.Index(fields=["token_address", "ref"]),
         ]
         constraints = [
@@ -415,6 +424,7 @@ class ReconciliationDifference(models.Model):
         TOTAL_SUPPLY = "total_supply", _("Total supply")
         MISSING_RECORD = "missing_record", _("Confirmed movement without its on-chain record")
         RECORD_MISMATCH = "record_mismatch", _("On-chain record differs from the movement")
+        RESERVATION = "reservation", _("Reserved units differ from the movements holding them")
 
     run = models.ForeignKey(
         ReconciliationRun, on_delete=models.CASCADE, related_name="difference_rows"

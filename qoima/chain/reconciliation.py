@@ -66,10 +66,20 @@ def _differences_for(
         )
 
     token = _token(w3, token_address)
-    db_balances = {
-        row.holder: int(row.amount)
-        for row in TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address)
-    }
+    rows = TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address)
+    db_balances = {row.holder: int(row.amount) for row in rows}
+    # Reservations are the platform's own bookkeeping, checked against the operations that
+    # hold units rather than against the chain.
+    held = dict(
+        Operation.objects.filter(chain_id=run.chain_id, token_address=token_address, holding=True)
+        .order_by()
+        .values_list("sender")
+        .annotate(total=Sum("amount"))
+    )
+    reserved = {row.holder: int(row.reserved) for row in rows if row.reserved}
+    for holder in sorted(held.keys() | reserved.keys()):
+        if int(held.get(holder) or 0) != reserved.get(holder, 0):
+            differ(Kind.RESERVATION, holder, reserved.get(holder, 0), int(held.get(holder) or 0))
     holders = sorted(db_balances)
     for holder, onchain in _chain_balances(w3, token, holders, block).items():
         if onchain != db_balances[holder]:

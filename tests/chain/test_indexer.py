@@ -1,9 +1,10 @@
 """The indexer: every movement of a platform token in the database, through reorgs."""
 
+import eth_abi
 import pytest
 
 from qoima.chain.contracts import PlatformRegistry
-from qoima.chain.indexer import index_step, index_until_head
+from qoima.chain.indexer import _uint256_array, index_step, index_until_head
 from qoima.chain.models import TokenBalance, TokenTransfer
 from qoima.chain.services import platform_keys, platform_registry_ensure
 
@@ -107,3 +108,9 @@ def test_a_reorg_rolls_back_and_reads_again(platform, chain, depth):
     index_until_head(w3=chain)
     assert TokenTransfer.objects.filter(ref=200).count() == 1
     assert_db_matches_chain(token, issuer.address, a.address, b.address)
+
+
+@pytest.mark.parametrize("refs", [[], [0], [1, 2**256 - 1, 7], list(range(10**18, 10**18 + 500))])
+def test_batch_refs_are_read_as_the_abi_encodes_them(refs):
+    data = "0x" + eth_abi.encode(["uint256[]"], [refs]).hex()
+    assert _uint256_array(data) == refs

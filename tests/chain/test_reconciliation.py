@@ -4,7 +4,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from qoima.chain.indexer import index_until_head
-from qoima.chain.models import Operation, ReconciliationDifference, TokenBalance, TokenTransfer
+from qoima.chain.models import (
+    IndexedBlock,
+    IndexerCursor,
+    Operation,
+    ReconciliationDifference,
+    TokenBalance,
+    TokenTransfer,
+)
 from qoima.chain.reconciliation import reconcile
 
 from .conftest import request, run_until_settled
@@ -75,3 +82,41 @@ def test_the_command_prints_a_clean_report(ledger, chain, capsys):
     index_until_head(w3=chain)
     call_command("reconcile")
     assert "0 differences" in capsys.readouterr().out
+
+
+def test_reserved_units_that_no_movement_holds_are_reported(ledger, token, accounts, chain):
+    issuer = accounts.issuer.address
+    pending = request("transfer", token, 5, "rc-pending", issuer, accounts.holder_a.address)
+    assert reconcile(w3=chain).differences == 0
+    TokenBalance.objects.filter(token_address=token.address, holder=issuer).update(reserved=50)
+    run = reconcile(w3=chain)
+    difference = run.difference_rows.get(kind=Kind.RESERVATION)
+    assert (difference.subject, difference.database_value, difference.chain_value) == (
+        issuer,
+        "50",
+        str(int(pending.amount)),
+    )
+
+
+def test_reading_the_chain_again_from_scratch_releases_nothing_twice(
+    ledger, token, accounts, chain
+):
+    issuer = accounts.issuer.address
+    request("transfer", token, 7, "rc-in-flight", issuer, accounts.holder_b.address)
+    before = {
+        row.holder: (int(row.amount), int(row.reserved))
+        for row in TokenBalance.objects.filter(token_address=token.address)
+    }
+    TokenBalance.objects.filter(token_address=token.address).update(reserved=0)
+    TokenTransfer.objects.all().delete()
+    TokenBalance.objects.update(amount=0)
+    IndexerCursor.objects.all().delete()
+    IndexedBlock.objects.all().delete()
+    TokenBalance.objects.filter(token_address=token.address, holder=issuer).update(reserved=7)
+    index_until_head(w3=chain)
+    after = {
+        row.holder: (int(row.amount), int(row.reserved))
+        for row in TokenBalance.objects.filter(token_address=token.address)
+    }
+    assert after == before
+    assert reconcile(w3=chain).differences == 0

@@ -156,6 +156,8 @@ def test_a_reorg_holds_the_units_again_until_they_are_mined_anew(funded, account
     # The confirmer notices, the resender sends the saved bytes again, the indexer reads them.
     transactions_confirm(w3=chain)
     transactions_resend(w3=chain)
+    # The node may have kept the reorged transaction in its pool: a new block mines it.
+    chain.provider.make_request("anvil_mine", [1])
     run_until_settled(chain)
     assert balance(funded, issuer) == (920, 0)
     assert balance(funded, holder) == (80, 0)

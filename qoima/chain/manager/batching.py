@@ -20,9 +20,8 @@ from django.utils import timezone
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from web3 import Web3
 
-from ..contracts import AssetData, DocumentData, artifact
+from ..contracts import AssetData, DocumentData, encode_call
 from ..models import ChainTransaction, Operation, PlatformDeployment
 from .requests import enqueue_batch
 
@@ -92,20 +91,15 @@ class Call:
 
 @dataclass(frozen=True)
 class _Contracts:
-    w3: Web3
     registry: str
 
-    def encode(self, name: str, address: str, function: str, args: list[Any]) -> Call:
-        contract = self.w3.eth.contract(
-            address=to_checksum_address(address), abi=artifact(name)["abi"]
-        )
-        return Call(function, to_checksum_address(address), contract.encode_abi(function, args))
-
     def token(self, address: str, function: str, *args: Any) -> Call:
-        return self.encode("BackedAssetToken", address, function, list(args))
+        data = encode_call("BackedAssetToken", function, list(args))
+        return Call(function, to_checksum_address(address), data)
 
     def registry_call(self, function: str, *args: Any) -> Call:
-        return self.encode("PlatformRegistry", self.registry, function, list(args))
+        data = encode_call("PlatformRegistry", function, list(args))
+        return Call(function, to_checksum_address(self.registry), data)
 
 
 def _bytes32(value: str) -> bytes:
@@ -204,8 +198,7 @@ def operations_batch(
     if not pending:
         return []
     deployment = PlatformDeployment.objects.filter(chain_id=settings.CHAIN_ID).first()
-    # Encoding only: no node is asked.
-    contracts = _Contracts(Web3(), deployment.registry_address if deployment else "")
+    contracts = _Contracts(deployment.registry_address if deployment else "")
     operator, compliance = operator_account().address, compliance_account().address
     created = []
     deferred = False

@@ -8,6 +8,7 @@ takes back is counted again.
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from eth_typing import HexStr
 from eth_utils import to_checksum_address
-from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+from web3.exceptions import ContractCustomError, ContractLogicError
 
+from ..client import rpc_call
 from ..contracts import DecodedError, decode_error
 from ..faults import crash_point
 from ..ledger import release_failed
@@ -41,11 +42,28 @@ ASSET_ISSUED = "0x" + Web3.keccak(text="AssetIssued(bytes32,address,bytes32,byte
 RECHECK_BLOCKS = 128
 
 
-def receipt_of(w3: Web3, attempt: Attempt) -> Any:
-    try:
-        return w3.eth.get_transaction_receipt(HexBytes(attempt.tx_hash))
-    except TransactionNotFound:
+@dataclass(frozen=True)
+class MinedReceipt:
+    block_number: int
+    block_hash: str
+    status: int
+    gas_used: int
+    logs: list[dict[str, Any]]
+
+
+def receipt_of(w3: Web3, attempt: Attempt) -> MinedReceipt | None:
+    """The attempt's receipt as the node sends it; web3's formatting of a batch's hundreds of
+    logs would cost more than the rest of a confirmation."""
+    found = rpc_call(w3, "eth_getTransactionReceipt", [attempt.tx_hash])
+    if not found or found.get("blockHash") is None:
         return None
+    return MinedReceipt(
+        block_number=int(found["blockNumber"], 16),
+        block_hash=found["blockHash"],
+        status=int(found["status"], 16),
+        gas_used=int(found["gasUsed"], 16),
+        logs=found["logs"],
+    )
 
 
 def revert_of(exc: Exception) -> DecodedError:
@@ -82,7 +100,7 @@ def _recheck_recent(w3: Web3, head: int) -> None:
     ).select_related("attempt__transaction")
     for receipt in recent:
         found = receipt_of(w3, receipt.attempt)
-        if found is not None and found["blockHash"].to_0x_hex() == receipt.block_hash:
+        if found is not None and found.block_hash == receipt.block_hash:
             continue
         tx = receipt.attempt.transaction
         with transaction.atomic():
@@ -115,15 +133,15 @@ def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
             if found is None:
                 continue
             crash_point("before_receipt_saved")
-            block_number = int(found["blockNumber"])
+            block_number = found.block_number
             receipt, _created = Receipt.objects.get_or_create(
                 tx_hash=attempt.tx_hash,
-                block_hash=found["blockHash"].to_0x_hex(),
+                block_hash=found.block_hash,
                 defaults={
                     "attempt": attempt,
                     "block_number": block_number,
-                    "status": int(found["status"]),
-                    "gas_used": int(found["gasUsed"]),
+                    "status": found.status,
+                    "gas_used": found.gas_used,
                 },
             )
             if head - block_number + 1 < depth_needed:
@@ -144,37 +162,32 @@ def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
     return settled
 
 
-def _issued_token(receipt: Any) -> str:
-    for log in receipt["logs"]:
+def _issued_token(receipt: MinedReceipt) -> str:
+    for log in receipt.logs:
         topics = log["topics"]
-        if topics and HexBytes(topics[0]).to_0x_hex() == ASSET_ISSUED:
-            return to_checksum_address(HexBytes(topics[2])[-20:])
+        if topics and topics[0].lower() == ASSET_ISSUED:
+            return to_checksum_address("0x" + topics[2][-40:])
     return ""
 
 
 @transaction.atomic
-def _settle_confirmed(tx: ChainTransaction, receipt: Any) -> None:
+def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
+    now = timezone.now()
     updated = ChainTransaction.objects.filter(
         pk=tx.pk, state=ChainTransaction.State.UNCONFIRMED
-    ).update(state=ChainTransaction.State.CONFIRMED, confirmed_at=timezone.now())
+    ).update(state=ChainTransaction.State.CONFIRMED, confirmed_at=now)
     if not updated:
         return
-    operations = list(
-        Operation.objects.select_for_update().filter(
-            transaction=tx, state=Operation.State.SUBMITTED
-        )
-    )
-    now = timezone.now()
+    submitted = Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED)
+    operations = list(submitted.select_for_update())
+    submitted.update(state=Operation.State.CONFIRMED, updated_at=now)
     for operation in operations:
-        operation.state = Operation.State.CONFIRMED
-        operation.updated_at = now
+        operation.state, operation.updated_at = Operation.State.CONFIRMED, now
         if operation.kind == Operation.Kind.ISSUE_ASSET:
             # The token exists only from this receipt on: its address is the issue's result.
             operation.token_address = _issued_token(receipt)
             operation.result = {"token": operation.token_address}
-    Operation.objects.bulk_update(
-        operations, ["state", "updated_at", "token_address", "result"], batch_size=1000
-    )
+            operation.save(update_fields=["token_address", "result"])
     operations_settled(operations)
 
 
@@ -202,10 +215,10 @@ def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str
         reason = f"{error_reason(error)} [{error}]"
     now = timezone.now()
     for operation in failed:
-        operation.state = Operation.State.FAILED
-        operation.failure_reason = reason
-        operation.updated_at = now
-    Operation.objects.bulk_update(failed, ["state", "failure_reason", "updated_at"])
+        operation.state, operation.failure_reason, operation.updated_at = "failed", reason, now
+    Operation.objects.filter(pk__in=[op.pk for op in failed]).update(
+        state=Operation.State.FAILED, failure_reason=reason, updated_at=now
+    )
     release_failed(chain_id=tx.chain_id, operations=failed)
     retried = [op.pk for op in operations if op not in failed]
     if retried:

@@ -21,7 +21,7 @@ from web3 import Web3
 from qoima.errors import Conflict, InvalidInput
 
 from ..contracts import AssetData, DocumentData, to_bytes32
-from ..ledger import reserve
+from ..ledger import RESERVING, reserve
 from ..models import Operation
 from .settlement import has_settlement_handler
 
@@ -114,7 +114,11 @@ def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
             raise Conflict(
                 _("This idempotency key was used for another action."), field="idempotency_key"
             )
-    new = [Operation(**values) for values in wanted if values["idempotency_key"] not in existing]
+    new = [
+        Operation(**values, holding=values["kind"] in RESERVING)
+        for values in wanted
+        if values["idempotency_key"] not in existing
+    ]
     _reserve(new)
     created = {op.idempotency_key: op for op in Operation.objects.bulk_create(new)}
     return [existing.get(key) or created[key] for key in keys]
@@ -123,7 +127,7 @@ def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
 def _reserve(operations: list[Operation]) -> None:
     needs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for op in operations:
-        if op.kind in (K.TRANSFER, K.BURN, K.FORCED_TRANSFER):
+        if op.holding:
             assert op.amount is not None
             needs[(op.token_address, op.sender)][op.kind == K.FORCED_TRANSFER] += int(op.amount)
     if needs:

@@ -95,11 +95,15 @@ def _sign(tx: ChainTransaction, fees: Fees) -> Attempt:
 
 
 @transaction.atomic
-def transaction_sign(*, address: str, w3: Web3) -> ChainTransaction | None:
+def transaction_sign(
+    *, address: str, w3: Web3, fees: Fees | None = None, chain_nonce: int | None = None
+) -> ChainTransaction | None:
     """Sign the key's next transaction and save the attempt; None when there is nothing to do.
 
     The key's row lock makes this the one builder for the key. A transaction already signed
     but not yet accepted is returned as it is: it is broadcast before anything new is signed.
+    ``fees`` and the key's ``chain_nonce``, when a caller signing many in a row has them, save
+    asking the node for each.
     """
     key, _created = SigningKey.objects.get_or_create(chain_id=settings.CHAIN_ID, address=address)
     key = SigningKey.objects.select_for_update().get(pk=key.pk)
@@ -127,15 +131,16 @@ def transaction_sign(*, address: str, w3: Web3) -> ChainTransaction | None:
         except (ContractCustomError, ContractLogicError) as exc:
             # Refused before it cost anything: settle the operations as a mined revert would.
             settle_revert(tx, revert_of(exc), final_state=ChainTransaction.State.FATAL)
+    if chain_nonce is None:
+        chain_nonce = w3.eth.get_transaction_count(to_checksum_address(address), "latest")
     # The chain's count wins when something else used the key.
-    chain_nonce = w3.eth.get_transaction_count(to_checksum_address(address), "latest")
     tx.nonce = max(key.next_nonce, chain_nonce)
     tx.gas_limit = max(gas, min(gas + gas // 5, MAX_TRANSACTION_GAS))
     tx.state = ChainTransaction.State.IN_PROGRESS
     tx.save(update_fields=["nonce", "gas_limit", "state"])
     key.next_nonce = tx.nonce + 1
     key.save(update_fields=["next_nonce"])
-    _sign(tx, current_fees(w3))
+    _sign(tx, fees or current_fees(w3))
     return tx
 
 
@@ -208,10 +213,15 @@ def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
 
 
 def key_send_all(*, address: str, w3: Web3) -> int:
-    """Sign and broadcast the key's transactions in nonce order; returns how many were sent."""
+    """Sign and broadcast the key's transactions in nonce order; returns how many were sent.
+
+    The fees and the chain's count of the key's transactions are read once for the run.
+    """
     sent = 0
+    fees = current_fees(w3)
+    chain_nonce = int(w3.eth.get_transaction_count(to_checksum_address(address), "latest"))
     while True:
-        tx = transaction_sign(address=address, w3=w3)
+        tx = transaction_sign(address=address, w3=w3, fees=fees, chain_nonce=chain_nonce)
         if tx is None:
             return sent
         crash_point("after_sign")
