@@ -40,6 +40,20 @@ def chain(anvil_node: AnvilNode, settings: Any) -> Iterator[Web3]:
     w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
 
 
+@pytest.fixture
+def manual_mining(chain: Web3) -> Iterator[Web3]:
+    """Blocks only when the test mines them, so transactions can wait in the mempool."""
+    base_fee = chain.eth.get_block("latest")["baseFeePerGas"]
+    chain.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    yield chain
+    chain.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    # evm_revert does not undo a base-fee jump; later tests must not inherit it.
+    chain.provider.make_request(
+        "anvil_setNextBlockBaseFeePerGas",  # type: ignore[arg-type]
+        [hex(base_fee)],
+    )
+
+
 def _database_url() -> str:
     """A URL for the database the tests use (pytest-django's test database)."""
     db = connection.settings_dict

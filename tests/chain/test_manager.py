@@ -196,17 +196,6 @@ def test_every_step_is_safe_to_run_again(funded, accounts, chain):
     assert funded.balance_of(accounts.holder_a.address) == 9
 
 
-@pytest.fixture
-def manual_mining(chain):
-    """Blocks only when the test mines them, so transactions can wait in the mempool."""
-    base_fee = chain.eth.get_block("latest")["baseFeePerGas"]
-    chain.provider.make_request("evm_setAutomine", [False])
-    yield chain
-    chain.provider.make_request("evm_setAutomine", [True])
-    # evm_revert does not undo a base-fee jump; later tests must not inherit it.
-    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
-
-
 def test_a_transaction_dropped_from_the_mempool_is_broadcast_again(funded, accounts, manual_mining):
     chain = manual_mining
     operation = request(

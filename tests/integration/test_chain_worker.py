@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 from eth_account import Account
+from web3.exceptions import TransactionNotFound
 
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import _web3_for
@@ -23,11 +24,12 @@ from qoima.chain.models import (
     ChainTransaction,
     Operation,
     PlatformDeployment,
+    Receipt,
     TokenBalance,
     TokenTransfer,
 )
 from qoima.chain.services import platform_keys, platform_registry_ensure
-from qoima.chain.tasks import chain_batch, chain_confirm, chain_index, chain_sweep
+from qoima.chain.tasks import chain_batch, chain_confirm, chain_index, chain_resend, chain_sweep
 
 START = 10**6
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -106,8 +108,22 @@ def all_confirmed(operations):
     )
 
 
-def assert_exactly_once(issued, operations, chain):
-    """Every operation confirmed once on-chain, balances as the requests say, one attempt each."""
+def mined_attempts(tx, chain):
+    found = []
+    for attempt in tx.attempts.all():
+        try:
+            found.append(chain.eth.get_transaction_receipt(attempt.tx_hash))
+        except TransactionNotFound:
+            continue
+    return found
+
+
+def assert_exactly_once(issued, operations, chain, *, attempts=1):
+    """Every operation confirmed once on-chain and balances as the requests say.
+
+    Each transaction has exactly one mined attempt; ``attempts`` is how many it should have
+    signed in all (1 unless a replacement was due), or None not to say.
+    """
     token = issued.token
     assert all_confirmed(operations)
     for operation in operations:
@@ -115,8 +131,10 @@ def assert_exactly_once(issued, operations, chain):
     sent = {op.transaction_id for op in Operation.objects.filter(pk__in=[o.pk for o in operations])}
     for tx in ChainTransaction.objects.filter(pk__in=sent):
         assert tx.state == ChainTransaction.State.CONFIRMED
-        assert tx.attempts.count() == 1
-        assert chain.eth.get_transaction_receipt(tx.attempts.get().tx_hash)["status"] == 1
+        if attempts is not None:
+            assert tx.attempts.count() == attempts
+        (mined,) = mined_attempts(tx, chain)
+        assert mined["status"] == 1
     moved = dict.fromkeys(issued.holders, 0)
     for i, operation in enumerate(operations):
         moved[issued.holders[i % 2]] += int(operation.amount)
@@ -293,3 +311,128 @@ def test_a_transfer_from_an_external_wallet_reaches_the_database(worker_factory,
     chain_index.delay()
     worker.wait_for(lambda: TokenBalance.objects.filter(holder=friend.address, amount=30).exists())
     assert TokenBalance.objects.get(holder=holder.address).amount == 70
+
+
+def in_mempool(chain, tx_hash):
+    try:
+        chain.eth.get_transaction(tx_hash)
+    except TransactionNotFound:
+        return False
+    return True
+
+
+def sent_transaction():
+    return ChainTransaction.objects.filter(state=ChainTransaction.State.UNCONFIRMED).first()
+
+
+def test_a_transaction_dropped_from_the_mempool_is_sent_again(worker_factory, token, manual_mining):
+    chain = manual_mining
+    worker = worker_factory.start()
+    operations = request_transfers(token, [61, 62])
+    tx = worker.wait_for(sent_transaction)
+    attempt = tx.attempts.get()
+    chain.provider.make_request("anvil_dropTransaction", [attempt.tx_hash])
+    assert not in_mempool(chain, attempt.tx_hash)
+
+    chain_resend.delay()
+    worker.wait_for(lambda: in_mempool(chain, attempt.tx_hash))
+    chain.provider.make_request("anvil_mine", [1])
+    chain_confirm.delay()
+    worker.wait_for(lambda: all_confirmed(operations))
+    assert_exactly_once(token, operations, chain)
+
+
+def test_a_stuck_transaction_is_replaced_at_its_nonce_and_confirms_once(
+    worker_factory, token, manual_mining
+):
+    chain = manual_mining
+    worker = worker_factory.start(CHAIN_STUCK_BLOCKS="2")
+    operations = request_transfers(token, [71, 72])
+    tx = worker.wait_for(sent_transaction)
+    first = tx.attempts.get()
+    # The base fee leaps past what the transaction offers: blocks pass without it.
+    chain.provider.make_request(
+        "anvil_setNextBlockBaseFeePerGas", [hex(int(first.max_fee_per_gas) * 50)]
+    )
+    chain.provider.make_request("anvil_mine", [3])
+    assert not mined_attempts(tx, chain)
+
+    chain_resend.delay()
+    worker.wait_for(lambda: tx.attempts.count() == 2)
+    replacement = tx.attempts.order_by("id").last()
+    assert replacement.max_fee_per_gas >= first.max_fee_per_gas * 110 / 100
+    assert replacement.max_priority_fee_per_gas >= first.max_priority_fee_per_gas * 110 / 100
+    chain.provider.make_request("anvil_mine", [1])
+    chain_confirm.delay()
+    worker.wait_for(lambda: all_confirmed(operations))
+    assert_exactly_once(token, operations, chain, attempts=2)
+    (mined,) = mined_attempts(tx, chain)
+    assert mined["transactionHash"].to_0x_hex() == replacement.tx_hash
+    assert chain.eth.get_transaction(replacement.tx_hash)["nonce"] == tx.nonce
+
+
+def indexed(issued, operations):
+    """Each operation's Transfer read once, and the DB balances equal to the chain's."""
+    refs = list(
+        TokenTransfer.objects.filter(ref__in=[op.pk for op in operations]).values_list(
+            "ref", flat=True
+        )
+    )
+    if sorted(refs) != sorted(op.pk for op in operations):
+        return False
+    balances = {
+        row.holder: int(row.amount)
+        for row in TokenBalance.objects.filter(token_address=issued.token.address)
+    }
+    return all(
+        balances.get(holder, 0) == issued.token.balance_of(holder)
+        for holder in [issued.issuer, *issued.holders]
+    )
+
+
+@pytest.mark.parametrize("depth", [1, 5])
+def test_a_reorg_after_indexing_is_read_again_and_nothing_doubles_or_vanishes(
+    worker_factory, token, chain, depth
+):
+    # One transaction per transfer: five transfers in five blocks.
+    worker = worker_factory.start(CHAIN_BATCH_MAX="1")
+    operations = request_transfers(token, [81, 82, 83, 84, 85])
+
+    def settled():
+        # As beat would: follow receipts and read the chain every time the test looks.
+        chain_confirm.delay()
+        chain_index.delay()
+        return all_confirmed(operations) and indexed(token, operations)
+
+    worker.wait_for(settled)
+    head = chain.eth.block_number
+    before = {
+        int(t.ref): t.block_hash
+        for t in TokenTransfer.objects.filter(ref__in=[op.pk for op in operations])
+    }
+    reorged = {
+        ref for ref, block in before.items() if chain.eth.get_block(block)["number"] > head - depth
+    }
+    assert len(reorged) == depth
+
+    chain.provider.make_request("anvil_reorg", [depth, []])
+
+    def recovered():
+        chain_resend.delay()
+        # The chain goes on making blocks, as a real one does.
+        chain.provider.make_request("evm_mine", [])
+        return settled()
+
+    worker.wait_for(recovered)
+    assert_exactly_once(token, operations, chain)
+    after = {
+        int(t.ref): t.block_hash
+        for t in TokenTransfer.objects.filter(ref__in=[op.pk for op in operations])
+    }
+    assert after.keys() == before.keys()
+    # What the reorg took away was read again from its new blocks; the rest stayed put.
+    assert {ref for ref in after if after[ref] != before[ref]} == reorged
+    for ref in reorged:
+        receipt = Receipt.objects.get(attempt__transaction__operations__pk=ref)
+        assert receipt.block_hash == after[ref]
+    assert not TokenBalance.objects.filter(reserved__gt=0).exists()
