@@ -70,6 +70,7 @@ PRODUCTION_ENV = {
     "CHAIN_ADMIN_KEY": "0x" + "11" * 32,
     "CHAIN_OPERATOR_KEY": "0x" + "22" * 32,
     "CHAIN_COMPLIANCE_KEY": "0x" + "33" * 32,
+    "CUSTODY_ENCRYPTION_KEYS": "pTgm1s2FzJj3Yd4s2Fj9bN8vQmVt7Kx0L2cR5sW8yHk=",
 }
 
 
@@ -111,7 +112,12 @@ def compose_command() -> list[str]:
 def test_compose_file_is_valid_and_names_the_full_stack():
     command = [*compose_command(), "-f", "docker/compose.yaml"]
     keys = {f"CHAIN_{role}_KEY": "0x" + "11" * 32 for role in ("ADMIN", "OPERATOR", "COMPLIANCE")}
-    env = {**CLEAN_ENV, "SECRET_KEY": "x" * 50, **keys}
+    env = {
+        **CLEAN_ENV,
+        "SECRET_KEY": "x" * 50,
+        "CUSTODY_ENCRYPTION_KEYS": PRODUCTION_ENV["CUSTODY_ENCRYPTION_KEYS"],
+        **keys,
+    }
     result = subprocess.run(
         [*command, "config", "--services"], cwd=ROOT, env=env, capture_output=True, text=True
     )

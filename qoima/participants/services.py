@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
+from qoima.custody.models import Wallet
+from qoima.custody.services import holder_wallet_open, wallet_allowlist_set
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from .identifiers import parse_identification_number, validate_issuer_identification
@@ -321,6 +323,11 @@ def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> Holder
         obj=holder,
         details={"from": previous, "document_ref": document_ref},
     )
+    # A verified holder may hold: their wallet goes on the allowlist with the verification.
+    wallet = holder_wallet_open(holder=holder, actor=officer)
+    wallet_allowlist_set(
+        wallet=wallet, allowed=True, event=f"verified-{now.isoformat()}", actor=officer
+    )
     return holder
 
 
@@ -337,4 +344,12 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.status_changed_at = timezone.now()
     holder.save()
     audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
+    # Nothing may reach or leave a suspended holder's wallet until they are verified again.
+    for wallet in Wallet.objects.filter(holder=holder):
+        wallet_allowlist_set(
+            wallet=wallet,
+            allowed=False,
+            event=f"suspended-{holder.status_changed_at.isoformat()}",
+            actor=officer,
+        )
     return holder

@@ -217,6 +217,12 @@ CHAIN_COMPLIANCE_KEY = env.str(
     "CHAIN_COMPLIANCE_KEY",
     default="0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
 )
+# Fernet keys for custodial private keys at rest, newest first (see qoima/custody/keys.py).
+# The embedded default is a fixed demo key, worthless anywhere else; production.py demands real
+# ones.
+CUSTODY_ENCRYPTION_KEYS = env.list(
+    "CUSTODY_ENCRYPTION_KEYS", default=["OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="]
+)
 CONTRACTS_DIR = BASE_DIR / "contracts"
 # Transaction manager: blocks on top of a receipt before it counts, the most transfers one
 # recorded batch carries, and how long a pending transfer may wait for others to join it.

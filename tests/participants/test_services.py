@@ -1,8 +1,12 @@
 import datetime
 
 import pytest
+from eth_account import Account
 
 from qoima.audit.models import AuditEntry
+from qoima.chain.models import Operation
+from qoima.custody.keys import key_decrypt
+from qoima.custody.models import Wallet
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import HolderProfile, Organisation, Role, User
 from qoima.participants.selectors import user_role
@@ -93,9 +97,22 @@ def test_holder_lifecycle_unverified_verified_suspended_verified():
     assert actions == [
         "holder.registered",
         "holder.verified",
+        "custody.wallet_opened",
+        "custody.wallet_allowlist",
         "holder.suspended",
+        "custody.wallet_delist",
         "holder.verified",
+        "custody.wallet_allowlist",
     ]
+    # One custodial wallet, allowlisted, taken off and put back on-chain in that order.
+    (wallet,) = Wallet.objects.filter(holder=holder)
+    assert wallet.kind == Wallet.Kind.CUSTODIAL
+    assert Account.from_key(key_decrypt(wallet.encrypted_key)).address == wallet.address
+    assert list(
+        Operation.objects.filter(account=wallet.address)
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    ) == ["allowlist", "delist", "allowlist"]
 
 
 def test_holder_number_must_match_kind():

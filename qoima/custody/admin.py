@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from qoima.audit.admin import ReadOnlyAdmin
+
+from .models import Wallet
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["address", "kind", "holder", "organisation", "created_at"]
+    # The key never leaves the database, not even encrypted, through a page.
+    exclude = ["encrypted_key"]

@@ -1,0 +1,68 @@
+"""Custodial wallets: opened for verified holders, allowlisted on-chain while they may hold."""
+
+from django.db import transaction
+from eth_account import Account
+
+from qoima.audit.services import audit_record
+from qoima.chain.manager import operation_request
+from qoima.chain.models import Operation
+from qoima.participants.models import HolderProfile, User
+
+from .keys import key_encrypt, key_reencrypt
+from .models import Wallet
+
+
+@transaction.atomic
+def holder_wallet_open(*, holder: HolderProfile, actor: User | None) -> Wallet:
+    """The holder's custodial wallet, opened with a new key the first time it is asked for."""
+    existing = Wallet.objects.filter(holder=holder, kind=Wallet.Kind.CUSTODIAL).first()
+    if existing is not None:
+        return existing
+    account = Account.create()
+    wallet = Wallet.objects.create(
+        holder=holder,
+        kind=Wallet.Kind.CUSTODIAL,
+        address=account.address,
+        encrypted_key=key_encrypt(bytes(account.key)),
+    )
+    audit_record(
+        actor=actor, action="custody.wallet_opened", obj=wallet, details={"address": wallet.address}
+    )
+    return wallet
+
+
+@transaction.atomic
+def wallet_allowlist_set(
+    *, wallet: Wallet, allowed: bool, event: str, actor: User | None
+) -> Operation:
+    """Put the wallet on the allowlist (or take it off) on-chain, through the manager.
+
+    ``event`` names the decision that asks for it (a verification, a suspension), so the same
+    decision never asks twice and a later one asks again.
+    """
+    kind = Operation.Kind.ALLOWLIST if allowed else Operation.Kind.DELIST
+    operation = operation_request(
+        kind=kind, account=wallet.address, idempotency_key=f"custody.{kind}:{wallet.pk}:{event}"
+    )
+    audit_record(
+        actor=actor,
+        action=f"custody.wallet_{kind}",
+        obj=wallet,
+        details={"address": wallet.address, "operation": operation.pk},
+    )
+    return operation
+
+
+def wallet_keys_reencrypt() -> int:
+    """Re-encrypt every custodial key under the newest encryption key; returns how many."""
+    count = 0
+    for pk in Wallet.objects.filter(kind=Wallet.Kind.CUSTODIAL).values_list("pk", flat=True):
+        with transaction.atomic():
+            wallet = Wallet.objects.select_for_update().get(pk=pk)
+            assert wallet.encrypted_key is not None
+            Wallet.objects.filter(pk=pk).update(
+                encrypted_key=key_reencrypt(bytes(wallet.encrypted_key))
+            )
+            audit_record(actor=None, action="custody.key_reencrypted", obj=wallet)
+        count += 1
+    return count
