@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from qoima.exchange.urls import api_urlpatterns as exchange_api
 from qoima.participants.urls import api_urlpatterns
 
 from .views import healthz
@@ -9,8 +10,10 @@ from .views import healthz
 urlpatterns = [
     path("", include("qoima.participants.urls")),
     path("operations/", include("qoima.chain.urls")),
+    path("wallet/", include("qoima.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urlpatterns)),
+    path("api/v1/", include(exchange_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

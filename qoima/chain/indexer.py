@@ -19,10 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from .client import rpc_batch, rpc_call
+from .contracts import encode_call
 from .ledger import movements_apply
 from .models import (
     IndexedBlock,
@@ -206,13 +208,35 @@ def _read_range(w3: Web3, chain_id: int, start: int, end: int, head: int) -> lis
     ):
         return None
     for log in issued:
+        address = _address_from_topic(log["topics"][2])
+        block = int(log["blockNumber"], 16)
         PlatformToken.objects.get_or_create(
             chain_id=chain_id,
-            address=_address_from_topic(log["topics"][2]),
-            defaults={"asset_id": log["topics"][1], "block_number": int(log["blockNumber"], 16)},
+            address=address,
+            defaults={"asset_id": log["topics"][1], "block_number": block}
+            | _token_metadata(w3, address, block),
         )
     _keep_hashes(chain_id, hashes, end)
     return _movements(logs)
+
+
+def _token_metadata(w3: Web3, address: str, block: int) -> dict[str, Any]:
+    """A new token's name, symbol and decimals, in one batch of calls at its issue's block."""
+    fields = (("name", "string"), ("symbol", "string"), ("decimals", "uint8"))
+    answers = rpc_batch(
+        w3,
+        [
+            (
+                "eth_call",
+                [{"to": address, "data": encode_call("BackedAssetToken", name, [])}, hex(block)],
+            )
+            for name, _type in fields
+        ],
+    )
+    return {
+        name: abi_decode([abi_type], bytes.fromhex(answer[2:]))[0]
+        for (name, abi_type), answer in zip(fields, answers, strict=True)
+    }
 
 
 def _logs(w3: Web3, addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:

@@ -35,6 +35,19 @@ Deltas = dict[tuple[str, str], int]
 # ------------------------------------------------------------------------------ requests
 
 
+class InsufficientBalance(InvalidInput):
+    """A request asks for more units than the holder has available."""
+
+    def __init__(self, *, holder: str, available: int, needed: int) -> None:
+        super().__init__(
+            _("%(holder)s has %(available)s units of this token available; %(needed)s are needed.")
+            % {"holder": holder, "available": available, "needed": needed},
+            field="amount",
+            code="insufficient_balance",
+        )
+        self.holder, self.available, self.needed = holder, available, needed
+
+
 def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> None:
     """Reserve units per (token, holder): (checked, forced) amounts.
 
@@ -53,14 +66,8 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
         amount = int(row.amount) if row else 0
         available = amount - int(row.reserved) if row else 0
         if row is None or checked > available or forced > amount:
-            raise InvalidInput(
-                _(
-                    "%(holder)s has %(available)s units of this token available; "
-                    "%(needed)s are needed."
-                )
-                % {"holder": holder, "available": max(available, 0), "needed": checked + forced},
-                field="amount",
-                code="insufficient_balance",
+            raise InsufficientBalance(
+                holder=holder, available=max(available, 0), needed=checked + forced
             )
         TokenBalance.objects.filter(pk=row.pk).update(
             reserved=row.reserved + Decimal(checked + forced)

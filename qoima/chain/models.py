@@ -269,6 +269,10 @@ class PlatformToken(models.Model):
     address = models.CharField(_("token"), max_length=42)
     asset_id = models.CharField(_("asset id"), max_length=66)
     block_number = models.PositiveBigIntegerField(_("issued in block"))
+    # Read from the token when it is found; fixed at issue, so read once.
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    symbol = models.CharField(_("symbol"), max_length=64, blank=True)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=0)
 
     class Meta:
         verbose_name = _("platform token")

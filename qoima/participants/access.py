@@ -5,6 +5,9 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from .models import Role, User
 from .selectors import user_role
@@ -12,7 +15,7 @@ from .selectors import user_role
 View = Callable[..., HttpResponse]
 
 
-def current_user(request: HttpRequest) -> User:
+def current_user(request: HttpRequest | Request) -> User:
     """The logged-in user of a view already guarded by role_required."""
     user = request.user
     if not isinstance(user, User):
@@ -34,3 +37,13 @@ def role_required(*roles: Role) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def api_role_required(*roles: Role) -> type[BasePermission]:
+    """A DRF permission: authenticated users of one of these roles; everyone else gets 403."""
+
+    class HasRole(BasePermission):
+        def has_permission(self, request: Request, view: APIView) -> bool:
+            return user_role(request.user) in roles
+
+    return HasRole

@@ -5,7 +5,7 @@ import pytest
 
 from qoima.chain.contracts import PlatformRegistry
 from qoima.chain.indexer import _uint256_array, index_step, index_until_head
-from qoima.chain.models import TokenBalance, TokenTransfer
+from qoima.chain.models import PlatformToken, TokenBalance, TokenTransfer
 from qoima.chain.services import platform_keys, platform_registry_ensure
 
 from .conftest import ASSET, DOCUMENTS, anvil_account
@@ -57,6 +57,8 @@ def test_every_movement_lands_with_its_ref_including_a_holders_own_transfer(plat
         (a.address, b.address, 3, None),
     ]
     assert_db_matches_chain(token, issuer.address, a.address, b.address)
+    found = PlatformToken.objects.get(address=token.address)
+    assert (found.name, found.symbol, found.decimals) == (ASSET.name, ASSET.symbol, ASSET.decimals)
 
 
 def test_indexing_again_changes_nothing(platform, chain):

@@ -1,0 +1,127 @@
+"""Transfers between verified holders, recorded on-chain through the transaction manager."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from web3 import Web3
+
+from qoima.audit.services import audit_record
+from qoima.chain.amounts import units_from_text, units_to_amount
+from qoima.chain.ledger import InsufficientBalance
+from qoima.chain.manager import operation_request
+from qoima.chain.models import Operation, PlatformToken
+from qoima.custody.models import Wallet
+from qoima.errors import Conflict, InvalidInput, NotAllowed
+from qoima.participants.models import HolderProfile, Role, User
+from qoima.participants.selectors import user_role
+
+from .models import Transfer
+
+
+def _custodial_wallet(holder: HolderProfile) -> Wallet | None:
+    return Wallet.objects.filter(holder=holder, kind=Wallet.Kind.CUSTODIAL).first()
+
+
+def _platform_token(address: str) -> PlatformToken:
+    token = (
+        PlatformToken.objects.filter(
+            chain_id=settings.CHAIN_ID, address=Web3.to_checksum_address(address)
+        ).first()
+        if Web3.is_address(address)
+        else None
+    )
+    if token is None:
+        raise InvalidInput(_("No asset of the platform has this token address."), field="asset")
+    return token
+
+
+@transaction.atomic
+def transfer_request(
+    *, actor: User, token_address: str, receiver_number: str, amount: str, idempotency_key: str
+) -> tuple[Transfer, bool]:
+    """A verified holder sends units of an asset to another verified holder, by IIN / BIN.
+
+    Returns the transfer and whether it is new: the same request again under the same
+    idempotency key returns the first one; the key with a different request is refused.
+    """
+    if user_role(actor) != Role.HOLDER:
+        raise NotAllowed()
+    if not 0 < len(idempotency_key) <= 100:
+        raise InvalidInput(
+            _("An idempotency key of 1 to 100 characters is required."), field="idempotency_key"
+        )
+    token = _platform_token(token_address)
+    units = units_from_text(amount, token.decimals)
+    receiver_number = receiver_number.strip()
+    existing = (
+        Transfer.objects.select_related("receiver")
+        .filter(requested_by=actor, idempotency_key=idempotency_key)
+        .first()
+    )
+    if existing is not None:
+        same = (existing.token_address, existing.receiver.identification_number, existing.amount)
+        if same != (token.address, receiver_number, units):
+            raise Conflict(
+                _("This idempotency key was used for another transfer."), field="idempotency_key"
+            )
+        return existing, False
+
+    sender = HolderProfile.objects.filter(user=actor).first()
+    if sender is None or sender.verification_status != HolderProfile.Status.VERIFIED:
+        raise NotAllowed(_("Only a verified holder can transfer assets."))
+    receiver = HolderProfile.objects.filter(
+        identification_number=receiver_number, verification_status=HolderProfile.Status.VERIFIED
+    ).first()
+    if receiver is None:
+        raise InvalidInput(_("No verified holder has this IIN / BIN."), field="to")
+    if receiver.pk == sender.pk:
+        raise InvalidInput(_("A transfer goes to another holder."), field="to")
+    sender_wallet, receiver_wallet = _custodial_wallet(sender), _custodial_wallet(receiver)
+    if sender_wallet is None or receiver_wallet is None:
+        raise InvalidInput(_("The holder's wallet is being opened; try again shortly."))
+    try:
+        operation = operation_request(
+            kind=Operation.Kind.TRANSFER,
+            token_address=token.address,
+            sender=sender_wallet.address,
+            receiver=receiver_wallet.address,
+            amount=units,
+            idempotency_key=f"exchange.transfer:{actor.pk}:{idempotency_key}",
+        )
+    except InsufficientBalance as short:
+        raise InvalidInput(
+            _("You have %(available)s %(symbol)s available.")
+            % {
+                "available": units_to_amount(short.available, token.decimals),
+                "symbol": token.symbol,
+            },
+            field="amount",
+            code="insufficient_balance",
+        ) from None
+    try:
+        with transaction.atomic():
+            created = Transfer.objects.create(
+                sender=sender,
+                receiver=receiver,
+                token_address=token.address,
+                amount=units,
+                operation=operation,
+                requested_by=actor,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # The same request committed concurrently (its operation is this one): that one won.
+        return Transfer.objects.get(requested_by=actor, idempotency_key=idempotency_key), False
+    audit_record(
+        actor=actor,
+        action="exchange.transfer_requested",
+        obj=created,
+        details={
+            "token": token.address,
+            "from": sender.identification_number,
+            "to": receiver.identification_number,
+            "units": units,
+            "operation": operation.pk,
+        },
+    )
+    return created, True
