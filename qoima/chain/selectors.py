@@ -52,6 +52,8 @@ class KeyInFlight:
     unconfirmed: int
     oldest_broadcast_at: datetime.datetime | None
     oldest_broadcast_block: int | None
+    # Why the node refused the key's signed-but-unaccepted transaction (a key short of funds).
+    refused: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,11 @@ def keys_in_flight(*, chain_id: int) -> list[KeyInFlight]:
         )
     )
     in_flight = {row["from_address"]: row for row in rows}
+    refused = dict(
+        ChainTransaction.objects.filter(chain_id=chain_id, state=ChainTransaction.State.IN_PROGRESS)
+        .exclude(error="")
+        .values_list("from_address", "error")
+    )
     keys = {
         key.address: key.next_nonce
         for key in SigningKey.objects.filter(chain_id=chain_id).order_by("address")
@@ -164,6 +171,7 @@ def keys_in_flight(*, chain_id: int) -> list[KeyInFlight]:
                 unconfirmed=row.get("unconfirmed", 0),
                 oldest_broadcast_at=row.get("oldest_broadcast_at"),
                 oldest_broadcast_block=row.get("oldest_broadcast_block"),
+                refused=refused.get(address, ""),
             )
         )
     return result

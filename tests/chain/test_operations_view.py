@@ -270,6 +270,19 @@ def test_in_flight_transactions_are_counted_per_key_once_each():
     assert '<td data-testid="key-unconfirmed">0</td>' in other
 
 
+def test_a_key_the_node_refuses_says_why():
+    refused = chain_tx(
+        ChainTransaction.State.IN_PROGRESS,
+        error="{'code': -32003, 'message': 'Insufficient funds for gas * price + value'}",
+    )
+    attempt(refused, block=None)
+    content = page().content.decode()
+    row = content[content.index(f'data-testid="key-{KEY}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Insufficient funds for gas" in row
+    assert "&#x27;code&#x27;" in row  # escaped, never markup
+
+
 def test_indexer_lag_is_measured_against_the_node_head():
     node_at(1_250)
     IndexerCursor.objects.create(
