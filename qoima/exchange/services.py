@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
@@ -92,7 +93,12 @@ def transfer_request(
         raise InvalidInput(
             _("You have %(available)s %(symbol)s available.")
             % {
-                "available": units_to_amount(short.available, token.decimals),
+                "available": number_format(
+                    units_to_amount(short.available, token.decimals),
+                    decimal_pos=token.decimals,
+                    use_l10n=True,
+                    force_grouping=True,
+                ),
                 "symbol": token.symbol,
             },
             field="amount",

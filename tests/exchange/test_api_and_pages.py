@@ -175,11 +175,15 @@ def test_the_page_shows_the_wallet_and_sends_once_however_often_submitted(alice,
     assert "Ожидает" in history.content.decode()
 
 
-def test_the_page_says_what_is_wrong_and_changes_nothing(alice, bank, asset):
-    client = page_client(alice.user)
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("ru", "Вам доступно 1\xa0000,00 ABAY10."), ("en", "You have 1,000.00 ABAY10 available.")],
+)
+def test_the_page_says_what_is_wrong_and_changes_nothing(alice, bank, asset, language, message):
+    client = page_client(alice.user, HTTP_ACCEPT_LANGUAGE=language)
     response = client.post(reverse("holder-transfers"), form_data(client, amount="5000"))
     assert response.status_code == 400
-    assert "You have 1000.00 ABAY10 available." in response.content.decode()
+    assert message in response.content.decode()
     response = client.post(
         reverse("holder-transfers"), form_data(client, to="<b>x</b>", amount="1")
     )

@@ -75,7 +75,7 @@ def test_the_same_request_again_returns_the_first_transfer(alice, bank, asset):
         ("950341000052", "NaN", "amount", "above zero"),
         ("950341000052", "1.005", "amount", "2 decimal places"),
         ("950341000052", "1e80", "amount", "too large"),
-        ("950341000052", "1000.01", "amount", "You have 1000.00 ABAY10 available."),
+        ("950341000052", "1000.01", "amount", "You have 1,000.00 ABAY10 available."),
         ("940140000385", "1", "to", "No verified holder"),
         ("791028302728", "1", "to", "another holder"),
     ],
