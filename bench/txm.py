@@ -42,6 +42,7 @@ from web3 import Web3
 import qoima.settings.base as base_settings
 from qoima import celery_app
 from qoima.chain.anvil import AnvilNode, free_port
+from qoima.chain.client import web3_for
 from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import (
@@ -602,7 +603,7 @@ def measure() -> Report:
         database = connection.vendor
         node = AnvilNode(node_modules=ROOT / "node_modules", port=free_port())
         with node, tempfile.TemporaryDirectory() as log_dir:
-            w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+            w3 = web3_for(node.url, 120.0)
             chain = chain_set_up(w3)
             tokens = {symbol: chain.issue(symbol) for symbol in ("QBTA", "QBTB", "QBTC")}
             to = {

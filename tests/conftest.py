@@ -18,7 +18,7 @@ from web3 import Web3
 from qoima import celery_app
 from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.chain.anvil import AnvilNode, free_port
-from qoima.chain.client import _web3_for
+from qoima.chain.client import web3_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ def anvil_node() -> Iterator[AnvilNode]:
 def chain(anvil_node: AnvilNode, settings: Any) -> Iterator[Web3]:
     """The session's anvil, reverted after each test to the state it had before it."""
     settings.CHAIN_RPC_URL = anvil_node.url
-    w3 = _web3_for(anvil_node.url, 10.0)
+    w3 = web3_for(anvil_node.url, 10.0)
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     yield w3
     w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]

@@ -12,7 +12,11 @@ A backfill reads hundreds of thousands of logs, so the hot path avoids per-row w
 as the node's plain JSON, rows are written with PostgreSQL's COPY, balances in a few upserts.
 """
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,9 +101,53 @@ def _cursor(chain_id: int) -> IndexerCursor:
     return IndexerCursor.objects.select_for_update().get(pk=cursor.pk)
 
 
-def index_step(*, w3: Web3, max_range: int = 2000) -> StepResult:
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a step.
+
+    A step of a backfill allocates millions of short-lived, acyclic objects (the decoded logs),
+    which reference counting frees; the cycle collector would otherwise walk them hundreds of
+    times, about a fifth of the step.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _LogReader:
+    """eth_getLogs for a step, and, given a thread, for the next range while this one is stored.
+
+    The node takes about as long to produce a busy range's logs as the platform takes to store
+    them; a backfill overlaps the two. A prefetched answer is used only for exactly the range and
+    addresses it was asked for, and only once.
+    """
+
+    def __init__(self, w3: Web3, pool: ThreadPoolExecutor | None = None) -> None:
+        self.w3 = w3
+        self.pool = pool
+        self.ahead: tuple[tuple[tuple[str, ...], int, int], Future[list[dict[str, Any]]]] | None
+        self.ahead = None
+
+    def logs(self, addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead[0] == (tuple(addresses), start, end):
+            return ahead[1].result()
+        return _logs(self.w3, addresses, start, end)
+
+    def prefetch(self, addresses: list[str], start: int, end: int) -> None:
+        if self.pool is not None and start <= end:
+            future = self.pool.submit(_logs, self.w3, addresses, start, end)
+            self.ahead = ((tuple(addresses), start, end), future)
+
+
+def index_step(*, w3: Web3, max_range: int = 2000, reader: _LogReader | None = None) -> StepResult:
     """Read the next range of blocks; safe to run again at any point and from any process."""
-    with transaction.atomic():
+    reader = reader or _LogReader(w3)
+    with _cycle_collection_paused(), transaction.atomic():
         chain_id = settings.CHAIN_ID
         cursor = _cursor(chain_id)
         head = w3.eth.block_number
@@ -108,7 +156,7 @@ def index_step(*, w3: Web3, max_range: int = 2000) -> StepResult:
         end = min(head, start + max_range - 1)
         movements: list[Movement] = []
         if start <= end:
-            read = _read_range(w3, chain_id, start, end, head)
+            read = _read_range(reader, chain_id, (start, end), head, max_range)
             if read is not None:
                 movements = read
                 cursor.block_number = end
@@ -120,10 +168,13 @@ def index_step(*, w3: Web3, max_range: int = 2000) -> StepResult:
 
 
 def index_until_head(*, w3: Web3, max_range: int = 2000) -> StepResult:
-    while True:
-        result = index_step(w3=w3, max_range=max_range)
-        if result.read_to >= w3.eth.block_number:
-            return result
+    """Index step after step up to the node's head (a backfill), reading one range ahead."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="logs") as pool:
+        reader = _LogReader(w3, pool)
+        while True:
+            result = index_step(w3=w3, max_range=max_range, reader=reader)
+            if result.read_to >= w3.eth.block_number:
+                return result
 
 
 # ------------------------------------------------------------------------------ reorgs
@@ -185,21 +236,28 @@ def _rollback(cursor: IndexerCursor, ancestor: int) -> None:
 # ------------------------------------------------------------------------------ reading
 
 
-def _read_range(w3: Web3, chain_id: int, start: int, end: int, head: int) -> list[Movement] | None:
+def _read_range(
+    reader: _LogReader, chain_id: int, blocks: tuple[int, int], head: int, max_range: int
+) -> list[Movement] | None:
     """The range's movements, or None when the chain changed under the reading."""
+    w3, (start, end) = reader.w3, blocks
     deployment = PlatformDeployment.objects.get(chain_id=chain_id)
     registry = _checksum(deployment.registry_address)
-    tokens = list(PlatformToken.objects.filter(chain_id=chain_id).values_list("address", flat=True))
-    logs = _logs(w3, [registry, *tokens], start, end)
+    tokens = sorted(
+        PlatformToken.objects.filter(chain_id=chain_id).values_list("address", flat=True)
+    )
+    logs = reader.logs([registry, *tokens], start, end)
     issued = [
         log
         for log in logs
         if _checksum(log["address"]) == registry and log["topics"][0] == ASSET_ISSUED
     ]
-    born = {_address_from_topic(log["topics"][2]) for log in issued} - set(tokens)
+    born = sorted({_address_from_topic(log["topics"][2]) for log in issued} - set(tokens))
+    # The next step asks for the same addresses in the same (sorted) order.
+    reader.prefetch([registry, *sorted({*tokens, *born})], end + 1, min(head, end + max_range))
     if born:
         # Tokens born in this range log in it too; read their logs for the same blocks.
-        logs += _logs(w3, sorted(born), start, end)
+        logs += _logs(w3, born, start, end)
         logs.sort(key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
     hashes = _block_hashes(w3, max(start, head - REORG_WINDOW + 1), end)
     if any(

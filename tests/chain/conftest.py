@@ -21,7 +21,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from qoima.chain.anvil import AnvilNode
-from qoima.chain.client import _web3_for
+from qoima.chain.client import web3_for
 from qoima.chain.contracts import (
     COMPLIANCE_ROLE,
     OPERATOR_ROLE,
@@ -167,7 +167,7 @@ def _revert(w3: Web3, snapshot: str) -> None:
 # other modules still start from anvil's genesis.
 @pytest.fixture(scope="module")
 def _platform(anvil_node: AnvilNode, accounts: Accounts) -> Iterator[PlatformRegistry]:
-    w3 = _web3_for(anvil_node.url, 10.0)
+    w3 = web3_for(anvil_node.url, 10.0)
     before = _snapshot(w3)
     registry = PlatformRegistry.deploy(w3, accounts.admin, accounts.admin.address)
     registry.grant_role(accounts.admin, OPERATOR_ROLE, accounts.operator.address)

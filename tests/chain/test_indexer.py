@@ -1,5 +1,7 @@
 """The indexer: every movement of a platform token in the database, through reorgs."""
 
+from dataclasses import replace
+
 import eth_abi
 import pytest
 
@@ -110,6 +112,26 @@ def test_a_reorg_rolls_back_and_reads_again(platform, chain, depth):
     index_until_head(w3=chain)
     assert TokenTransfer.objects.filter(ref=200).count() == 1
     assert_db_matches_chain(token, issuer.address, a.address, b.address)
+
+
+def test_a_backfill_block_by_block_reads_tokens_born_on_the_way(platform, chain):
+    token, operator, issuer, a, b = platform
+    token.record_transfer(operator, issuer.address, a.address, 10, 20)
+    registry = PlatformRegistry(chain, token.registry())
+    later, _ = registry.issue_asset(
+        operator, replace(ASSET, asset_id="KZ-LATER", symbol="LTR"), DOCUMENTS
+    )
+    later.mint(operator, b.address, 500, 21)
+    later.record_transfer(operator, b.address, a.address, 50, 22)
+    token.record_transfer(operator, issuer.address, b.address, 5, 23)
+
+    # One block a step, each step's logs fetched while the one before is stored.
+    index_until_head(w3=chain, max_range=1)
+
+    refs = sorted(int(t.ref) for t in TokenTransfer.objects.filter(ref__isnull=False))
+    assert refs == [7, 20, 21, 22, 23]
+    assert_db_matches_chain(token, issuer.address, a.address, b.address)
+    assert_db_matches_chain(later, a.address, b.address)
 
 
 @pytest.mark.parametrize("refs", [[], [0], [1, 2**256 - 1, 7], list(range(10**18, 10**18 + 500))])

@@ -3,7 +3,7 @@
 import pytest
 from web3 import Web3
 
-from qoima.chain.client import ChainUnavailable, _web3_for, chain_head
+from qoima.chain.client import ChainUnavailable, chain_head, web3_for
 from qoima.chain.models import NodeHealth
 from qoima.chain.services import node_health_record
 
@@ -42,7 +42,7 @@ def test_node_health_records_the_chain_head(chain):
 def test_unreachable_node_is_reported():
     from qoima.chain.anvil import free_port
 
-    w3 = _web3_for(f"http://127.0.0.1:{free_port()}", 1.0)
+    w3 = web3_for(f"http://127.0.0.1:{free_port()}", 1.0)
     with pytest.raises(ChainUnavailable):
         chain_head(w3)
 

@@ -15,7 +15,7 @@ from eth_account import Account
 from web3.exceptions import TransactionNotFound
 
 from qoima.chain.anvil import AnvilNode, free_port
-from qoima.chain.client import _web3_for
+from qoima.chain.client import web3_for
 from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.manager import operation_request
@@ -226,7 +226,7 @@ def test_node_down_for_a_while_then_back_from_its_saved_state(worker_factory, tm
     node = AnvilNode(node_modules=ROOT / "node_modules", port=port, state_file=state).start()
     try:
         settings.CHAIN_RPC_URL = node.url
-        w3 = _web3_for(node.url, 10.0)
+        w3 = web3_for(node.url, 10.0)
         token = issued_token(w3)
         worker_factory.anvil_url = node.url
         worker = worker_factory.start()
@@ -239,7 +239,7 @@ def test_node_down_for_a_while_then_back_from_its_saved_state(worker_factory, tm
         assert not ChainTransaction.objects.exclude(state=ChainTransaction.State.UNSTARTED).exists()
 
         node = AnvilNode(node_modules=ROOT / "node_modules", port=port, state_file=state).start()
-        token = token.on(_web3_for(node.url, 10.0))
+        token = token.on(web3_for(node.url, 10.0))
         chain_sweep.delay()
         worker.wait_for(
             lambda: ChainTransaction.objects.filter(
@@ -248,7 +248,7 @@ def test_node_down_for_a_while_then_back_from_its_saved_state(worker_factory, tm
         )
         chain_confirm.delay()
         worker.wait_for(lambda: all_confirmed(operations))
-        assert_exactly_once(token, operations, _web3_for(node.url, 10.0))
+        assert_exactly_once(token, operations, web3_for(node.url, 10.0))
     finally:
         node.stop()
 
