@@ -28,6 +28,7 @@ from qoima.chain.models import (
     TokenBalance,
     TokenTransfer,
 )
+from qoima.chain.reconciliation import reconcile
 from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_batch, chain_confirm, chain_index, chain_resend, chain_sweep
 
@@ -142,6 +143,17 @@ def assert_exactly_once(issued, operations, chain, *, attempts=1):
         assert token.balance_of(holder) == amount
     assert token.balance_of(issued.issuer) == START - sum(moved.values())
     assert token.total_supply() == START
+    assert_ledger_matches_chain(chain)
+
+
+def assert_ledger_matches_chain(chain):
+    """The database, once it has read the chain, agrees with it: balances, supply, every ref
+    recorded once, nothing reserved that no movement holds."""
+    index_until_head(w3=chain)
+    run = reconcile(w3=chain)
+    assert run.differences == 0, list(run.difference_rows.values_list("kind", "subject"))
+    refs = list(TokenTransfer.objects.exclude(ref=None).values_list("token_address", "ref"))
+    assert len(refs) == len(set(refs))
 
 
 def test_worker_puts_requested_transfers_on_chain(worker_factory, token, chain):
@@ -287,6 +299,13 @@ def test_a_batch_reverted_by_a_party_frozen_before_mining_fails_only_that_party(
     assert token.token.balance_of(frozen) == 0
     assert token.token.balance_of(token.holders[0]) == 51 + 53
     assert not any(token.token.is_ref_used(op.pk) for op in failed)
+    # The failed transfers gave their units back; the delivered ones hold theirs until the
+    # indexer applies them.
+    issuer = TokenBalance.objects.get(token_address=token.token.address, holder=token.issuer)
+    assert int(issuer.reserved) == 51 + 53
+    assert_ledger_matches_chain(chain)
+    issuer.refresh_from_db()
+    assert (int(issuer.amount), int(issuer.reserved)) == (START - 51 - 53, 0)
 
 
 def test_a_transfer_from_an_external_wallet_reaches_the_database(worker_factory, chain):
@@ -311,6 +330,7 @@ def test_a_transfer_from_an_external_wallet_reaches_the_database(worker_factory,
     chain_index.delay()
     worker.wait_for(lambda: TokenBalance.objects.filter(holder=friend.address, amount=30).exists())
     assert TokenBalance.objects.get(holder=holder.address).amount == 70
+    assert_ledger_matches_chain(chain)
 
 
 def in_mempool(chain, tx_hash):
