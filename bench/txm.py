@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -58,6 +57,7 @@ from qoima.chain.models import (
 )
 from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_confirm
+from tests.processes import database_url, worker_command
 
 from .paths import ROOT
 from .table import print_table
@@ -96,22 +96,6 @@ HEADER = ("figure", "value", "measured", "target", "result")
 # ---------------------------------------------------------------------- environment
 
 
-def _database_url() -> str:
-    """The URL of the test database, for the worker process."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        # The embedded default's locking options: without them, concurrent writers fail with
-        # "database is locked" instead of queueing.
-        options = db.get("OPTIONS", {})
-        query = urlencode(
-            {key: options[key] for key in ("timeout", "transaction_mode") if key in options}
-        )
-        return f"sqlite:///{Path(str(db['NAME'])).resolve()}" + (f"?{query}" if query else "")
-    user, password = db.get("USER") or "", db.get("PASSWORD") or ""
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 def _broker() -> str:
     return "Redis" if str(settings.CELERY_BROKER_URL).startswith("redis") else "filesystem broker"
 
@@ -128,7 +112,7 @@ class Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "qoima.settings.base",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CHAIN_RPC_URL": anvil_url,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
@@ -138,26 +122,7 @@ class Worker:
         }
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "qoima",
-                    "worker",
-                    "-Q",
-                    self.queue,
-                    "--pool",
-                    "solo",
-                    # Info, as workers usually run: it is also how readiness is seen.
-                    "-l",
-                    "info",
-                    "-n",
-                    f"{self.queue}@%h",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
+                worker_command(self.queue, self.queue),
                 cwd=ROOT,
                 env=env,
                 stdout=out,
@@ -227,7 +192,7 @@ class Requesters:
         log_dir: Path,
         chunk: int,
     ) -> None:
-        env = {**os.environ, "DATABASE_URL": _database_url()}
+        env = {**os.environ, "DATABASE_URL": database_url()}
         share = -(-len(to) // REQUESTERS)
         self.log = log_dir / f"requesters-{label}.log"
         self.processes: list[subprocess.Popen[str]] = []

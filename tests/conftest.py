@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +18,8 @@ from qoima import celery_app
 from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
+
+from .processes import database_url, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,16 +53,6 @@ def manual_mining(chain: Web3) -> Iterator[Web3]:
         "anvil_setNextBlockBaseFeePerGas",  # type: ignore[arg-type]
         [hex(base_fee)],
     )
-
-
-def _database_url() -> str:
-    """A URL for the database the tests use (pytest-django's test database)."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{Path(str(db['NAME'])).resolve()}"
-    user, password = db.get("USER") or "", db.get("PASSWORD") or ""
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 class WorkerProcess:
@@ -113,7 +104,7 @@ class WorkerFactory:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "qoima.settings.test",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CHAIN_RPC_URL": self.anvil_url,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             # Tasks the worker enqueues itself go to the same queue.
@@ -123,25 +114,7 @@ class WorkerFactory:
         log = self.tmp_path / f"worker-{len(self.started)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "qoima",
-                    "worker",
-                    "-Q",
-                    self.queue,
-                    "--pool",
-                    "solo",
-                    "-l",
-                    "info",
-                    "-n",
-                    f"{self.queue}-{len(self.started)}@%h",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
+                worker_command(self.queue, f"{self.queue}-{len(self.started)}"),
                 cwd=ROOT,
                 env=env,
                 stdout=out,
