@@ -36,6 +36,12 @@ CONTRACT_NAMES = (
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")
 
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+MAX_UINT256 = 2**256 - 1
+ASSET_ISSUED_TOPIC = (
+    "0x" + keccak(text="AssetIssued(bytes32,address,bytes32,bytes32,bytes32)").hex()
+)
+
 OPERATOR_ROLE = keccak(text="OPERATOR_ROLE")
 COMPLIANCE_ROLE = keccak(text="COMPLIANCE_ROLE")
 DEFAULT_ADMIN_ROLE = b"\x00" * 32

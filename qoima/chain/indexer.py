@@ -28,7 +28,7 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from .client import rpc_batch, rpc_call
-from .contracts import encode_call
+from .contracts import ASSET_ISSUED_TOPIC, encode_call
 from .ledger import movements_apply
 from .models import (
     IndexedBlock,
@@ -38,7 +38,6 @@ from .models import (
     TokenTransfer,
 )
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # Blocks whose hashes are kept: a reorg deeper than this is read again from the window's start.
 REORG_WINDOW = 128
 
@@ -48,7 +47,6 @@ def _topic(signature: str) -> str:
 
 
 TRANSFER = _topic("Transfer(address,address,uint256)")
-ASSET_ISSUED = _topic("AssetIssued(bytes32,address,bytes32,bytes32,bytes32)")
 # Events whose reference belongs to the Transfer logged right before them.
 SINGLE_REF_TOPICS = {
     _topic("TransferRecorded(uint256,address,address,uint256)"): 1,
@@ -250,7 +248,7 @@ def _read_range(
     issued = [
         log
         for log in logs
-        if _checksum(log["address"]) == registry and log["topics"][0] == ASSET_ISSUED
+        if _checksum(log["address"]) == registry and log["topics"][0] == ASSET_ISSUED_TOPIC
     ]
     born = sorted({_address_from_topic(log["topics"][2]) for log in issued} - set(tokens))
     # The next step asks for the same addresses in the same (sorted) order.
@@ -272,21 +270,22 @@ def _read_range(
             chain_id=chain_id,
             address=address,
             defaults={"asset_id": log["topics"][1], "block_number": block}
-            | _token_metadata(w3, address, block),
+            | _token_metadata(w3, address),
         )
     _keep_hashes(chain_id, hashes, end)
     return _movements(logs)
 
 
-def _token_metadata(w3: Web3, address: str, block: int) -> dict[str, Any]:
-    """A new token's name, symbol and decimals, in one batch of calls at its issue's block."""
+def _token_metadata(w3: Web3, address: str) -> dict[str, Any]:
+    """A new token's name, symbol and decimals, in one batch of calls. They are fixed at issue,
+    so the latest state tells, and a node without archive state can answer."""
     fields = (("name", "string"), ("symbol", "string"), ("decimals", "uint8"))
     answers = rpc_batch(
         w3,
         [
             (
                 "eth_call",
-                [{"to": address, "data": encode_call("BackedAssetToken", name, [])}, hex(block)],
+                [{"to": address, "data": encode_call("BackedAssetToken", name, [])}, "latest"],
             )
             for name, _type in fields
         ],
@@ -438,8 +437,12 @@ def _apply_confirmed(cursor: IndexerCursor, confirmed_to: int, fresh: list[Movem
     """
     if confirmed_to <= cursor.applied_block:
         return
+    # Unapplied rows all lie above the last block applied: the range keeps the scan short.
     older = TokenTransfer.objects.filter(
-        chain_id=cursor.chain_id, applied=False, block_number__lte=confirmed_to
+        chain_id=cursor.chain_id,
+        applied=False,
+        block_number__gt=cursor.applied_block,
+        block_number__lte=confirmed_to,
     )
     ready = [
         *older.values_list("token_address", "sender", "receiver", "amount", "ref"),

@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from qoima.errors import InvalidInput
 
+from .contracts import ZERO_ADDRESS
 from .models import Operation, TokenBalance
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # Kinds that take units from their sender.
 RESERVING = (Operation.Kind.BURN, Operation.Kind.TRANSFER, Operation.Kind.FORCED_TRANSFER)
 # Kinds that move units, each with one Transfer on-chain carrying the operation's id.
@@ -70,7 +71,7 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
                 holder=holder, available=max(available, 0), needed=checked + forced
             )
         TokenBalance.objects.filter(pk=row.pk).update(
-            reserved=row.reserved + Decimal(checked + forced)
+            reserved=F("reserved") + Decimal(checked + forced)
         )
 
 
@@ -129,23 +130,28 @@ def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str
     kinds = [str(kind) for kind in RESERVING]
     if _postgres():
         table = connection.ops.quote_name(Operation._meta.db_table)
+        # The rows are locked in id order first, as the confirmer locks them.
         sql = (
-            f"UPDATE {table} AS o SET holding = %s "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::text[]) AS r(id, token) "
-            "WHERE o.id = r.id AND o.token_address = r.token AND o.holding = %s "
-            "AND o.kind = ANY(%s) AND (NOT %s OR o.state <> 'failed') "
+            f"WITH locked AS (SELECT o.id FROM {table} AS o "  # noqa: S608
+            "JOIN unnest(%s::bigint[], %s::text[]) AS r(id, token) "
+            "ON o.id = r.id AND o.token_address = r.token "
+            "WHERE o.holding = %s AND o.kind = ANY(%s) AND (NOT %s OR o.state <> 'failed') "
+            "ORDER BY o.id FOR UPDATE OF o) "
+            f"UPDATE {table} AS o SET holding = %s FROM locked WHERE o.id = locked.id "
             "RETURNING o.token_address, o.sender, o.amount"
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                sql, [holding, list(refs), list(refs.values()), not holding, kinds, holding]
+                sql, [list(refs), list(refs.values()), not holding, kinds, holding, holding]
             )
             return list(cursor.fetchall())
     flipped: list[tuple[str, str, Decimal | None]] = []
     ids = list(refs)
     for start in range(0, len(ids), 500):
-        chunk = Operation.objects.select_for_update().filter(
-            pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding
+        chunk = (
+            Operation.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding)
+            .order_by("pk")
         )
         if holding:
             chunk = chunk.exclude(state=Operation.State.FAILED)
@@ -172,7 +178,8 @@ def balances_add(chain_id: int, deltas: Deltas) -> None:
     falls = {key: delta for key, delta in deltas.items() if delta < 0}
     if rises:
         values = (
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[])"
+            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[]) "
+            "AS v(chain_id, token_address, holder, amount) ORDER BY token_address, holder"
             if _postgres()
             else "VALUES (%s, %s, %s, %s)"
         )
@@ -191,20 +198,29 @@ def _update(chain_id: int, column: str, deltas: Deltas) -> None:
     deltas = {key: delta for key, delta in deltas.items() if delta}
     if not deltas:
         return
-    values = (
-        "unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[]) "
-        "AS v(chain_id, token_address, holder, delta)"
-        if _postgres()
-        else "(SELECT %s AS chain_id, %s AS token_address, %s AS holder, %s AS delta) AS v"
-    )
+    table = _table()
     # Only the model's own table and column names are interpolated; values are parameters.
-    sql = (
-        f"UPDATE {_table()} AS b SET {column} = b.{column} + v.delta FROM {values} "  # noqa: S608
-        "WHERE b.chain_id = v.chain_id AND b.token_address = v.token_address "
-        "AND b.holder = v.holder"
-    )
+    if _postgres():
+        # The rows are locked in (token, holder) order first, as requests lock them.
+        sql = (
+            "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], "  # noqa: S608
+            "%s::numeric[]) AS v(chain_id, token_address, holder, delta)), "
+            f"locked AS (SELECT b.id, v.delta FROM {table} AS b JOIN v "
+            "ON b.chain_id = v.chain_id AND b.token_address = v.token_address "
+            "AND b.holder = v.holder ORDER BY b.token_address, b.holder FOR UPDATE OF b) "
+            f"UPDATE {table} AS b SET {column} = b.{column} + locked.delta FROM locked "
+            "WHERE b.id = locked.id"
+        )
+    else:
+        sql = (
+            f"UPDATE {table} SET {column} = {column} + %s "  # noqa: S608
+            "WHERE chain_id = %s AND token_address = %s AND holder = %s"
+        )
+    rows = _rows(chain_id, deltas)
+    if not _postgres():
+        rows = [(delta, chain, token, holder) for chain, token, holder, delta in rows]
     with connection.cursor() as cursor:
-        _execute(cursor, sql, _rows(chain_id, deltas))
+        _execute(cursor, sql, rows)
         if cursor.rowcount != len(deltas):
             raise IntegrityError(f"a {column} change for a holder without a balance row")
 
@@ -218,12 +234,15 @@ def _postgres() -> bool:
 
 
 def _rows(chain_id: int, deltas: Deltas) -> list[tuple[Any, ...]]:
-    return [(chain_id, token, holder, Decimal(delta)) for (token, holder), delta in deltas.items()]
+    return [
+        (chain_id, token, holder, Decimal(delta))
+        for (token, holder), delta in sorted(deltas.items())
+    ]
 
 
 def _execute(cursor: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """Run ``sql`` for every row: PostgreSQL takes one array per column in one statement;
-    SQLite, local and in-process, takes the rows one by one."""
+    SQLite, local and in-process (one writer at a time), takes the rows one by one."""
     if _postgres():
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
     else:

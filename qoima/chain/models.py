@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +57,22 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} (next nonce {self.next_nonce})"
+
+
+class Batcher(models.Model):
+    """The batcher of a chain. Locking its row lets one batcher run at a time, so compliance acts
+    reach the chain in the order they were decided; ``deferred_until`` says a batch waiting for
+    more operations is already scheduled, so waiting batches do not multiply."""
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"), unique=True)
+    deferred_until = models.DateTimeField(_("next batch due at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batcher")
+        verbose_name_plural = _("batchers")
+
+    def __str__(self) -> str:
+        return f"batcher of chain {self.chain_id}"
 
 
 class ChainTransaction(models.Model):
@@ -345,13 +359,9 @@ class TokenTransfer(models.Model):
         verbose_name = _("token transfer")
         verbose_name_plural = _("token transfers")
         indexes = [
-            # Only rows still waiting for their confirmations: a backfill writes its rows
-            # applied and so never touches this index.
-            models.Index(
-                fields=["chain_id", "block_number"],
-                condition=Q(applied=False),
-                name="token_transfer_unapplied",
-            ),
+            # Rows by block: those still waiting for confirmations sit above the last block
+            # applied, and a rollback deletes those above the common ancestor.
+            models.Index(fields=["chain_id", "block_number"], name="token_transfer_block"),
             models.Index(fields=["token_address", "ref"]),
         ]
         constraints = [
@@ -394,10 +404,6 @@ class TokenBalance(models.Model):
     def __str__(self) -> str:
         return f"{self.holder}: {self.amount}"
 
-    @property
-    def available(self) -> Decimal:
-        return self.amount - self.reserved
-
 
 class ReconciliationRun(models.Model):
     """One comparison of the database's ledger with the chain; kept for the registry."""
@@ -429,6 +435,7 @@ class ReconciliationDifference(models.Model):
         MISSING_RECORD = "missing_record", _("Confirmed movement without its on-chain record")
         RECORD_MISMATCH = "record_mismatch", _("On-chain record differs from the movement")
         RESERVATION = "reservation", _("Reserved units differ from the movements holding them")
+        RECORDED_FAILURE = "recorded_failure", _("Failed movement with an on-chain record")
 
     run = models.ForeignKey(
         ReconciliationRun, on_delete=models.CASCADE, related_name="difference_rows"

@@ -61,6 +61,11 @@ REASONS: dict[str, Promise] = {
     "RegistryNotAllowlisted": _("The address %(account)s is not a verified participant."),
     "RegistryZeroAddress": _("The zero address cannot be used here."),
     "Panic": _("The contract stopped on an internal check (code %(code)s)."),
+    # Not the contracts': the transaction manager's own refusals.
+    "TransactionTooLarge": _(
+        "The action needs %(gas)s gas, more than one transaction may use (%(cap)s)."
+    ),
+    "NodeRefused": _("The node refused the transaction: %(message)s"),
     "Error": _("The contract refused: %(message)s"),
 }
 

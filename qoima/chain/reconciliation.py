@@ -9,11 +9,12 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from eth_utils import to_checksum_address
 from web3 import Web3
 
-from .contracts import artifact
+from .contracts import ZERO_ADDRESS, artifact
 from .ledger import MOVING
 from .models import (
     ChainTransaction,
@@ -26,7 +27,6 @@ from .models import (
     TokenTransfer,
 )
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 Kind = ReconciliationDifference.Kind
 
 
@@ -66,20 +66,30 @@ def _differences_for(
         )
 
     token = _token(w3, token_address)
-    rows = TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address)
-    db_balances = {row.holder: int(row.amount) for row in rows}
     # Reservations are the platform's own bookkeeping, checked against the operations that
-    # hold units rather than against the chain.
-    held = dict(
-        Operation.objects.filter(chain_id=run.chain_id, token_address=token_address, holding=True)
+    # hold units rather than against the chain, in the same statement as the balances so
+    # that a request committing meanwhile cannot show as a difference.
+    held = (
+        Operation.objects.filter(
+            chain_id=run.chain_id,
+            token_address=token_address,
+            holding=True,
+            sender=OuterRef("holder"),
+        )
         .order_by()
-        .values_list("sender")
+        .values("sender")
         .annotate(total=Sum("amount"))
+        .values("total")
     )
-    reserved = {row.holder: int(row.reserved) for row in rows if row.reserved}
-    for holder in sorted(held.keys() | reserved.keys()):
-        if int(held.get(holder) or 0) != reserved.get(holder, 0):
-            differ(Kind.RESERVATION, holder, reserved.get(holder, 0), int(held.get(holder) or 0))
+    rows = list(
+        TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address).annotate(
+            held=Coalesce(Subquery(held), Value(Decimal(0)))
+        )
+    )
+    db_balances = {row.holder: int(row.amount) for row in rows}
+    for row in rows:
+        if int(row.held) != int(row.reserved):
+            differ(Kind.RESERVATION, row.holder, int(row.reserved), int(row.held))
     holders = sorted(db_balances)
     for holder, onchain in _chain_balances(w3, token, holders, block).items():
         if onchain != db_balances[holder]:
@@ -113,6 +123,16 @@ def _differences_for(
         if expected != actual:
             differ(Kind.RECORD_MISMATCH, str(operation.pk), expected, actual)
     run.refs_checked += len(confirmed)
+    # A movement the platform gave up on must not have happened.
+    failed = Operation.objects.filter(
+        chain_id=run.chain_id,
+        token_address=token_address,
+        state=Operation.State.FAILED,
+        kind__in=MOVING,
+        pk__in=list(records),
+    )
+    for operation in failed:
+        differ(Kind.RECORDED_FAILURE, str(operation.pk), operation.failure_reason[:200], "recorded")
     return found
 
 

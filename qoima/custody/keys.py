@@ -1,8 +1,8 @@
 """Private keys at rest: encrypted with Fernet (AES-128-CBC and HMAC-SHA256), never stored plain.
 
 ``CUSTODY_ENCRYPTION_KEYS`` lists Fernet keys, newest first: new keys are encrypted with the
-first, and any of them decrypts, so a key is rotated by putting a new one in front (and
-re-encrypting with ``keys_rotate`` before the old one is dropped).
+first, and any of them decrypts, so a key is rotated by putting a new one in front, running
+``python manage.py reencryptkeys``, then dropping the old one.
 """
 
 from functools import cache

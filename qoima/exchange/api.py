@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from qoima.chain.amounts import units_to_amount
 from qoima.chain.models import Operation
+from qoima.custody.selectors import custodial_wallet
 from qoima.errors import InvalidInput, NotFound
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import HolderProfile, Role
@@ -148,7 +149,7 @@ class WalletApi(APIView):
 
     @extend_schema(responses={200: WalletOut})
     def get(self, request: Request) -> Response:
-        wallet = selectors.holder_wallet(_holder(request))
+        wallet = custodial_wallet(_holder(request))
         if wallet is None:
             raise NotFound()
         return Response(

@@ -17,10 +17,6 @@ def holder_of(user: User) -> HolderProfile | None:
     return HolderProfile.objects.filter(user=user).first()
 
 
-def holder_wallet(holder: HolderProfile) -> Wallet | None:
-    return Wallet.objects.filter(holder=holder, kind=Wallet.Kind.CUSTODIAL).first()
-
-
 @dataclass(frozen=True)
 class Holding:
     token: PlatformToken

@@ -11,16 +11,12 @@ from qoima.chain.amounts import units_from_text, units_to_amount
 from qoima.chain.ledger import InsufficientBalance
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation, PlatformToken
-from qoima.custody.models import Wallet
+from qoima.custody.selectors import custodial_wallet
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
 
 from .models import Transfer
-
-
-def _custodial_wallet(holder: HolderProfile) -> Wallet | None:
-    return Wallet.objects.filter(holder=holder, kind=Wallet.Kind.CUSTODIAL).first()
 
 
 def _platform_token(address: str) -> PlatformToken:
@@ -77,7 +73,7 @@ def transfer_request(
         raise InvalidInput(_("No verified holder has this IIN / BIN."), field="to")
     if receiver.pk == sender.pk:
         raise InvalidInput(_("A transfer goes to another holder."), field="to")
-    sender_wallet, receiver_wallet = _custodial_wallet(sender), _custodial_wallet(receiver)
+    sender_wallet, receiver_wallet = custodial_wallet(sender), custodial_wallet(receiver)
     if sender_wallet is None or receiver_wallet is None:
         raise InvalidInput(_("The holder's wallet is being opened; try again shortly."))
     try:

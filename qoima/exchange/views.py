@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
+from qoima.custody.selectors import custodial_wallet
 from qoima.errors import ApplicationError, NotFound
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import HolderProfile, Role
@@ -35,7 +36,7 @@ def _history(holder: HolderProfile) -> dict[str, object]:
 def _page(
     request: HttpRequest, holder: HolderProfile, form: TransferForm | None = None, status: int = 200
 ) -> HttpResponse:
-    wallet = selectors.holder_wallet(holder)
+    wallet = custodial_wallet(holder)
     holdings = selectors.wallet_holdings(wallet) if wallet else []
     assets = [(h.token.address, f"{h.token.symbol} · {h.token.name}") for h in holdings]
     context = {
@@ -53,7 +54,7 @@ def transfers_page(request: HttpRequest) -> HttpResponse:
     holder = _holder(request)
     if request.method != "POST":
         return _page(request, holder)
-    wallet = selectors.holder_wallet(holder)
+    wallet = custodial_wallet(holder)
     assets = [
         (h.token.address, h.token.symbol)
         for h in (selectors.wallet_holdings(wallet) if wallet else [])

@@ -6,10 +6,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
+from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
 from qoima.custody.services import holder_wallet_open, wallet_allowlist_set
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -344,12 +345,26 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.status_changed_at = timezone.now()
     holder.save()
     audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
-    # Nothing may reach or leave a suspended holder's wallet until they are verified again.
-    for wallet in Wallet.objects.filter(holder=holder):
+    # Nothing may reach or leave a suspended holder's wallet until they are verified again:
+    # it leaves the allowlist, and movements not yet sent are withdrawn.
+    wallets = list(Wallet.objects.filter(holder=holder))
+    for wallet in wallets:
         wallet_allowlist_set(
             wallet=wallet,
             allowed=False,
             event=f"suspended-{holder.status_changed_at.isoformat()}",
             actor=officer,
+        )
+    with translation.override("en"):
+        withdrawn = operations_cancel(
+            addresses=[wallet.address for wallet in wallets],
+            reason=str(_("The holder was suspended before the movement was sent.")),
+        )
+    if withdrawn:
+        audit_record(
+            actor=officer,
+            action="holder.movements_withdrawn",
+            obj=holder,
+            details={"operations": [op.pk for op in withdrawn]},
         )
     return holder

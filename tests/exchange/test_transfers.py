@@ -1,6 +1,7 @@
 """Holders transfer to each other by IIN / BIN; the service refuses everything it should."""
 
 import pytest
+from django.utils import translation
 
 from qoima.audit.models import AuditEntry
 from qoima.chain.models import Operation, TokenBalance
@@ -118,6 +119,38 @@ def test_only_holders_transfer(alice, bank, asset, role):
             amount="1",
             idempotency_key="k",
         )
+
+
+def test_a_suspension_withdraws_what_was_not_sent_yet(alice, bank, asset, officer):
+    transfer, _ = send(alice, "950341000052", "100")
+    assert reserved(alice) == 10_000
+    holder_suspend(officer=officer, holder_id=alice.holder.pk, reason="Court order 14")
+    transfer.operation.refresh_from_db()
+    assert transfer.operation.state == Operation.State.FAILED
+    assert "suspended before the movement was sent" in transfer.operation.failure_reason
+    assert reserved(alice) == 0
+    entry = AuditEntry.objects.get(action="holder.movements_withdrawn")
+    assert entry.details["operations"] == [transfer.operation.pk]
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "units"),
+    [("ru", "12,50", 1_250), ("ru", "1 000", 100_000), ("en", "12.50", 1_250), ("kk", "0,01", 1)],
+)
+def test_amounts_are_read_as_the_readers_language_writes_them(
+    alice, bank, asset, language, amount, units
+):
+    with translation.override(language):
+        transfer, _ = send(alice, "950341000052", amount)
+    assert int(transfer.amount) == units
+
+
+@pytest.mark.parametrize("amount", ["1,000", "1e999999", "1e-9999999999", "Infinity", "0x10"])
+def test_amounts_that_could_be_misread_or_overflow_are_refused(alice, bank, asset, amount):
+    with pytest.raises(InvalidInput) as error:
+        send(alice, "950341000052", amount)
+    assert error.value.field == "amount"
+    assert not Transfer.objects.exists()
 
 
 def test_everything_available_can_be_sent(alice, bank, asset):

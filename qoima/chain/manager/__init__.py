@@ -28,7 +28,13 @@ from .batching import (
     signing_addresses,
 )
 from .confirming import settle_revert, transactions_confirm
-from .requests import OperationRequest, enqueue_batch, operation_request, operations_request
+from .requests import (
+    OperationRequest,
+    enqueue_batch,
+    operation_request,
+    operations_cancel,
+    operations_request,
+)
 from .sending import (
     current_fees,
     key_send_all,
@@ -48,6 +54,7 @@ __all__ = [
     "keys_with_unsent",
     "operation_request",
     "operations_batch",
+    "operations_cancel",
     "operations_request",
     "operations_settled",
     "operator_account",

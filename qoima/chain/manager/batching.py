@@ -8,7 +8,6 @@ compliance key's for allowlist, freezes, forced transfers and pauses.
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
 from ..contracts import AssetData, DocumentData, encode_call
-from ..models import ChainTransaction, Operation, PlatformDeployment
+from ..models import Batcher, ChainTransaction, Operation, PlatformDeployment
 from .requests import enqueue_batch
 
 logger = logging.getLogger(__name__)
@@ -102,7 +101,7 @@ class _Contracts:
         return Call(function, to_checksum_address(self.registry), data)
 
 
-def _bytes32(value: str) -> bytes:
+def _hex_bytes(value: str) -> bytes:
     return bytes.fromhex(value.removeprefix("0x"))
 
 
@@ -111,7 +110,7 @@ def call_for(operations: list[Operation], contracts: _Contracts) -> Call:
     first = operations[0]
     kind, token = first.kind, first.token_address
     amount = int(first.amount) if first.amount is not None else 0
-    reason = _bytes32(first.reason_hash) if first.reason_hash else b""
+    reason = _hex_bytes(first.reason_hash) if first.reason_hash else b""
     if kind == K.TRANSFER:
         if len(operations) == 1:
             return contracts.token(
@@ -151,7 +150,7 @@ def call_for(operations: list[Operation], contracts: _Contracts) -> Call:
     if kind == K.ISSUE_ASSET:
         asset = AssetData(**first.payload["asset"])
         documents = [
-            DocumentData(d["name"], d["uri"], _bytes32(d["sha256"]))
+            DocumentData(d["name"], d["uri"], _hex_bytes(d["sha256"]))
             for d in first.payload["documents"]
         ]
         return contracts.registry_call(
@@ -160,21 +159,64 @@ def call_for(operations: list[Operation], contracts: _Contracts) -> Call:
     raise ValueError(f"no call for {kind}")
 
 
-def _group_key(operation: Operation) -> tuple[Any, ...]:
-    if operation.kind in BATCHED_KINDS:
-        return (operation.kind, operation.token_address)
-    return ("alone", operation.pk)
+def _contracts() -> _Contracts:
+    deployment = PlatformDeployment.objects.filter(chain_id=settings.CHAIN_ID).first()
+    return _Contracts(deployment.registry_address if deployment else "")
+
+
+def transaction_split(tx: ChainTransaction) -> bool:
+    """Carry an unsigned batch's operations in two transactions instead of one; False when it
+    carries a single operation. The first half keeps the transaction (and its place)."""
+    operations = list(tx.operations.filter(state=Operation.State.SUBMITTED).order_by("pk"))
+    if len(operations) < 2:
+        return False
+    half = len(operations) // 2
+    contracts = _contracts()
+    first = call_for(operations[:half], contracts)
+    ChainTransaction.objects.filter(pk=tx.pk).update(data=first.data, function=first.function)
+    second = call_for(operations[half:], contracts)
+    rest = ChainTransaction.objects.create(
+        chain_id=tx.chain_id,
+        from_address=tx.from_address,
+        to_address=second.to,
+        data=second.data,
+        function=second.function,
+    )
+    Operation.objects.filter(pk__in=[op.pk for op in operations[half:]]).update(transaction=rest)
+    tx.refresh_from_db()
+    return True
 
 
 def _groups(operations: Iterable[Operation], max_size: int) -> list[list[Operation]]:
-    grouped: dict[tuple[Any, ...], list[Operation]] = defaultdict(list)
+    """The transactions that carry these operations (in id order), in the order to send them.
+
+    Recorded transfers of a token gather in batches, whatever comes between them: their order
+    does not matter, the chain checks each against the balance. Compliance acts keep their
+    order, because a later decision about an address must land after an earlier one: only
+    consecutive allowlist changes of one kind share a batch.
+    """
+    groups: list[list[Operation]] = []
+    transfers: dict[str, list[Operation]] = {}
+    last_act: list[Operation] | None = None
     for operation in operations:
-        grouped[_group_key(operation)].append(operation)
-    return [
-        batch[i : i + max_size]
-        for batch in grouped.values()
-        for i in range(0, len(batch), max_size)
-    ]
+        if operation.kind == K.TRANSFER:
+            group = transfers.get(operation.token_address)
+            if group is None or len(group) >= max_size:
+                group = transfers[operation.token_address] = []
+                groups.append(group)
+            group.append(operation)
+        elif (
+            operation.kind in BATCHED_KINDS
+            and last_act is not None
+            and last_act[0].kind == operation.kind
+            and len(last_act) < max_size
+        ):
+            last_act.append(operation)
+        else:
+            groups.append([operation])
+            if operation.kind in COMPLIANCE_KINDS:
+                last_act = groups[-1]
+    return groups
 
 
 @transaction.atomic
@@ -183,13 +225,16 @@ def operations_batch(
 ) -> list[int]:
     """Claim pending operations and build the unstarted transactions that carry them.
 
-    Rows another batcher holds are skipped, so two batchers never take the same operation. A
-    batch that is neither full nor older than ``wait`` seconds is left for more operations to
-    join, and a batch is scheduled for when it will be.
+    One batcher runs at a time (the batcher's row lock). A batch that is neither full nor older
+    than ``wait`` seconds is left for more operations to join, and one later batch is scheduled
+    for it; compliance acts after a waiting one wait with it, so their order holds.
     """
     max_size = max_size or settings.CHAIN_BATCH_MAX
     wait = settings.CHAIN_BATCH_WAIT_SECONDS if wait is None else wait
-    cutoff = timezone.now() - timedelta(seconds=wait)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=wait)
+    batcher, _created = Batcher.objects.get_or_create(chain_id=settings.CHAIN_ID)
+    batcher = Batcher.objects.select_for_update().get(pk=batcher.pk)
     pending = list(
         Operation.objects.select_for_update(skip_locked=True)
         .filter(state=Operation.State.PENDING, chain_id=settings.CHAIN_ID)
@@ -198,30 +243,35 @@ def operations_batch(
     if not pending:
         return []
     deployment = PlatformDeployment.objects.filter(chain_id=settings.CHAIN_ID).first()
-    contracts = _Contracts(deployment.registry_address if deployment else "")
+    contracts = _contracts()
     operator, compliance = operator_account().address, compliance_account().address
     created = []
-    deferred = False
+    deferred = acts_held = False
     for group in _groups(pending, max_size):
         first = group[0]
-        if first.kind in BATCHED_KINDS and first.created_at > cutoff and len(group) < max_size:
+        act = first.kind in COMPLIANCE_KINDS
+        young = first.kind in BATCHED_KINDS and first.created_at > cutoff and len(group) < max_size
+        if young or (act and acts_held):
             deferred = True
+            acts_held = acts_held or act
             continue
         if first.kind in REGISTRY_KINDS and deployment is None:
             logger.warning("no platform registry on chain %s: %s waits", settings.CHAIN_ID, first)
+            acts_held = acts_held or act
             continue
         call = call_for(group, contracts)
         tx = ChainTransaction.objects.create(
             chain_id=settings.CHAIN_ID,
-            from_address=compliance if first.kind in COMPLIANCE_KINDS else operator,
+            from_address=compliance if act else operator,
             to_address=call.to,
             data=call.data,
             function=call.function,
         )
         Operation.objects.filter(pk__in=[op.pk for op in group]).update(
-            state=Operation.State.SUBMITTED, transaction=tx, updated_at=timezone.now()
+            state=Operation.State.SUBMITTED, transaction=tx, updated_at=now
         )
         created.append(tx.pk)
-    if deferred:
+    if deferred and (batcher.deferred_until is None or batcher.deferred_until <= now):
+        Batcher.objects.filter(pk=batcher.pk).update(deferred_until=now + timedelta(seconds=wait))
         transaction.on_commit(lambda: enqueue_batch(countdown=wait))
     return created

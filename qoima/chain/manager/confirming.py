@@ -19,8 +19,8 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from ..client import rpc_call
-from ..contracts import DecodedError, decode_error
+from ..client import rpc_batch
+from ..contracts import ASSET_ISSUED_TOPIC, DecodedError, decode_error
 from ..faults import crash_point
 from ..ledger import release_failed
 from ..models import Attempt, ChainTransaction, Operation, Receipt
@@ -30,14 +30,14 @@ from .settlement import operations_settled
 
 logger = logging.getLogger(__name__)
 
-# Errors that name the one party a batch could not move; only that party's operations fail.
-PARTY_ERRORS = {
-    "RegistryFrozen": "account",
-    "RegistryNotAllowlisted": "account",
-    "BackedAssetInsufficientUnfrozenBalance": "account",
-    "ERC20InsufficientBalance": "sender",
+# Errors that name the one party a batch could not move, with the addresses of an operation
+# that party can be: only the operations it names fail, the others are sent again.
+PARTY_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "RegistryFrozen": ("account", ("sender", "receiver", "account")),
+    "RegistryNotAllowlisted": ("account", ("sender", "receiver", "account")),
+    "BackedAssetInsufficientUnfrozenBalance": ("account", ("sender",)),
+    "ERC20InsufficientBalance": ("sender", ("sender",)),
 }
-ASSET_ISSUED = "0x" + Web3.keccak(text="AssetIssued(bytes32,address,bytes32,bytes32,bytes32)").hex()
 # Confirmed transactions younger than this many blocks are checked for having been reorged out.
 RECHECK_BLOCKS = 128
 
@@ -51,10 +51,7 @@ class MinedReceipt:
     logs: list[dict[str, Any]]
 
 
-def receipt_of(w3: Web3, attempt: Attempt) -> MinedReceipt | None:
-    """The attempt's receipt as the node sends it; web3's formatting of a batch's hundreds of
-    logs would cost more than the rest of a confirmation."""
-    found = rpc_call(w3, "eth_getTransactionReceipt", [attempt.tx_hash])
+def _mined(found: dict[str, Any] | None) -> MinedReceipt | None:
     if not found or found.get("blockHash") is None:
         return None
     return MinedReceipt(
@@ -64,6 +61,13 @@ def receipt_of(w3: Web3, attempt: Attempt) -> MinedReceipt | None:
         gas_used=int(found["gasUsed"], 16),
         logs=found["logs"],
     )
+
+
+def receipts_of(w3: Web3, attempts: list[Attempt]) -> dict[int, MinedReceipt | None]:
+    """Each attempt's receipt, in one JSON-RPC batch, as the node sends it (web3's formatting
+    of a batch's hundreds of logs would cost more than the rest of a confirmation)."""
+    answers = rpc_batch(w3, [("eth_getTransactionReceipt", [a.tx_hash]) for a in attempts])
+    return {a.pk: _mined(found) for a, found in zip(attempts, answers, strict=True)}
 
 
 def revert_of(exc: Exception) -> DecodedError:
@@ -90,19 +94,32 @@ def _replay_reason(w3: Web3, tx: ChainTransaction, block_number: int) -> Decoded
 
 
 def _recheck_recent(w3: Web3, head: int) -> None:
-    """Send back to unconfirmed what a reorg took out of the chain after it was confirmed."""
-    recent = Receipt.objects.filter(
-        block_number__gte=max(0, head - RECHECK_BLOCKS),
-        attempt__transaction__state__in=[
-            ChainTransaction.State.CONFIRMED,
-            ChainTransaction.State.REVERTED,
-        ],
-    ).select_related("attempt__transaction")
+    """Send back to unconfirmed what a reorg took out of the chain after it was confirmed.
+
+    A receipt still stands when its block is still the chain's block at that height: one
+    batch of block hashes checks them all. A reverted transaction's operations were settled
+    (failed, or sent again) when it was deep enough; a reorg deeper than that is reported, and
+    reconciliation shows anything it moved.
+    """
+    recent = list(
+        Receipt.objects.filter(
+            block_number__gte=max(0, head - RECHECK_BLOCKS),
+            attempt__transaction__state__in=[
+                ChainTransaction.State.CONFIRMED,
+                ChainTransaction.State.REVERTED,
+            ],
+        ).select_related("attempt__transaction")
+    )
+    numbers = sorted({receipt.block_number for receipt in recent})
+    blocks = rpc_batch(w3, [("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+    hashes = {n: block["hash"] if block else None for n, block in zip(numbers, blocks, strict=True)}
     for receipt in recent:
-        found = receipt_of(w3, receipt.attempt)
-        if found is not None and found.block_hash == receipt.block_hash:
+        if hashes[receipt.block_number] == receipt.block_hash:
             continue
         tx = receipt.attempt.transaction
+        if tx.state == ChainTransaction.State.REVERTED:
+            logger.error("reverted %s left the chain after it was settled", receipt.tx_hash)
+            continue
         with transaction.atomic():
             ChainTransaction.objects.filter(pk=tx.pk).update(
                 state=ChainTransaction.State.UNCONFIRMED, confirmed_at=None
@@ -124,39 +141,37 @@ def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
     head = w3.eth.block_number
     _recheck_recent(w3, head)
     settled = 0
-    unconfirmed = ChainTransaction.objects.filter(
-        chain_id=settings.CHAIN_ID, state=ChainTransaction.State.UNCONFIRMED
-    ).prefetch_related("attempts")
+    unconfirmed = list(
+        ChainTransaction.objects.filter(
+            chain_id=settings.CHAIN_ID, state=ChainTransaction.State.UNCONFIRMED
+        ).prefetch_related("attempts")
+    )
+    attempts = [attempt for tx in unconfirmed for attempt in tx.attempts.all()]
+    receipts = receipts_of(w3, attempts)
     for tx in unconfirmed:
         for attempt in tx.attempts.all():
-            found = receipt_of(w3, attempt)
+            found = receipts[attempt.pk]
             if found is None:
                 continue
             crash_point("before_receipt_saved")
-            block_number = found.block_number
             receipt, _created = Receipt.objects.get_or_create(
                 tx_hash=attempt.tx_hash,
                 block_hash=found.block_hash,
                 defaults={
                     "attempt": attempt,
-                    "block_number": block_number,
+                    "block_number": found.block_number,
                     "status": found.status,
                     "gas_used": found.gas_used,
                 },
             )
-            if head - block_number + 1 < depth_needed:
+            if head - found.block_number + 1 < depth_needed:
                 break
-            try:
-                if receipt.status == 1:
-                    _settle_confirmed(tx, found)
-                else:
-                    reason = _replay_reason(w3, tx, block_number)
-                    Receipt.objects.filter(pk=receipt.pk).update(revert_reason=str(reason))
-                    settle_revert(tx, reason, final_state=ChainTransaction.State.REVERTED)
-            except LookupError:
-                # A caller's settlement cannot be made here; the next pass tries again.
-                logger.exception("settling %s", tx)
-                break
+            if receipt.status == 1:
+                _settle_confirmed(tx, found)
+            else:
+                reason = _replay_reason(w3, tx, found.block_number)
+                Receipt.objects.filter(pk=receipt.pk).update(revert_reason=str(reason))
+                settle_revert(tx, reason, final_state=ChainTransaction.State.REVERTED)
             settled += 1
             break
     return settled
@@ -165,7 +180,7 @@ def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
 def _issued_token(receipt: MinedReceipt) -> str:
     for log in receipt.logs:
         topics = log["topics"]
-        if topics and topics[0].lower() == ASSET_ISSUED:
+        if topics and topics[0].lower() == ASSET_ISSUED_TOPIC:
             return to_checksum_address("0x" + topics[2][-40:])
     return ""
 
@@ -179,7 +194,8 @@ def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
     if not updated:
         return
     submitted = Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED)
-    operations = list(submitted.select_for_update())
+    # Locked in id order, as the indexer locks them: the two never wait on each other in turn.
+    operations = list(submitted.select_for_update().order_by("pk"))
     submitted.update(state=Operation.State.CONFIRMED, updated_at=now)
     for operation in operations:
         operation.state, operation.updated_at = Operation.State.CONFIRMED, now
@@ -191,21 +207,28 @@ def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
     operations_settled(operations)
 
 
+def _named_by(error: DecodedError, operations: list[Operation]) -> list[Operation]:
+    """The operations a decoded error is about, or none when it names no one of them."""
+    if error.name == "BackedAssetRefUsed":
+        # That reference is on-chain already (reconciliation shows where); only it fails.
+        return [op for op in operations if op.pk == error.args.get("ref")]
+    if error.name not in PARTY_ERRORS:
+        return []
+    argument, fields = PARTY_ERRORS[error.name]
+    party = str(error.args.get(argument, "")).lower()
+    return [op for op in operations if party in (getattr(op, f).lower() for f in fields)]
+
+
 @transaction.atomic
 def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str) -> None:
     """Fail the operations the error names; send the others again in a new transaction."""
     ChainTransaction.objects.filter(pk=tx.pk).update(state=final_state, error=str(error))
     operations = list(
-        Operation.objects.select_for_update().filter(
-            transaction=tx, state=Operation.State.SUBMITTED
-        )
+        Operation.objects.select_for_update()
+        .filter(transaction=tx, state=Operation.State.SUBMITTED)
+        .order_by("pk")
     )
-    field = PARTY_ERRORS.get(error.name)
-    party = str(error.args.get(field, "")).lower() if field else ""
-    involved = ("sender", "receiver", "account")
-    named = [
-        op for op in operations if party and party in (getattr(op, f).lower() for f in involved)
-    ]
+    named = _named_by(error, operations)
     # An error that names no operation of this transaction fails them all: sending them
     # again unchanged would only revert again.
     failed = named or operations

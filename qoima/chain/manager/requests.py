@@ -14,18 +14,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from eth_utils import to_checksum_address
 from web3 import Web3
 
 from qoima.errors import Conflict, InvalidInput
 
-from ..contracts import AssetData, DocumentData, to_bytes32
-from ..ledger import RESERVING, reserve
+from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
+from ..ledger import RESERVING, release_failed, reserve
 from ..models import Operation
-from .settlement import has_settlement_handler
+from .settlement import has_settlement_handler, operations_settled
 
-MAX_UINT256 = 2**256 - 1
 K = Operation.Kind
 ADDRESS_FIELDS = ("token_address", "sender", "receiver", "account")
 # What each kind needs; every other field must be left empty.
@@ -96,6 +97,33 @@ def operations_request(*, requests: Sequence[OperationRequest]) -> list[Operatio
     return operations
 
 
+# Movements a holder's own standing decides; a forced transfer (a legal order) is not one.
+CANCELLABLE = (K.TRANSFER, K.BURN, K.MINT)
+
+
+@transaction.atomic
+def operations_cancel(*, addresses: Sequence[str], reason: str) -> list[Operation]:
+    """Fail the movements to or from these addresses that no transaction carries yet, giving
+    back what they reserved; returns them. Those already in a transaction may still land."""
+    cancelled = list(
+        Operation.objects.select_for_update(skip_locked=True)
+        .filter(state=Operation.State.PENDING, kind__in=CANCELLABLE)
+        .filter(Q(sender__in=addresses) | Q(receiver__in=addresses))
+        .order_by("pk")
+    )
+    if not cancelled:
+        return []
+    now = timezone.now()
+    Operation.objects.filter(pk__in=[op.pk for op in cancelled]).update(
+        state=Operation.State.FAILED, failure_reason=reason, updated_at=now
+    )
+    for operation in cancelled:
+        operation.state, operation.failure_reason, operation.updated_at = "failed", reason, now
+    release_failed(chain_id=settings.CHAIN_ID, operations=cancelled)
+    operations_settled(cancelled)
+    return cancelled
+
+
 def enqueue_batch(countdown: float = 0) -> None:
     """Ask a worker to batch what is pending (the sweep finds it anyway if this is lost)."""
     from ..tasks import chain_batch
@@ -119,8 +147,10 @@ def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
         for values in wanted
         if values["idempotency_key"] not in existing
     ]
-    _reserve(new)
+    # The keys first: a concurrent request with the same key waits here and then finds this
+    # one's operation, instead of being refused for the units this one reserved.
     created = {op.idempotency_key: op for op in Operation.objects.bulk_create(new)}
+    _reserve(new)
     return [existing.get(key) or created[key] for key in keys]
 
 

@@ -26,10 +26,11 @@ from web3.exceptions import (
     Web3RPCError,
 )
 
+from ..contracts import DecodedError
 from ..faults import crash_point
 from ..models import Attempt, ChainTransaction, Operation, SigningKey
-from .batching import signer_for
-from .confirming import receipt_of, revert_of, settle_revert
+from .batching import signer_for, transaction_split
+from .confirming import receipts_of, revert_of, settle_revert
 from .requests import enqueue_batch
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,17 @@ BUMP_PERCENT = 10
 ACCEPTED_ANSWERS = ("already known", "known transaction", "already imported", "nonce too low")
 FEE_TOO_LOW = ("underpriced", "base fee", "fee too low", "fee cap")
 NO_FUNDS = ("insufficient funds",)
+# Answers no retry of the same bytes can change.
+REFUSED = (
+    "exceeds block gas limit",
+    "gas limit too high",
+    "intrinsic gas too low",
+    "intrinsic gas too high",
+    "oversized data",
+    "max initcode size",
+    "transaction type not supported",
+    "invalid chain id",
+)
 
 
 @dataclass(frozen=True)
@@ -124,18 +136,32 @@ def transaction_sign(
         if tx is None:
             return None
         try:
+            # On the pending state: the key's earlier transactions may not be mined yet, and
+            # this one may depend on them (an unpause after a pause).
             gas = w3.eth.estimate_gas(
-                {"from": address, "to": to_checksum_address(tx.to_address), "data": HexStr(tx.data)}
+                {
+                    "from": address,
+                    "to": to_checksum_address(tx.to_address),
+                    "data": HexStr(tx.data),
+                },
+                "pending",
             )
-            break
         except (ContractCustomError, ContractLogicError) as exc:
             # Refused before it cost anything: settle the operations as a mined revert would.
             settle_revert(tx, revert_of(exc), final_state=ChainTransaction.State.FATAL)
+            continue
+        if gas <= MAX_TRANSACTION_GAS:
+            break
+        # More than one transaction may carry: a batch goes out in halves, a single action
+        # cannot go out at all.
+        if not transaction_split(tx):
+            error = DecodedError("TransactionTooLarge", {"gas": gas, "cap": MAX_TRANSACTION_GAS})
+            settle_revert(tx, error, final_state=ChainTransaction.State.FATAL)
     if chain_nonce is None:
         chain_nonce = w3.eth.get_transaction_count(to_checksum_address(address), "latest")
     # The chain's count wins when something else used the key.
     tx.nonce = max(key.next_nonce, chain_nonce)
-    tx.gas_limit = max(gas, min(gas + gas // 5, MAX_TRANSACTION_GAS))
+    tx.gas_limit = min(gas + gas // 5, MAX_TRANSACTION_GAS)
     tx.state = ChainTransaction.State.IN_PROGRESS
     tx.save(update_fields=["nonce", "gas_limit", "state"])
     key.next_nonce = tx.nonce + 1
@@ -145,19 +171,21 @@ def transaction_sign(
 
 
 def _send(w3: Web3, attempt: Attempt) -> str:
-    """Send an attempt's saved bytes: "accepted", "fee" (too low), "funds" or "error"."""
+    """Send an attempt's saved bytes: "accepted", "fee" (too low), "funds", "refused" (never
+    acceptable as it is) or "error" (try the same bytes later)."""
     try:
         w3.eth.send_raw_transaction(HexBytes(bytes(attempt.raw)))
     except Web3RPCError as exc:
         message = str(exc).lower()
         if any(answer in message for answer in ACCEPTED_ANSWERS):
             return "accepted"
-        outcome = (
-            "fee"
-            if any(word in message for word in FEE_TOO_LOW)
-            else "funds"
-            if any(word in message for word in NO_FUNDS)
-            else "error"
+        outcome = next(
+            (
+                kind
+                for kind, words in (("fee", FEE_TOO_LOW), ("funds", NO_FUNDS), ("refused", REFUSED))
+                if any(word in message for word in words)
+            ),
+            "error",
         )
         if outcome == "funds":
             # Nothing the platform can do but wait: someone must fund the key.
@@ -194,6 +222,9 @@ def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
     except (OSError, Web3Exception) as exc:
         logger.warning("node unreachable broadcasting %s: %s", attempt.tx_hash, exc)
         return False
+    if outcome == "refused":
+        _abandon(tx)
+        return False
     if outcome != "accepted":
         return False
     crash_point("after_broadcast")
@@ -210,6 +241,22 @@ def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
             state=ChainTransaction.State.UNCONFIRMED, broadcast_at=now, error=""
         )
     return True
+
+
+@transaction.atomic
+def _abandon(tx: ChainTransaction) -> None:
+    """Give up a transaction the node will never take: its operations fail with the node's
+    answer, and its nonce, never used, goes to the key's next transaction."""
+    key = SigningKey.objects.select_for_update().get(chain_id=tx.chain_id, address=tx.from_address)
+    refused = ChainTransaction.objects.select_for_update().get(pk=tx.pk)
+    if refused.state != ChainTransaction.State.IN_PROGRESS or refused.nonce is None:
+        return
+    if key.next_nonce == refused.nonce + 1:
+        key.next_nonce = refused.nonce
+        key.save(update_fields=["next_nonce"])
+    ChainTransaction.objects.filter(pk=tx.pk).update(state=ChainTransaction.State.FATAL, nonce=None)
+    error = DecodedError("NodeRefused", {"message": refused.error})
+    settle_revert(refused, error, final_state=ChainTransaction.State.FATAL)
 
 
 def key_send_all(*, address: str, w3: Web3) -> int:
@@ -249,7 +296,7 @@ def transactions_resend(*, w3: Web3, stuck_blocks: int | None = None) -> int:
     ).prefetch_related("attempts")
     for tx in waiting:
         attempts = sorted(tx.attempts.all(), key=lambda a: a.pk)
-        if any(receipt_of(w3, a) is not None for a in attempts):
+        if any(found is not None for found in receipts_of(w3, attempts).values()):
             continue
         attempt = attempts[-1]
         try:

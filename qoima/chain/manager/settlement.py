@@ -8,10 +8,13 @@ the operations. The handler may be called again for the same operations (a reorg
 confirmation back and give it again): it must be safe to run twice.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from ..models import Operation
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[list[Operation]], None]
 _handlers: dict[str, Handler] = {}
@@ -44,6 +47,7 @@ def operations_settled(operations: Iterable[Operation]) -> None:
         handler = _handlers.get(purpose)
         if handler is None:
             # Requests are refused without a handler, so this process lacks the app that
-            # registers it: the settlement is not made (and is tried again) rather than lost.
-            raise LookupError(f"no settlement handler for {purpose!r} in this process")
+            # registers it. The operations' state stands; blocking the manager would not help.
+            logger.error("no settlement handler for %r in this process", purpose)
+            continue
         handler(settled)
