@@ -202,12 +202,12 @@ def _update(chain_id: int, column: str, deltas: Deltas) -> None:
     # Only the model's own table and column names are interpolated; values are parameters.
     if _postgres():
         # The rows are locked in (token, holder) order first, as requests lock them.
+        # Each row is looked up and locked in the order of the (sorted) input.
         sql = (
-            "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], "  # noqa: S608
-            "%s::numeric[]) AS v(chain_id, token_address, holder, delta)), "
-            f"locked AS (SELECT b.id, v.delta FROM {table} AS b JOIN v "
-            "ON b.chain_id = v.chain_id AND b.token_address = v.token_address "
-            "AND b.holder = v.holder ORDER BY b.token_address, b.holder FOR UPDATE OF b) "
+            "WITH locked AS (SELECT l.id, v.delta FROM unnest(%s::bigint[], "  # noqa: S608
+            "%s::text[], %s::text[], %s::numeric[]) AS v(chain_id, token_address, holder, delta) "
+            f"CROSS JOIN LATERAL (SELECT b.id FROM {table} AS b WHERE b.chain_id = v.chain_id "
+            "AND b.token_address = v.token_address AND b.holder = v.holder FOR UPDATE) AS l) "
             f"UPDATE {table} AS b SET {column} = b.{column} + locked.delta FROM locked "
             "WHERE b.id = locked.id"
         )
