@@ -533,8 +533,17 @@ def fill_events(chain: Chain, token: BackedAssetToken, holders: Sequence[str], c
 
 def index_backfill(w3: Web3, expected: int) -> Backfill:
     """Index the whole chain from the registry's deployment on, as a fresh indexer would."""
-    for model in (TokenBalance, TokenTransfer, IndexedBlock, IndexerCursor, PlatformToken):
-        model.objects.all().delete()
+    models = (TokenBalance, TokenTransfer, IndexedBlock, IndexerCursor, PlatformToken)
+    if connection.vendor == "postgresql":
+        # Emptied as a fresh indexer finds them: deleted rows would leave the runs' dead
+        # tuples and index entries behind for the backfill to wade through.
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables}")
+            cursor.execute("ANALYZE")
+    else:
+        for model in models:
+            model.objects.all().delete()
     deployment = PlatformDeployment.objects.get(chain_id=settings.CHAIN_ID)
     started = time.perf_counter()
     result = index_until_head(w3=w3, max_range=INDEX_RANGE)

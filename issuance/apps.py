@@ -7,3 +7,8 @@ class IssuanceConfig(AppConfig):
 
     name = "issuance"
     verbose_name = _("Issuance")
+
+    def ready(self) -> None:
+        # The transaction manager hands confirmed and failed operations to these handlers in
+        # whichever process confirms them: every process must have them registered.
+        from .services import distribution, minting, redemption  # noqa: F401

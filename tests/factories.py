@@ -60,3 +60,25 @@ def make_user(role: Role, **kwargs):
     if role == Role.ISSUER_STAFF and "organisation" not in kwargs:
         kwargs["organisation"] = OrganisationFactory()
     return UserFactory(role=role, **kwargs)
+
+
+def valid_iins(count: int, *, start: int = 0) -> list[str]:
+    """``count`` distinct valid IINs (men born from 1980 on, serials in turn), skipping the
+    first ``start``."""
+    from qoima.participants.identifiers import check_digit
+
+    numbers: list[str] = []
+    day, seen = datetime.date(1980, 1, 1), 0
+    while len(numbers) < count:
+        for serial in range(10_000):
+            digits = f"{day:%y%m%d}3{serial:04d}"
+            control = check_digit(digits)
+            if control is None:
+                continue
+            seen += 1
+            if seen > start:
+                numbers.append(f"{digits}{control}")
+                if len(numbers) == count:
+                    break
+        day += datetime.timedelta(days=1)
+    return numbers

@@ -13,14 +13,19 @@ from .contracts import MAX_UINT256
 _EXACT = Context(prec=400)
 
 
-def units_from_text(text: str | int | Decimal, decimals: int, *, field: str = "amount") -> int:
+def units_from_text(
+    text: str | int | Decimal, decimals: int, *, field: str = "amount", localized: bool = True
+) -> int:
     """The amount in the token's smallest units; InvalidInput unless it is a positive amount
     with no more decimal places than the token has and within what the chain can count.
 
     The decimal separator is the reader's language's or a point; a thousands separator is
-    refused rather than guessed at (``1,000`` would be one unit in Russian).
+    refused rather than guessed at (``1,000`` would be one unit in Russian). A file's amounts
+    (``localized=False``) take a point only, whoever uploads it.
     """
-    raw = str(sanitize_separators(str(text).strip().replace(" ", "").replace("\xa0", "")))
+    raw = str(text).strip().replace(" ", "").replace("\xa0", "")
+    if localized:
+        raw = str(sanitize_separators(raw))
     try:
         amount = Decimal(raw)
     except InvalidOperation:

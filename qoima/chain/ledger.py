@@ -16,12 +16,13 @@ from typing import Any
 
 from django.db import IntegrityError, connection
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qoima.errors import InvalidInput
 
 from .contracts import ZERO_ADDRESS
-from .models import Operation, TokenBalance
+from .models import Hold, Operation, TokenBalance
 
 # Kinds that take units from their sender.
 RESERVING = (Operation.Kind.BURN, Operation.Kind.TRANSFER, Operation.Kind.FORCED_TRANSFER)
@@ -83,6 +84,27 @@ def release_failed(*, chain_id: int, operations: Iterable[Operation]) -> None:
         deltas[(operation.token_address, operation.sender)] -= int(operation.amount or 0)
     Operation.objects.filter(pk__in=[op.pk for op in holding]).update(holding=False)
     _update(chain_id, "reserved", deltas)
+
+
+def hold_place(*, chain_id: int, key: str, token_address: str, holder: str, units: int) -> Hold:
+    """Set units aside under ``key`` (once: the same key again returns the first hold)."""
+    existing = Hold.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    reserve(chain_id=chain_id, needs={(token_address, holder): (units, 0)})
+    return Hold.objects.create(
+        chain_id=chain_id, key=key, token_address=token_address, holder=holder, amount=units
+    )
+
+
+def hold_release(*, key: str) -> Hold | None:
+    """Give the units of an open hold back; returns it, or None if it was not open."""
+    hold = Hold.objects.select_for_update().filter(key=key, released_at__isnull=True).first()
+    if hold is None:
+        return None
+    Hold.objects.filter(pk=hold.pk).update(released_at=timezone.now())
+    _update(hold.chain_id, "reserved", {(hold.token_address, hold.holder): -int(hold.amount)})
+    return hold
 
 
 # ------------------------------------------------------------------------------ the indexer

@@ -276,6 +276,40 @@ class Operation(models.Model):
         return f"{self.kind} #{self.pk} ({self.state})"
 
 
+class Hold(models.Model):
+    """Units a holder has set aside for a decision still to come (a redemption the issuer has
+    yet to fulfil), before any on-chain movement is requested for them.
+
+    A hold counts in ``TokenBalance.reserved`` while it is open, exactly as a requested
+    movement does, so the holder cannot move the units meanwhile.
+    """
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    token_address = models.CharField(_("token"), max_length=42)
+    holder = models.CharField(_("holder"), max_length=42)
+    amount = models.DecimalField(_("units"), max_digits=78, decimal_places=0)
+    key = models.CharField(_("key"), max_length=128, unique=True)
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        indexes = [
+            models.Index(
+                fields=["chain_id", "token_address", "holder"],
+                condition=Q(released_at__isnull=True),
+                name="hold_open",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="hold_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class PlatformToken(models.Model):
     """A token the registry issued, found by the indexer in the registry's AssetIssued events."""
 

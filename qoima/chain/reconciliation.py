@@ -18,6 +18,7 @@ from .contracts import ZERO_ADDRESS, artifact
 from .ledger import MOVING
 from .models import (
     ChainTransaction,
+    Hold,
     IndexerCursor,
     Operation,
     PlatformToken,
@@ -67,8 +68,8 @@ def _differences_for(
 
     token = _token(w3, token_address)
     # Reservations are the platform's own bookkeeping, checked against the operations that
-    # hold units rather than against the chain, in the same statement as the balances so
-    # that a request committing meanwhile cannot show as a difference.
+    # hold units and the open holds rather than against the chain, in the same statement as
+    # the balances so that a request committing meanwhile cannot show as a difference.
     held = (
         Operation.objects.filter(
             chain_id=run.chain_id,
@@ -81,9 +82,22 @@ def _differences_for(
         .annotate(total=Sum("amount"))
         .values("total")
     )
+    on_hold = (
+        Hold.objects.filter(
+            chain_id=run.chain_id,
+            token_address=token_address,
+            released_at__isnull=True,
+            holder=OuterRef("holder"),
+        )
+        .order_by()
+        .values("holder")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     rows = list(
         TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address).annotate(
             held=Coalesce(Subquery(held), Value(Decimal(0)))
+            + Coalesce(Subquery(on_hold), Value(Decimal(0)))
         )
     )
     db_balances = {row.holder: int(row.amount) for row in rows}

@@ -1,12 +1,14 @@
 """Custodial wallets: opened for verified holders, allowlisted on-chain while they may hold."""
 
+from typing import Any
+
 from django.db import transaction
 from eth_account import Account
 
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation
-from qoima.participants.models import HolderProfile, User
+from qoima.participants.models import HolderProfile, Organisation, User
 
 from .keys import key_encrypt, key_reencrypt
 from .models import Wallet
@@ -15,15 +17,25 @@ from .models import Wallet
 @transaction.atomic
 def holder_wallet_open(*, holder: HolderProfile, actor: User | None) -> Wallet:
     """The holder's custodial wallet, opened with a new key the first time it is asked for."""
-    existing = Wallet.objects.filter(holder=holder, kind=Wallet.Kind.CUSTODIAL).first()
+    return _wallet_open(owner={"holder": holder}, actor=actor)
+
+
+@transaction.atomic
+def organisation_wallet_open(*, organisation: Organisation, actor: User | None) -> Wallet:
+    """The issuer's custodial wallet, where its minted units arrive and distributions leave."""
+    return _wallet_open(owner={"organisation": organisation}, actor=actor)
+
+
+def _wallet_open(*, owner: dict[str, Any], actor: User | None) -> Wallet:
+    existing = Wallet.objects.filter(kind=Wallet.Kind.CUSTODIAL, **owner).first()
     if existing is not None:
         return existing
     account = Account.create()
     wallet = Wallet.objects.create(
-        holder=holder,
         kind=Wallet.Kind.CUSTODIAL,
         address=account.address,
         encrypted_key=key_encrypt(bytes(account.key)),
+        **owner,
     )
     audit_record(
         actor=actor, action="custody.wallet_opened", obj=wallet, details={"address": wallet.address}
@@ -33,7 +45,7 @@ def holder_wallet_open(*, holder: HolderProfile, actor: User | None) -> Wallet:
 
 @transaction.atomic
 def wallet_allowlist_set(
-    *, wallet: Wallet, allowed: bool, event: str, actor: User | None
+    *, wallet: Wallet, allowed: bool, event: str, actor: User | None, purpose: str = ""
 ) -> Operation:
     """Put the wallet on the allowlist (or take it off) on-chain, through the manager.
 
@@ -42,7 +54,10 @@ def wallet_allowlist_set(
     """
     kind = Operation.Kind.ALLOWLIST if allowed else Operation.Kind.DELIST
     operation = operation_request(
-        kind=kind, account=wallet.address, idempotency_key=f"custody.{kind}:{wallet.pk}:{event}"
+        kind=kind,
+        account=wallet.address,
+        idempotency_key=f"custody.{kind}:{wallet.pk}:{event}",
+        purpose=purpose,
     )
     audit_record(
         actor=actor,

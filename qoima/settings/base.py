@@ -131,6 +131,22 @@ STATICFILES_DIRS = [
 # Served straight from the finders, so the embedded default needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+DOCUMENTS_ROOT = Path(env.str("DOCUMENTS_ROOT", default=str(VAR_DIR / "documents")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Issuance documents, stored under their SHA-256 and never overwritten. Production may
+    # point this at S3-compatible storage (django-storages) through DOCUMENTS_STORAGE.
+    "documents": {
+        "BACKEND": env.str(
+            "DOCUMENTS_STORAGE", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json(
+            "DOCUMENTS_STORAGE_OPTIONS",
+            default={"location": str(DOCUMENTS_ROOT), "file_permissions_mode": 0o444},
+        ),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -231,6 +247,18 @@ CONTRACTS_DIR = BASE_DIR / "contracts"
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=1)
 CHAIN_BATCH_MAX = env.int("CHAIN_BATCH_MAX", default=200)
 CHAIN_BATCH_WAIT_SECONDS = env.float("CHAIN_BATCH_WAIT_SECONDS", default=1.0)
+
+# --- Issuance -----------------------------------------------------------------------------
+ISSUANCE_DOCUMENT_MAX_BYTES = env.int("ISSUANCE_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+ISSUANCE_DISTRIBUTION_MAX_ROWS = env.int("ISSUANCE_DISTRIBUTION_MAX_ROWS", default=100_000)
+ISSUANCE_DISTRIBUTION_MAX_BYTES = env.int(
+    "ISSUANCE_DISTRIBUTION_MAX_BYTES", default=10 * 1024 * 1024
+)
+# Currency codes whose one-letter extensions (USDT, KZTE) are refused as symbols (Art. 5(3)).
+ISSUANCE_CURRENCY_PREFIX_CODES = env.list(
+    "ISSUANCE_CURRENCY_PREFIX_CODES",
+    default=["KZT", "USD", "EUR", "RUB", "CNY", "GBP", "JPY", "CHF", "KGS", "UZS", "TRY", "AED"],
+)
 # Blocks an accepted transaction may wait unmined before it is replaced with higher fees.
 CHAIN_STUCK_BLOCKS = env.int("CHAIN_STUCK_BLOCKS", default=5)
 NODE_MODULES_DIR = BASE_DIR / "node_modules"

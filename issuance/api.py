@@ -1,0 +1,320 @@
+"""The issuance API: the same services as the pages, for issuers', officers' and holders'
+own systems. Every answer to bad input is a 4xx with a translated ``detail``."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from qoima.chain.amounts import units_to_amount
+from qoima.errors import InvalidInput, NotFound
+from qoima.participants.access import api_role_required, current_user
+from qoima.participants.models import Role
+from qoima.participants.selectors import user_role
+
+from . import selectors, services
+from .models import Application, AssetClass, Distribution, Document, Redemption
+
+ISSUER, OFFICER, HOLDER = Role.ISSUER_STAFF, Role.COMPLIANCE_OFFICER, Role.HOLDER
+
+
+class ApplicationIn(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100)
+    symbol = serializers.CharField(max_length=11)
+    asset_class = serializers.ChoiceField(choices=AssetClass.choices)
+    description = serializers.CharField()
+    asset_identifier = serializers.CharField(max_length=128)
+    decimals = serializers.IntegerField(min_value=0, max_value=18)
+    backed_amount = serializers.CharField(max_length=100, help_text="In whole units, e.g. 1000.50")
+    mint_amount = serializers.CharField(max_length=100)
+
+
+class DocumentIn(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    file = serializers.FileField()
+    number = serializers.CharField(max_length=64, required=False, default="")
+    dated_on = serializers.DateField(required=False, allow_null=True, default=None)
+    signatory = serializers.CharField(max_length=200, required=False, default="")
+    title = serializers.CharField(max_length=200, required=False, default="")
+
+
+class ApproveIn(serializers.Serializer[Any]):
+    items = serializers.ListField(child=serializers.IntegerField(), help_text="Art. 5 items 1-7")
+    note = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class NoteIn(serializers.Serializer[Any]):
+    note = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class ReasonIn(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+
+
+class SendIn(serializers.Serializer[Any]):
+    receiver = serializers.CharField(max_length=32, help_text="IIN / BIN or holder id")
+    amount = serializers.CharField(max_length=100)
+
+
+class AmountIn(serializers.Serializer[Any]):
+    amount = serializers.CharField(max_length=100)
+
+
+class ReferenceIn(serializers.Serializer[Any]):
+    reference = serializers.CharField(max_length=255)
+
+
+def _valid(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
+    if not serializer.is_valid():
+        field, errors = next(iter(serializer.errors.items()))
+        raise InvalidInput(" ".join(str(e) for e in errors), field=str(field))
+    return dict(serializer.validated_data)
+
+
+def _application_out(application: Application) -> dict[str, Any]:
+    issue, mint = application.issue_operation, application.mint_operation
+    return {
+        "id": application.pk,
+        "name": application.name,
+        "symbol": application.symbol,
+        "asset_class": application.asset_class,
+        "asset_identifier": application.asset_identifier,
+        "decimals": application.decimals,
+        "backed_amount": str(units_to_amount(application.backed_units, application.decimals)),
+        "mint_amount": str(units_to_amount(application.mint_units, application.decimals)),
+        "status": application.status,
+        "status_reason": application.status_reason,
+        "revision": application.revision,
+        "issuer": application.organisation.identification_number,
+        "permit": application.permit.number if application.permit else None,
+        "token": application.token_address or None,
+        "issue_state": issue.state if issue else None,
+        "mint_state": mint.state if mint else None,
+        "documents": [
+            {"id": d.pk, "kind": d.kind, "sha256": d.sha256, "dated_on": d.dated_on}
+            for d in selectors.current_documents(application)
+        ],
+    }
+
+
+def _visible(request: Request, application_id: int) -> Application:
+    user = current_user(request)
+    application = Application.objects.filter(pk=application_id).first()
+    role = user_role(user)
+    if application is not None and (
+        (role == ISSUER and application.organisation_id == user.organisation_id)
+        or (role == OFFICER and application.status != Application.Status.DRAFT)
+    ):
+        return application
+    raise NotFound()
+
+
+class ApplicationListApi(APIView):
+    def get_permissions(self) -> list[Any]:
+        roles = (ISSUER,) if self.request.method == "POST" else (ISSUER, OFFICER)
+        return [IsAuthenticated(), api_role_required(*roles)()]
+
+    @extend_schema(summary="Applications the caller may see")
+    def get(self, request: Request) -> Response:
+        user = current_user(request)
+        applications = (
+            selectors.organisation_applications(user.organisation)
+            if user.organisation is not None
+            else selectors.applications_recent()
+        )
+        return Response([_application_out(a) for a in applications[:200]])
+
+    @extend_schema(request=ApplicationIn, summary="Draft an application")
+    def post(self, request: Request) -> Response:
+        data = services.ApplicationData(**_valid(ApplicationIn(data=request.data)))
+        application = services.application_create(actor=current_user(request), data=data)
+        return Response(_application_out(application), status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailApi(APIView):
+    def get_permissions(self) -> list[Any]:
+        roles = (ISSUER,) if self.request.method == "PUT" else (ISSUER, OFFICER)
+        return [IsAuthenticated(), api_role_required(*roles)()]
+
+    def get(self, request: Request, application_id: int) -> Response:
+        return Response(_application_out(_visible(request, application_id)))
+
+    @extend_schema(request=ApplicationIn, summary="Change a draft")
+    def put(self, request: Request, application_id: int) -> Response:
+        data = services.ApplicationData(**_valid(ApplicationIn(data=request.data)))
+        application = services.application_update(
+            actor=current_user(request), application_id=application_id, data=data
+        )
+        return Response(_application_out(application))
+
+
+class DocumentApi(APIView):
+    permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=DocumentIn, summary="Upload a document (multipart)")
+    def post(self, request: Request, application_id: int) -> Response:
+        data = _valid(DocumentIn(data=request.data))
+        upload = data.pop("file")
+        document = services.document_add(
+            actor=current_user(request),
+            application_id=application_id,
+            data=services.DocumentData(**data),
+            upload=upload,
+        )
+        return Response(
+            {"id": document.pk, "sha256": document.sha256, "size": document.size},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _action(
+    roles: tuple[Role, ...], serializer: type[serializers.Serializer[Any]] | None, call: Any
+) -> type[APIView]:
+    """An endpoint that runs one review action and answers with the application."""
+
+    class ActionApi(APIView):
+        permission_classes = [IsAuthenticated, api_role_required(*roles)]
+
+        @extend_schema(request=serializer)
+        def post(self, request: Request, application_id: int) -> Response:
+            data = _valid(serializer(data=request.data)) if serializer else {}
+            application = call(current_user(request), application_id, data)
+            return Response(_application_out(application))
+
+    return ActionApi
+
+
+SubmitApi = _action(
+    (ISSUER,), None, lambda u, pk, _d: services.application_submit(actor=u, application_id=pk)
+)
+ApproveApi = _action(
+    (OFFICER,),
+    ApproveIn,
+    lambda u, pk, d: services.application_approve(
+        officer=u, application_id=pk, confirmed_items=d["items"], note=d["note"]
+    ),
+)
+ConfirmApi = _action(
+    (OFFICER,),
+    NoteIn,
+    lambda u, pk, d: services.application_confirm(officer=u, application_id=pk, note=d["note"]),
+)
+RejectApi = _action(
+    (OFFICER,),
+    ReasonIn,
+    lambda u, pk, d: services.application_reject(officer=u, application_id=pk, reason=d["reason"]),
+)
+RequestChangesApi = _action(
+    (OFFICER,),
+    ReasonIn,
+    lambda u, pk, d: services.application_request_changes(
+        officer=u, application_id=pk, reason=d["reason"]
+    ),
+)
+
+
+def _distribution_out(distribution: Distribution) -> dict[str, Any]:
+    progress = selectors.distribution_progress(distribution)
+    return {
+        "id": distribution.pk,
+        "status": distribution.status,
+        "rows": distribution.row_count,
+        "confirmed": progress.confirmed,
+        "failed": progress.failed,
+        "errors": distribution.errors,
+    }
+
+
+def _idempotency_key(request: Request) -> str:
+    return str(request.headers.get("Idempotency-Key", ""))
+
+
+class DistributionCreateApi(APIView):
+    """One holder (JSON ``receiver``, ``amount``) or a CSV ``file`` (multipart)."""
+
+    permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=SendIn, summary="Send units to holders")
+    def post(self, request: Request, application_id: int) -> Response:
+        user = current_user(request)
+        if "file" in request.data:
+            distribution = services.distribution_upload(
+                actor=user,
+                application_id=application_id,
+                upload=request.data["file"],
+                idempotency_key=_idempotency_key(request),
+            )
+        else:
+            data = _valid(SendIn(data=request.data))
+            distribution = services.distribution_send(
+                actor=user,
+                application_id=application_id,
+                idempotency_key=_idempotency_key(request),
+                **data,
+            )
+        return Response(_distribution_out(distribution), status=status.HTTP_202_ACCEPTED)
+
+
+class DistributionDetailApi(APIView):
+    permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
+
+    def get(self, request: Request, distribution_id: int) -> Response:
+        distribution = Distribution.objects.filter(pk=distribution_id).first()
+        if distribution is None:
+            raise NotFound()
+        _visible(request, distribution.application_id)
+        return Response(_distribution_out(distribution))
+
+
+def _redemption_out(redemption: Redemption) -> dict[str, Any]:
+    return {
+        "id": redemption.pk,
+        "asset": redemption.application_id,
+        "amount": str(units_to_amount(redemption.amount, redemption.application.decimals)),
+        "status": redemption.status,
+        "reference": redemption.fulfilment_reference,
+        "refusal_reason": redemption.refusal_reason,
+    }
+
+
+class RedemptionCreateApi(APIView):
+    permission_classes = [IsAuthenticated, api_role_required(HOLDER)]
+
+    @extend_schema(request=AmountIn, summary="Ask the issuer to redeem units")
+    def post(self, request: Request, application_id: int) -> Response:
+        data = _valid(AmountIn(data=request.data))
+        redemption = services.redemption_request(
+            actor=current_user(request), application_id=application_id, amount=data["amount"]
+        )
+        return Response(_redemption_out(redemption), status=status.HTTP_201_CREATED)
+
+
+class RedemptionFulfilApi(APIView):
+    permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
+
+    @extend_schema(request=ReferenceIn, summary="Fulfilled: burn the units")
+    def post(self, request: Request, redemption_id: int) -> Response:
+        data = _valid(ReferenceIn(data=request.data))
+        redemption = services.redemption_fulfil(
+            actor=current_user(request), redemption_id=redemption_id, reference=data["reference"]
+        )
+        return Response(_redemption_out(redemption))
+
+
+class RedemptionRefuseApi(APIView):
+    permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
+
+    @extend_schema(request=ReasonIn, summary="Refuse, with the reason")
+    def post(self, request: Request, redemption_id: int) -> Response:
+        data = _valid(ReasonIn(data=request.data))
+        redemption = services.redemption_refuse(
+            actor=current_user(request), redemption_id=redemption_id, reason=data["reason"]
+        )
+        return Response(_redemption_out(redemption))

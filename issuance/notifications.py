@@ -1,0 +1,42 @@
+"""Emails to the people concerned at each step, through Django's email backend."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
+
+from qoima.participants.models import Organisation, Role, User
+
+
+def notify(*, users: Iterable[User], subject: Promise, body: Promise, **values: object) -> None:
+    """Mail each user, in their language, once the current transaction commits."""
+    recipients = [(user.email, user.preferred_language) for user in users if user.email]
+    if not recipients:
+        return
+
+    def send() -> None:
+        messages = []
+        for email, language in recipients:
+            with translation.override(language or settings.LANGUAGE_CODE):
+                messages.append(
+                    (
+                        str(subject) % values,
+                        str(body) % values,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [email],
+                    )
+                )
+        send_mass_mail(messages, fail_silently=True)
+
+    transaction.on_commit(send)
+
+
+def officers() -> list[User]:
+    return list(User.objects.filter(groups__name=Role.COMPLIANCE_OFFICER, is_active=True))
+
+
+def issuer_staff(organisation: Organisation) -> list[User]:
+    return list(organisation.staff.filter(is_active=True))

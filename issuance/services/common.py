@@ -1,0 +1,54 @@
+"""What the issuance services share: locking, the permit check, role guards."""
+
+from typing import TypeVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qoima.errors import InvalidInput, NotAllowed, NotFound
+from qoima.participants.models import Organisation, Permit, Role, User
+from qoima.participants.selectors import permit_validity, user_role
+
+from ..models import Application
+
+M = TypeVar("M", bound=models.Model)
+
+
+def locked(model: type[M], pk: int | str | None) -> M:
+    """The row, locked for this transaction; NotFound for an id that is not one."""
+    try:
+        return model._default_manager.select_for_update().get(pk=int(pk or 0))
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise NotFound() from None
+
+
+def require_role(actor: User, *roles: Role) -> None:
+    if user_role(actor) not in roles:
+        raise NotAllowed()
+
+
+def issuer_application(actor: User, application_id: int | str) -> Application:
+    """The actor's own organisation's application, locked; another issuer's is not found."""
+    require_role(actor, Role.ISSUER_STAFF)
+    application = locked(Application, application_id)
+    if application.organisation_id != actor.organisation_id:
+        raise NotFound()
+    return application
+
+
+def valid_permit(organisation: Organisation, *, step: str) -> Permit:
+    """The organisation's permit in force today, or InvalidInput saying why there is none.
+
+    ``step`` is the step being refused, for the message ("submit", "approval", "mint").
+    """
+    permits = list(organisation.permits.order_by("-expires_on", "-pk"))
+    for permit in permits:
+        if permit_validity(permit).valid:
+            return permit
+    reason = permit_validity(permits[0]).reason if permits else _("The issuer has no permit.")
+    messages = {
+        "submit": _("The application cannot be submitted: %(reason)s"),
+        "approval": _("The application cannot be approved: %(reason)s"),
+        "mint": _("The asset cannot be minted: %(reason)s"),
+    }
+    raise InvalidInput(messages[step] % {"reason": reason}, field="permit", code="permit_invalid")

@@ -1,0 +1,181 @@
+"""Redemption: a holder asks for the underlying asset, the issuer delivers it or refuses,
+and delivered units are burned on-chain. The units are held from the request on, so the
+holder cannot move them while the issuer decides."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from qoima.audit.services import audit_record
+from qoima.chain.amounts import units_from_text, units_to_amount
+from qoima.chain.ledger import InsufficientBalance, hold_place, hold_release
+from qoima.chain.manager import operation_request, settlement_handler
+from qoima.chain.models import Operation
+from qoima.custody.selectors import custodial_wallet
+from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from qoima.participants.models import HolderProfile, Role, User
+
+from ..models import Application, Redemption
+from ..notifications import issuer_staff, notify
+from .common import locked, require_role
+
+REDEMPTION = "issuance.redemption"
+
+
+def _hold_key(redemption: Redemption) -> str:
+    return f"{REDEMPTION}:{redemption.pk}"
+
+
+@transaction.atomic
+def redemption_request(*, actor: User, application_id: int, amount: str) -> Redemption:
+    require_role(actor, Role.HOLDER)
+    holder = HolderProfile.objects.filter(user=actor).first()
+    if holder is None or holder.verification_status != HolderProfile.Status.VERIFIED:
+        raise NotAllowed(_("Only a verified holder can redeem."))
+    application = Application.objects.filter(
+        pk=application_id, status=Application.Status.ISSUED
+    ).first()
+    if application is None:
+        raise NotFound()
+    wallet = custodial_wallet(holder)
+    if wallet is None:
+        raise InvalidInput(_("Your wallet is being opened; try again shortly."))
+    units = units_from_text(amount, application.decimals)
+    redemption = Redemption.objects.create(application=application, holder=holder, amount=units)
+    try:
+        hold_place(
+            chain_id=settings.CHAIN_ID,
+            key=_hold_key(redemption),
+            token_address=application.token_address,
+            holder=wallet.address,
+            units=units,
+        )
+    except InsufficientBalance as short:
+        raise InvalidInput(
+            _("You can redeem at most %(available)s %(symbol)s.")
+            % {
+                "available": number_format(
+                    units_to_amount(short.available, application.decimals),
+                    decimal_pos=application.decimals,
+                    use_l10n=True,
+                    force_grouping=True,
+                ),
+                "symbol": application.symbol,
+            },
+            field="amount",
+            code="redemption_above_balance",
+        ) from None
+    audit_record(
+        actor=actor,
+        action="issuance.redemption_requested",
+        obj=redemption,
+        details={"application": application.pk, "units": units, "holder": wallet.address},
+    )
+    notify(
+        users=issuer_staff(application.organisation),
+        subject=_("Redemption requested: %(name)s"),
+        body=_("%(holder)s asks to redeem %(symbol)s; deliver the asset or refuse with a reason."),
+        name=application.name,
+        symbol=application.symbol,
+        holder=holder.full_name,
+    )
+    return redemption
+
+
+def _issuer_redemption(actor: User, redemption_id: int) -> Redemption:
+    require_role(actor, Role.ISSUER_STAFF)
+    redemption = locked(Redemption, redemption_id)
+    if redemption.application.organisation_id != actor.organisation_id:
+        raise NotFound()
+    if redemption.status != Redemption.Status.REQUESTED:
+        raise Conflict(_("This redemption is already decided."))
+    return redemption
+
+
+@transaction.atomic
+def redemption_fulfil(*, actor: User, redemption_id: int, reference: str) -> Redemption:
+    """The issuer has delivered the asset or service: the held units are burned on-chain."""
+    redemption = _issuer_redemption(actor, redemption_id)
+    reference = reference.strip()
+    if not 0 < len(reference) <= 255:
+        raise InvalidInput(
+            _("Give the reference of what was delivered (an act, a waybill, a contract)."),
+            field="reference",
+        )
+    wallet = custodial_wallet(redemption.holder)
+    assert wallet is not None
+    # The hold becomes the burn's own reservation in the same transaction: nothing can take
+    # the units in between.
+    hold_release(key=_hold_key(redemption))
+    redemption.operation = operation_request(
+        kind=Operation.Kind.BURN,
+        token_address=redemption.application.token_address,
+        sender=wallet.address,
+        amount=int(redemption.amount),
+        idempotency_key=_hold_key(redemption),
+        purpose=REDEMPTION,
+    )
+    redemption.status, redemption.fulfilment_reference = Redemption.Status.BURNING, reference
+    redemption.decided_by, redemption.decided_at = actor, timezone.now()
+    redemption.save()
+    audit_record(
+        actor=actor,
+        action="issuance.redemption_fulfilled",
+        obj=redemption,
+        details={"reference": reference, "operation": redemption.operation.pk},
+    )
+    _tell_holder(redemption)
+    return redemption
+
+
+@transaction.atomic
+def redemption_refuse(*, actor: User, redemption_id: int, reason: str) -> Redemption:
+    redemption = _issuer_redemption(actor, redemption_id)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason; the holder will see it."), field="reason")
+    hold_release(key=_hold_key(redemption))
+    redemption.status, redemption.refusal_reason = Redemption.Status.REFUSED, reason
+    redemption.decided_by, redemption.decided_at = actor, timezone.now()
+    redemption.save()
+    audit_record(
+        actor=actor,
+        action="issuance.redemption_refused",
+        obj=redemption,
+        details={"reason": reason},
+    )
+    _tell_holder(redemption)
+    return redemption
+
+
+def _tell_holder(redemption: Redemption) -> None:
+    notify(
+        users=[redemption.holder.user],
+        subject=_("Your redemption of %(symbol)s: %(status)s"),
+        body=_("Your redemption of %(symbol)s is now: %(status)s."),
+        symbol=redemption.application.symbol,
+        status=redemption.get_status_display(),
+    )
+
+
+@settlement_handler(REDEMPTION)
+def redemption_settled(operations: list[Operation]) -> None:
+    for operation in operations:
+        redemption = Redemption.objects.select_for_update().filter(operation=operation).first()
+        if redemption is None or redemption.status != Redemption.Status.BURNING:
+            continue
+        if operation.state == Operation.State.CONFIRMED:
+            redemption.status = Redemption.Status.REDEEMED
+        else:
+            redemption.status = Redemption.Status.FAILED
+            redemption.refusal_reason = operation.failure_reason
+        redemption.save(update_fields=["status", "refusal_reason"])
+        audit_record(
+            actor=None,
+            action=f"issuance.redemption_{redemption.status}",
+            obj=redemption,
+            details={"operation": operation.pk},
+        )
+        _tell_holder(redemption)
