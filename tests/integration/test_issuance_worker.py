@@ -1,0 +1,116 @@
+"""Issuance end to end through a real worker, broker, database and anvil: approval to mint,
+distribution by CSV, redemption, and the ledger reconciled against the chain after each."""
+
+import time
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from issuance import services
+from issuance.models import Application, Distribution, Redemption
+from qoima.chain.contracts import BackedAssetToken
+from qoima.chain.indexer import index_until_head
+from qoima.chain.models import Operation, TokenBalance
+from qoima.chain.services import platform_registry_ensure
+from qoima.chain.tasks import chain_confirm
+from qoima.custody.selectors import custodial_wallet, organisation_wallet
+from qoima.custody.services import wallet_allowlist_set
+from tests.integration.test_chain_worker import assert_ledger_matches_chain
+from tests.issuance.conftest import make_world
+
+
+def until(worker, condition, timeout=90.0):
+    """Ask the worker to follow receipts, as beat does, until ``condition`` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        chain_confirm.delay()
+        if worker.process.poll() is not None:
+            raise AssertionError(f"worker died:\n{worker.log.read_text()[-3000:]}")
+        if condition():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not reached in time:\n{worker.log.read_text()[-3000:]}")
+
+
+def issued(worker, chain):
+    """A world whose application a worker has issued and minted, holders allowlisted."""
+    platform_registry_ensure(chain)
+    world = make_world(holder_count=3)
+    for holder in world.holders:
+        wallet = custodial_wallet(holder)
+        wallet_allowlist_set(wallet=wallet, allowed=True, event="verified", actor=world.officer_a)
+    application = world.approved()
+    services.application_confirm(officer=world.officer_b, application_id=application.pk)
+    until(
+        worker,
+        lambda: Application.objects.get(pk=application.pk).status == Application.Status.ISSUED,
+    )
+    index_until_head(w3=chain)
+    application.refresh_from_db()
+    return world, application
+
+
+def test_approval_issues_and_mints_the_token_with_the_data_the_db_holds(worker_factory, chain):
+    worker = worker_factory.start()
+    world, application = issued(worker, chain)
+    token = BackedAssetToken(chain, application.token_address)
+    organisation = application.organisation
+    assert token.issuer() == (
+        organisation.legal_name,
+        organisation.identification_number,
+        world.permit.number,
+    )
+    assert token.cap() == int(application.backed_units)
+    assert token.total_supply() == int(application.mint_units)
+    assert (token.name(), token.symbol(), token.decimals()) == (
+        "Wheat, class 3, Kostanay elevator",
+        "WHT3",
+        2,
+    )
+    for document in application.documents.all():
+        stored = token.get_document(document.kind)
+        assert stored.sha256.hex() == document.sha256
+    wallet = organisation_wallet(organisation)
+    assert token.balance_of(wallet.address) == int(application.mint_units)
+    balance = TokenBalance.objects.get(token_address=token.address, holder=wallet.address)
+    assert int(balance.amount) == int(application.mint_units)
+    assert application.mint_operation.state == Operation.State.CONFIRMED
+    assert_ledger_matches_chain(chain)
+
+
+def test_a_csv_distribution_and_a_redemption_reach_the_chain_once(worker_factory, chain):
+    worker = worker_factory.start()
+    world, application = issued(worker, chain)
+    token = BackedAssetToken(chain, application.token_address)
+    rows = "holder,amount\n" + "".join(
+        f"{holder.identification_number},{n + 1}.25\n" for n, holder in enumerate(world.holders)
+    )
+    distribution = services.distribution_upload(
+        actor=world.issuer,
+        application_id=application.pk,
+        upload=SimpleUploadedFile("rows.csv", rows.encode()),
+        idempotency_key="first",
+    )
+    # The worker checks the file (its task was enqueued on commit) and sends it.
+    until(
+        worker,
+        lambda: Distribution.objects.get(pk=distribution.pk).status == Distribution.Status.DONE,
+    )
+    for n, holder in enumerate(world.holders):
+        assert token.balance_of(custodial_wallet(holder).address) == (n + 1) * 100 + 25
+    assert_ledger_matches_chain(chain)
+
+    holder = world.holders[2]
+    supply = token.total_supply()
+    redemption = services.redemption_request(
+        actor=holder.user, application_id=application.pk, amount="2"
+    )
+    services.redemption_fulfil(
+        actor=world.issuer, redemption_id=redemption.pk, reference="Waybill 0042"
+    )
+    until(
+        worker,
+        lambda: Redemption.objects.get(pk=redemption.pk).status == Redemption.Status.REDEEMED,
+    )
+    assert token.total_supply() == supply - 200
+    assert token.balance_of(custodial_wallet(holder).address) == 325 - 200
+    assert_ledger_matches_chain(chain)
