@@ -45,7 +45,7 @@ REFUSED_CLASSES: dict[str, Promise] = {
 # Codes of units that are not money (precious metals, testing and fund codes): a gold-backed
 # asset may well say "gold".
 NOT_MONEY_CODES = frozenset(
-    {"XAU", "XAG", "XPT", "XPD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XTS", "XUA", "XXX"}
+    {"XAU", "XAG", "XPT", "XPD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XTS", "XUA"}
 )
 # Words that name money in the platform's languages, beyond ISO 4217's own names. Russian
 # and Kazakh words are stems: they are inflected.
