@@ -61,6 +61,10 @@ class SendIn(serializers.Serializer[Any]):
     amount = serializers.CharField(max_length=100)
 
 
+class DistributionFileIn(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="CSV: IIN / BIN or holder id, amount")
+
+
 class AmountIn(serializers.Serializer[Any]):
     amount = serializers.CharField(max_length=100)
 
@@ -245,10 +249,12 @@ class DistributionCreateApi(APIView):
     def post(self, request: Request, application_id: int) -> Response:
         user = current_user(request)
         if "file" in request.data:
+            # A ``file`` that is not an upload (a JSON string, an empty part) is refused here.
+            upload = _valid(DistributionFileIn(data=request.data))["file"]
             distribution = services.distribution_upload(
                 actor=user,
                 application_id=application_id,
-                upload=request.data["file"],
+                upload=upload,
                 idempotency_key=_idempotency_key(request),
             )
         else:

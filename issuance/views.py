@@ -272,7 +272,11 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
     if document is None:
         raise NotFound()
     _visible(request, document.application_id)
-    stored = document_storage().open(document.file.name, "rb")
+    try:
+        stored = document_storage().open(document.file.name, "rb")
+    except FileNotFoundError:
+        # The registry's re-hash reports a lost file; here the reader learns it is gone.
+        raise NotFound(_("The stored file of this document is missing.")) from None
     return FileResponse(
         stored,
         as_attachment=True,

@@ -378,6 +378,9 @@ def _store(chain_id: int, movements: list[Movement], *, applied_to: int) -> None
     """
     if not movements:
         return
+    if connection.vendor == "postgresql":
+        _copy(chain_id, movements, applied_to)
+        return
     rows = (
         (
             chain_id,
@@ -394,18 +397,28 @@ def _store(chain_id: int, movements: list[Movement], *, applied_to: int) -> None
         )
         for m in movements
     )
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(TokenTransfer._meta.db_table)
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
     TokenTransfer.objects.bulk_create(
         (TokenTransfer(**dict(zip(COLUMNS, row, strict=True))) for row in rows), batch_size=2000
     )
+
+
+def _copy(chain_id: int, movements: list[Movement], applied_to: int) -> None:
+    """COPY the rows as one block of text. Every value is a number or a hex string, which
+    COPY's text format takes as they are, so the rows are written without psycopg's per-value
+    adaptation (a third of a backfill's storing time)."""
+    table = connection.ops.quote_name(TokenTransfer._meta.db_table)
+    null = "\\N"
+    text = "".join(
+        f"{chain_id}\t{m.token}\t{m.block_number}\t{m.block_hash}\t{m.log_index}\t"
+        f"{m.tx_hash}\t{m.sender}\t{m.receiver}\t{m.amount}\t{null if m.ref is None else m.ref}\t"
+        f"{'t' if m.block_number <= applied_to else 'f'}\n"
+        for m in movements
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
 
 
 def _block_hashes(w3: Web3, first: int, last: int) -> dict[int, tuple[str, str]]:

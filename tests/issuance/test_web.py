@@ -337,3 +337,29 @@ def test_another_issuer_cannot_see_an_application(world):
     # An officer does not see a draft either: it is the issuer's until submitted.
     officer = client_for(world.officer_a)
     assert officer.get(reverse("issuance-detail", args=[application.pk])).status_code == 404
+
+
+def test_a_distribution_file_that_is_not_an_upload_is_refused(world):
+    application = issued_without_chain(world)
+    client = client_for(world.issuer)
+    response = client.post(
+        reverse("api-distributions", args=[application.pk]),
+        {"file": "holder,amount\n1,1\n"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="not-a-file",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "file"
+    assert "not a file" in response.json()["detail"]
+    assert not Distribution.objects.exists()
+
+
+def test_a_document_whose_stored_file_is_gone_answers_404(world):
+    from issuance.storage import document_storage
+
+    application = world.submitted()
+    document = application.documents.first()
+    document_storage().delete(document.file.name)
+    response = client_for(world.issuer).get(reverse("issuance-download", args=[document.pk]))
+    assert response.status_code == 404
+    assert "The stored file of this document is missing." in response.content.decode()
