@@ -178,3 +178,18 @@ def test_a_failed_movement_that_the_chain_recorded_is_reported(funded, accounts,
     index_until_head(w3=chain)
     run = reconcile(w3=chain)
     assert run.difference_rows.filter(kind="recorded_failure", subject=str(moved.pk)).exists()
+
+
+def test_a_run_that_reaches_its_limit_asks_for_the_next_at_once(
+    recorded_registry, django_capture_on_commit_callbacks
+):
+    for i in range(3):
+        act("allowlist", f"l-{i}", account=Account.create().address)
+    with django_capture_on_commit_callbacks() as scheduled:
+        operations_batch(wait=0, limit=2)
+    assert len(scheduled) == 1
+    assert Operation.objects.filter(state=Operation.State.PENDING).count() == 1
+    with django_capture_on_commit_callbacks() as scheduled:
+        operations_batch(wait=0, limit=2)
+    assert scheduled == []
+    assert not Operation.objects.filter(state=Operation.State.PENDING).exists()
