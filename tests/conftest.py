@@ -155,6 +155,18 @@ def celery_worker_process(worker_factory: WorkerFactory) -> WorkerProcess:
 
 
 @pytest.fixture(autouse=True)
+def _documents_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Stored documents go to the test's own folder, not the embedded default's var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "documents")},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _english_messages() -> Iterator[None]:
     """Services' messages in English unless a test asks for another language."""
     with translation.override("en"):

@@ -24,6 +24,8 @@ DEMO_LOGINS = [
     DemoLogin(Role.HOLDER, "holder1"),
     DemoLogin(Role.HOLDER, "holder2"),
     DemoLogin(Role.COMPLIANCE_OFFICER, "compliance"),
+    # A second officer: an approval takes effect only when a different officer confirms it.
+    DemoLogin(Role.COMPLIANCE_OFFICER, "compliance2"),
     DemoLogin(Role.REGULATOR, "regulator"),
     DemoLogin(Role.PLATFORM_ADMIN, "admin"),
 ]
@@ -38,36 +40,42 @@ DEMO_HOLDERS = [
 
 @transaction.atomic
 def demo_load(*, today: datetime.date | None = None) -> bool:
-    """Create the demo participants once; returns False when they already exist."""
-    if User.objects.filter(username="admin").exists():
-        return False
+    """Create whichever demo participants do not exist yet; returns False when none was
+    missing (so an older demo database gains logins added since)."""
     today = today or timezone.localdate()
-    staff = {
-        login.username: user_create(
-            actor=None,
-            username=login.username,
-            email=f"{login.username}@demo.qoima.kz",
-            password=login.password,
-            role=login.role,
+    existing = set(
+        User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).values_list(
+            "username", flat=True
         )
-        for login in DEMO_LOGINS
-        if login.role in STAFF_ROLES
-    }
-    organisation_register(
-        kind=Organisation.Kind.LEGAL_ENTITY,
-        legal_name="ТОО «Qoima Demo Agro»",
-        identification_number=DEMO_ISSUER_BIN,
-        registered_address="Астана, пр. Мәңгілік Ел, 55",
-        permit_number="KZ-ОЦА-2026-0001",
-        permit_authority=(
-            "Министерство цифрового развития, инноваций и аэрокосмической промышленности РК"
-        ),
-        permit_issued_on=today - datetime.timedelta(days=30),
-        username="issuer",
-        email="issuer@demo.qoima.kz",
-        password=DEMO_PASSWORD,
     )
+    for login in DEMO_LOGINS:
+        if login.role in STAFF_ROLES and login.username not in existing:
+            user_create(
+                actor=None,
+                username=login.username,
+                email=f"{login.username}@demo.qoima.kz",
+                password=login.password,
+                role=login.role,
+            )
+    if "issuer" not in existing:
+        organisation_register(
+            kind=Organisation.Kind.LEGAL_ENTITY,
+            legal_name="ТОО «Qoima Demo Agro»",
+            identification_number=DEMO_ISSUER_BIN,
+            registered_address="Астана, пр. Мәңгілік Ел, 55",
+            permit_number="KZ-ОЦА-2026-0001",
+            permit_authority=(
+                "Министерство цифрового развития, инноваций и аэрокосмической промышленности РК"
+            ),
+            permit_issued_on=today - datetime.timedelta(days=30),
+            username="issuer",
+            email="issuer@demo.qoima.kz",
+            password=DEMO_PASSWORD,
+        )
+    officer = User.objects.get(username="compliance")
     for username, kind, name, number in DEMO_HOLDERS:
+        if username in existing:
+            continue
         holder = holder_register(
             username=username,
             email=f"{username}@demo.qoima.kz",
@@ -76,7 +84,5 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
             full_name=name,
             identification_number=number,
         )
-        holder_verify(
-            officer=staff["compliance"], holder_id=holder.pk, document_ref=f"DEMO-KYC-{username}"
-        )
-    return True
+        holder_verify(officer=officer, holder_id=holder.pk, document_ref=f"DEMO-KYC-{username}")
+    return len(existing) < len(DEMO_LOGINS)

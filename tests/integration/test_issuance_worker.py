@@ -114,3 +114,35 @@ def test_a_csv_distribution_and_a_redemption_reach_the_chain_once(worker_factory
     assert token.total_supply() == supply - 200
     assert token.balance_of(custodial_wallet(holder).address) == 325 - 200
     assert_ledger_matches_chain(chain)
+
+
+def test_the_demo_asset_is_minted_distributed_and_partly_redeemed(worker_factory, chain, settings):
+    from issuance.demo import DEMO_SHARES, demo_assets_load, demo_assets_move
+    from qoima.participants.demo import demo_load
+    from qoima.participants.models import HolderProfile
+
+    worker = worker_factory.start()
+    platform_registry_ensure(chain)
+    demo_load()
+    assert demo_assets_load() is True
+    assert demo_assets_load() is False
+    statuses = sorted(Application.objects.values_list("status", flat=True))
+    assert statuses == ["draft", "issuing", "submitted"]
+
+    def moved():
+        index_until_head(w3=chain)
+        return demo_assets_move()
+
+    until(worker, moved)
+    wheat = Application.objects.get(status=Application.Status.ISSUED)
+    token = BackedAssetToken(chain, wheat.token_address)
+    for number, amount in DEMO_SHARES.items():
+        wallet = custodial_wallet(HolderProfile.objects.get(identification_number=number))
+        assert token.balance_of(wallet.address) == int(amount) * 100
+    redemption = Redemption.objects.get()
+    assert redemption.status == Redemption.Status.REQUESTED
+    # Moving again changes nothing: every step is keyed.
+    assert demo_assets_move() is True
+    assert Distribution.objects.count() == len(DEMO_SHARES)
+    assert Redemption.objects.count() == 1
+    assert_ledger_matches_chain(chain)

@@ -13,7 +13,7 @@ def test_worker_verifies_the_audit_chain(celery_worker_process):
     check = celery_worker_process.wait_for(lambda: ChainCheck.objects.first())
     assert check.ok
     # The demo's participants, and a wallet opened and allowlisted for each verified holder.
-    assert check.entries_checked == AuditEntry.objects.count() == 8 + 2 * 2
+    assert check.entries_checked == AuditEntry.objects.count() == 9 + 2 * 2
 
 
 def test_worker_records_the_chain_head_from_anvil(celery_worker_process, anvil_node):

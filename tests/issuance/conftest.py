@@ -22,17 +22,6 @@ def pdf(name: str = "decision.pdf", extra: bytes = b"") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF + extra, content_type="application/pdf")
 
 
-@pytest.fixture(autouse=True)
-def _documents_in_tmp(settings: Any, tmp_path: Any) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "documents")},
-        },
-    }
-
-
 @dataclass
 class World:
     issuer: User

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from types import FrameType
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import translation
 
 from qoima.chain.anvil import AnvilNode
@@ -44,6 +46,7 @@ class Command(BaseCommand):
         # simply get a new registry.
         call_command("deployplatform", replace_outdated=True)
         call_command("loaddemo")
+        call_command("loaddemoassets")
 
         python = sys.executable
         children: dict[str, subprocess.Popen[bytes]] = {}
@@ -100,6 +103,7 @@ class Command(BaseCommand):
                 log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
                 children[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
             self._print_welcome(host, port, logs)
+            self._follow_demo(logs)
             while not stopping:
                 for name, child in children.items():
                     if child.poll() is not None:
@@ -143,6 +147,19 @@ class Command(BaseCommand):
             log_file=logs / "anvil.log",
             block_time=1,
         ).start()
+
+    def _follow_demo(self, logs: Any) -> None:
+        """Once the worker has minted the demo asset, distribute it to the demo holders (in
+        the background: the platform is usable meanwhile)."""
+
+        def follow() -> None:
+            with open(logs / "demo.log", "a") as out:
+                try:
+                    call_command("loaddemoassets", follow=300.0, stdout=out, stderr=out)
+                finally:
+                    connection.close()
+
+        threading.Thread(target=follow, name="demo", daemon=True).start()
 
     def _print_welcome(self, host: str, port: int, logs: Any) -> None:
         with translation.override("en"):
