@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qoima.chain.models import Operation
 from qoima.participants.models import HolderProfile, Organisation, Permit
@@ -33,7 +34,7 @@ class Application(models.Model):
         APPROVED = "approved", _("Approved, awaiting a second officer")
         REJECTED = "rejected", _("Rejected")
         ISSUING = "issuing", _("Being issued on-chain")
-        ISSUED = "issued", _("Issued")
+        ISSUED = "issued", pgettext_lazy("application status", "Issued")
         FAILED = "failed", _("Issue failed on-chain")
 
     organisation = models.ForeignKey(
