@@ -191,7 +191,8 @@ def test_a_csv_with_bad_rows_is_shown_line_by_line(world):
     a = world.holders[0]
     csv_file = SimpleUploadedFile(
         # No holder has the id 99999999 (ids are far lower in a test database).
-        "rows.csv", f"{a.identification_number},1\n99999999,1\n{a.pk},zero\n".encode()
+        "rows.csv",
+        f"{a.identification_number},1\n99999999,1\n{a.pk},zero\n".encode(),
     )
     client = client_for(world.issuer)
     response = client.post(
