@@ -373,3 +373,27 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.symbol} · {self.amount}"
+
+
+class DocumentCheck(models.Model):
+    """One scheduled re-hash of a stored document, compared with its recorded hashes."""
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="checks"
+    )
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    # What re-reading the stored file gave; blank when the file could not be read.
+    file_sha256 = models.CharField(_("SHA-256 of the stored file"), max_length=64, blank=True)
+    # The hash the token records for it; blank when the chain holds none for it.
+    chain_sha256 = models.CharField(_("SHA-256 on chain"), max_length=64, blank=True)
+    ok = models.BooleanField(_("intact"))
+    problem = models.TextField(_("problem"), blank=True)
+
+    class Meta:
+        verbose_name = _("document check")
+        verbose_name_plural = _("document checks")
+        ordering = ["-checked_at", "-pk"]
+        indexes = [models.Index(fields=["document", "-checked_at"], name="document_check_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} {'ok' if self.ok else 'altered'}"

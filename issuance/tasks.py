@@ -2,10 +2,18 @@
 
 from celery import shared_task
 
-from .services import distribution_process
+from qoima.chain.client import get_web3
+
+from .services import distribution_process, documents_recheck
 
 
 @shared_task
 def issuance_distribution_process(distribution_id: int) -> None:
     """Check an uploaded distribution file and send it; safe to run twice."""
     distribution_process(distribution_id=distribution_id)
+
+
+@shared_task
+def issuance_documents_recheck() -> None:
+    """Re-hash every stored document against the DB and the chain (beat, daily)."""
+    documents_recheck(w3=get_web3())

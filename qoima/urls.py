@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from issuance.urls import api_urlpatterns as issuance_api
 from qoima.exchange.urls import api_urlpatterns as exchange_api
 from qoima.participants.urls import api_urlpatterns
+from registry.urls import api_urlpatterns as registry_api
 
 from .views import healthz
 
@@ -13,10 +14,12 @@ urlpatterns = [
     path("operations/", include("qoima.chain.urls")),
     path("wallet/", include("qoima.exchange.urls")),
     path("issuance/", include("issuance.urls")),
+    path("registry/", include("registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urlpatterns)),
     path("api/v1/", include(exchange_api)),
     path("api/v1/", include(issuance_api)),
+    path("api/v1/registry/", include(registry_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -9,6 +9,7 @@ from .applications import (
     document_add,
 )
 from .distribution import distribution_process, distribution_send, distribution_upload
+from .integrity import documents_recheck
 from .minting import issue_payload, issue_request
 from .redemption import redemption_fulfil, redemption_refuse, redemption_request
 from .review import (
@@ -32,6 +33,7 @@ __all__ = [
     "distribution_send",
     "distribution_upload",
     "document_add",
+    "documents_recheck",
     "issue_payload",
     "issue_request",
     "redemption_fulfil",

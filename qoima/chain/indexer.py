@@ -12,6 +12,7 @@ A backfill reads hundreds of thousands of logs, so the hot path avoids per-row w
 as the node's plain JSON, rows are written with PostgreSQL's COPY, balances in a few upserts.
 """
 
+import datetime
 import gc
 from collections import defaultdict
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from .client import rpc_batch, rpc_call
 from .contracts import ASSET_ISSUED_TOPIC, encode_call
 from .ledger import movements_apply
 from .models import (
+    EventBlock,
     IndexedBlock,
     IndexerCursor,
     PlatformDeployment,
@@ -153,13 +155,15 @@ def index_step(*, w3: Web3, max_range: int = 2000, reader: _LogReader | None = N
         start = cursor.block_number + 1
         end = min(head, start + max_range - 1)
         movements: list[Movement] = []
+        blocks: dict[int, tuple[str, int]] = {}
         if start <= end:
             read = _read_range(reader, chain_id, (start, end), head, max_range)
             if read is not None:
-                movements = read
+                movements, blocks = read
                 cursor.block_number = end
         confirmed_to = min(cursor.block_number, head - settings.CHAIN_CONFIRMATIONS + 1)
         _store(chain_id, movements, applied_to=confirmed_to)
+        _store_blocks(chain_id, blocks)
         _apply_confirmed(cursor, confirmed_to, movements)
         cursor.save()
         return StepResult(cursor.block_number, cursor.applied_block, len(movements), rolled_back)
@@ -226,6 +230,7 @@ def _rollback(cursor: IndexerCursor, ancestor: int) -> None:
     )
     undone.delete()
     IndexedBlock.objects.filter(chain_id=chain_id, number__gt=ancestor).delete()
+    EventBlock.objects.filter(chain_id=chain_id, number__gt=ancestor).delete()
     PlatformToken.objects.filter(chain_id=chain_id, block_number__gt=ancestor).delete()
     cursor.block_number = ancestor
     cursor.applied_block = min(cursor.applied_block, ancestor)
@@ -236,8 +241,9 @@ def _rollback(cursor: IndexerCursor, ancestor: int) -> None:
 
 def _read_range(
     reader: _LogReader, chain_id: int, blocks: tuple[int, int], head: int, max_range: int
-) -> list[Movement] | None:
-    """The range's movements, or None when the chain changed under the reading."""
+) -> tuple[list[Movement], dict[int, tuple[str, int]]] | None:
+    """The range's movements and the blocks they are in (hash, time), or None when the chain
+    changed under the reading."""
     w3, (start, end) = reader.w3, blocks
     deployment = PlatformDeployment.objects.get(chain_id=chain_id)
     registry = _checksum(deployment.registry_address)
@@ -273,7 +279,7 @@ def _read_range(
             | _token_metadata(w3, address),
         )
     _keep_hashes(chain_id, hashes, end)
-    return _movements(logs)
+    return logs_movements(logs), _event_blocks(w3, logs)
 
 
 def _token_metadata(w3: Web3, address: str) -> dict[str, Any]:
@@ -308,7 +314,7 @@ def _logs(w3: Web3, addresses: list[str], start: int, end: int) -> list[dict[str
     return [log for log in found if not log.get("removed")]
 
 
-def _movements(logs: list[dict[str, Any]]) -> list[Movement]:
+def logs_movements(logs: list[dict[str, Any]]) -> list[Movement]:
     """The Transfer logs with their refs; the hot loop of a backfill, so kept to plain work."""
     movements: list[Movement] = []
     # Transfers of one token in one transaction still waiting for the event naming their ref.
@@ -339,6 +345,44 @@ def _movements(logs: list[dict[str, Any]]) -> list[Movement]:
             for movement, ref in zip(batch, refs, strict=True):
                 movement.ref = ref
     return movements
+
+
+def _event_blocks(w3: Web3, logs: list[dict[str, Any]]) -> dict[int, tuple[str, int]]:
+    """Each block the logs are in, with its hash and time. Nodes that follow the current
+    JSON-RPC spec put the block's time in every log; for others the headers are fetched."""
+    seen: dict[str, tuple[str, str | None]] = {}
+    for log in logs:
+        if log["blockNumber"] not in seen:
+            seen[log["blockNumber"]] = (log["blockHash"], log.get("blockTimestamp"))
+    missing = [number for number, (_hash, time) in seen.items() if time is None]
+    fetched = dict(
+        zip(
+            missing,
+            (
+                block["timestamp"]
+                for block in rpc_batch(
+                    w3, [("eth_getBlockByNumber", [number, False]) for number in missing]
+                )
+            ),
+            strict=True,
+        )
+    )
+    return {
+        int(number, 16): (block_hash, int(time or fetched[number], 16))
+        for number, (block_hash, time) in seen.items()
+    }
+
+
+def _store_blocks(chain_id: int, blocks: dict[int, tuple[str, int]]) -> None:
+    EventBlock.objects.bulk_create(
+        EventBlock(
+            chain_id=chain_id,
+            number=number,
+            block_hash=block_hash,
+            timestamp=datetime.datetime.fromtimestamp(time, datetime.UTC),
+        )
+        for number, (block_hash, time) in blocks.items()
+    )
 
 
 def _uint256_array(data: str) -> list[int]:

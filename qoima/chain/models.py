@@ -396,7 +396,14 @@ class TokenTransfer(models.Model):
             # Rows by block: those still waiting for confirmations sit above the last block
             # applied, and a rollback deletes those above the common ancestor.
             models.Index(fields=["chain_id", "block_number"], name="token_transfer_block"),
-            models.Index(fields=["token_address", "ref"]),
+            # Rows are stored in chain order (a rollback deletes everything above the common
+            # ancestor before reading again), so the id orders them as the chain does: the
+            # registry pages newest-first by id, per asset and per party.
+            models.Index(fields=["token_address", "id"], name="token_transfer_token"),
+            models.Index(fields=["sender", "id"], name="token_transfer_sender"),
+            models.Index(fields=["receiver", "id"], name="token_transfer_receiver"),
+            # A platform reference is an operation id, unique across tokens.
+            models.Index(fields=["ref"], name="token_transfer_ref"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -406,6 +413,59 @@ class TokenTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} -> {self.receiver}: {self.amount}"
+
+
+class EventBlock(models.Model):
+    """A block in which a platform token moved, with its time: how dates map to blocks.
+
+    Written by the indexer beside the block's transfers and rolled back with them.
+    """
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    number = models.PositiveBigIntegerField(_("block"))
+    block_hash = models.CharField(_("block hash"), max_length=66)
+    timestamp = models.DateTimeField(_("block time"))
+
+    class Meta:
+        verbose_name = _("block with movements")
+        verbose_name_plural = _("blocks with movements")
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "number"], name="event_block_unique")
+        ]
+        indexes = [models.Index(fields=["chain_id", "timestamp"], name="event_block_time")]
+
+    def __str__(self) -> str:
+        return f"{self.number} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+class DailyVolume(models.Model):
+    """What moved of a token on one day (the platform's time zone), from confirmed transfers.
+
+    Kept by a periodic task so that charts and daily reports read a few rows per day, not
+    every transfer.
+    """
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    token_address = models.CharField(_("token"), max_length=42)
+    day = models.DateField(_("day"))
+    minted = models.DecimalField(_("issued units"), max_digits=78, decimal_places=0, default=0)
+    burned = models.DecimalField(_("redeemed units"), max_digits=78, decimal_places=0, default=0)
+    transferred = models.DecimalField(
+        _("transferred units"), max_digits=78, decimal_places=0, default=0
+    )
+    transfers = models.PositiveIntegerField(_("transfers"), default=0)
+
+    class Meta:
+        verbose_name = _("daily volume")
+        verbose_name_plural = _("daily volumes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "day", "token_address"], name="daily_volume_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.token_address}"
 
 
 class TokenBalance(models.Model):
@@ -433,6 +493,10 @@ class TokenBalance(models.Model):
                 fields=["chain_id", "token_address", "holder"], name="token_balance_unique"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="token_balance_not_negative"),
+        ]
+        # A cap table lists an asset's holders largest first.
+        indexes = [
+            models.Index(fields=["token_address", "-amount"], name="token_balance_cap_table")
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from .manager import (
 )
 from .reconciliation import reconcile
 from .services import node_health_record
+from .volumes import daily_volumes_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +91,8 @@ def chain_sweep() -> None:
     """Pick up work whose message was lost: pending operations and unsent transactions."""
     operations_batch()
     _send_all()
+
+
+@shared_task
+def chain_daily_volumes() -> None:
+    daily_volumes_refresh()

@@ -368,3 +368,16 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
             details={"operations": [op.pk for op in withdrawn]},
         )
     return holder
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """A new API token for the user, replacing any earlier one; the key is shown only now."""
+    from rest_framework.authtoken.models import Token
+
+    replaced = Token.objects.filter(user=user).delete()[0] > 0
+    token = Token.objects.create(user=user)
+    audit_record(
+        actor=user, action="user.api_token_issued", obj=user, details={"replaced": replaced}
+    )
+    return str(token.key)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/issuer/", views.register_issuer, name="register-issuer"),
     path("register/holder/", views.register_holder, name="register-holder"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("accounts/api-token/", views.api_token, name="api-token"),
     path("dashboard/issuer/", views.dashboard_issuer, name="dashboard-issuer"),
     path("dashboard/issuer/permits/", views.issuer_permit_add, name="issuer-permit-add"),
     path("dashboard/holder/", views.dashboard_holder, name="dashboard-holder"),

@@ -284,3 +284,19 @@ def dashboard_admin(request: HttpRequest) -> HttpResponse:
             "deployments": PlatformDeployment.objects.all(),
         },
     )
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """The user's API token: issued (or replaced) on request, its key shown once."""
+    from rest_framework.authtoken.models import Token
+
+    user = current_user(request)
+    key = ""
+    if request.method == "POST":
+        key = services.api_token_issue(user=user)
+    return render(
+        request,
+        "participants/api_token.html",
+        {"token": Token.objects.filter(user=user).first(), "key": key},
+    )

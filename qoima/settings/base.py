@@ -127,6 +127,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "qoima" / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 # Served straight from the finders, so the embedded default needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
@@ -209,6 +210,14 @@ CELERY_BEAT_SCHEDULE = {
     "chain-sweep": {
         "task": "qoima.chain.tasks.chain_sweep",
         "schedule": env.float("CHAIN_SWEEP_INTERVAL_SECONDS", default=10.0),
+    },
+    "chain-daily-volumes": {
+        "task": "qoima.chain.tasks.chain_daily_volumes",
+        "schedule": env.float("CHAIN_VOLUMES_INTERVAL_SECONDS", default=60.0),
+    },
+    "issuance-documents-recheck": {
+        "task": "issuance.tasks.issuance_documents_recheck",
+        "schedule": env.float("DOCUMENTS_RECHECK_INTERVAL_SECONDS", default=86400.0),
     },
     "chain-record-head": {
         "task": "qoima.chain.tasks.chain_record_head",

@@ -1,0 +1,555 @@
+"""The regulator's read-only API: the registry's pages as JSON, with the same filters.
+
+Token (or session) authentication, regulators only; GET and HEAD only (anything else is 405).
+Lists page with cursors, so a deep page costs what the first does.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from issuance.models import Application, Document
+from qoima.audit.models import AuditEntry
+from qoima.chain.client import get_web3
+from qoima.chain.models import (
+    DailyVolume,
+    NodeHealth,
+    Operation,
+    ReconciliationDifference,
+    ReconciliationRun,
+    TokenTransfer,
+)
+from qoima.errors import InvalidInput
+from qoima.participants.access import api_role_required
+from qoima.participants.models import HolderProfile, Organisation, Permit, Role
+
+from . import holdings, selectors, transfers
+from .forms import AsOfForm, AuditFilterForm, PeriodForm, TransferSearchForm
+from .parties import Party, parties_for
+
+PAGE = 50
+
+
+class RegistryApi(APIView):
+    permission_classes = [IsAuthenticated, api_role_required(Role.REGULATOR)]
+    http_method_names = ["get", "head"]
+
+
+def _valid(form: Any) -> dict[str, Any]:
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        raise InvalidInput(" ".join(str(e) for e in errors), field=field)
+    return dict(form.cleaned_data)
+
+
+def _cursor_pagination(field: str) -> type[CursorPagination]:
+    class Pagination(CursorPagination):
+        ordering = field
+        page_size = PAGE
+
+    return Pagination
+
+
+# ------------------------------------------------------------------------------ serializers
+
+
+class PermitOut(serializers.ModelSerializer[Permit]):
+    issuer_id_number = serializers.CharField(source="organisation.identification_number")
+
+    class Meta:
+        model = Permit
+        fields = [
+            "id",
+            "number",
+            "authority",
+            "issued_on",
+            "expires_on",
+            "status",
+            "status_reason",
+            "status_document_ref",
+            "status_changed_at",
+            "issuer_id_number",
+        ]
+
+
+class IssuerOut(serializers.ModelSerializer[Organisation]):
+    permits = PermitOut(many=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "legal_name", "kind", "identification_number", "registered_address"]
+        fields += ["permits"]
+
+
+class AssetOut(serializers.ModelSerializer[Application]):
+    issuer = serializers.CharField(source="organisation.legal_name")
+    issuer_id_number = serializers.CharField(source="organisation.identification_number")
+    permit = serializers.CharField(source="permit.number", default=None)
+    backed_units = serializers.CharField()
+    approved_by = serializers.CharField(source="approved_by.username", default=None)
+    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "name",
+            "symbol",
+            "asset_class",
+            "asset_identifier",
+            "status",
+            "issuer",
+            "issuer_id_number",
+            "permit",
+            "decimals",
+            "backed_units",
+            "token_address",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "confirmed_by",
+            "confirmed_at",
+        ]
+
+
+class DocumentOut(serializers.ModelSerializer[Document]):
+    asset = serializers.IntegerField(source="application_id")
+    last_check_ok = serializers.BooleanField(allow_null=True)
+    last_check_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "asset",
+            "kind",
+            "title",
+            "number",
+            "dated_on",
+            "signatory",
+            "sha256",
+            "size",
+            "content_type",
+            "uploaded_at",
+            "supersedes",
+            "last_check_ok",
+            "last_check_at",
+        ]
+
+
+class HolderOut(serializers.ModelSerializer[HolderProfile]):
+    verified_by = serializers.CharField(source="verified_by.username", default=None)
+
+    class Meta:
+        model = HolderProfile
+        fields = ["id", "full_name", "kind", "identification_number", "verification_status"]
+        fields += ["verified_by", "verified_at", "status_reason"]
+
+
+class AuditOut(serializers.ModelSerializer[AuditEntry]):
+    class Meta:
+        model = AuditEntry
+        fields = ["seq", "created_at", "actor_repr", "action", "object_type", "object_id"]
+        fields += ["object_repr", "details", "prev_hash", "entry_hash"]
+
+
+class OperationOut(serializers.ModelSerializer[Operation]):
+    class Meta:
+        model = Operation
+        fields = ["id", "kind", "token_address", "sender", "receiver", "account", "amount"]
+        fields += ["reason_hash", "state", "failure_reason", "created_at"]
+
+
+class RunOut(serializers.ModelSerializer[ReconciliationRun]):
+    class Meta:
+        model = ReconciliationRun
+        fields = ["id", "started_at", "block_number", "token_address", "tokens_checked"]
+        fields += ["holders_checked", "refs_checked", "differences"]
+
+
+class DifferenceOut(serializers.ModelSerializer[ReconciliationDifference]):
+    class Meta:
+        model = ReconciliationDifference
+        fields = ["id", "kind", "token_address", "subject", "database_value", "chain_value"]
+
+
+class VolumeOut(serializers.ModelSerializer[DailyVolume]):
+    minted = serializers.CharField()
+    burned = serializers.CharField()
+    transferred = serializers.CharField()
+
+    class Meta:
+        model = DailyVolume
+        fields = ["day", "token_address", "minted", "burned", "transferred", "transfers"]
+
+
+def _party(party: Party) -> dict[str, Any]:
+    return {
+        "address": party.address,
+        "kind": party.kind,
+        "name": str(party.name),
+        "identification_number": party.identification_number,
+    }
+
+
+def _transfer_out(
+    transfer: TokenTransfer, parties: dict[str, Party], times: dict[int, Any], head: int | None
+) -> dict[str, Any]:
+    time = times.get(transfer.block_number)
+    return {
+        "id": transfer.pk,
+        "token_address": transfer.token_address,
+        "time": time.isoformat() if time else None,
+        "sender": _party(parties[transfer.sender]),
+        "receiver": _party(parties[transfer.receiver]),
+        "units": str(int(transfer.amount)),
+        "reference": None if transfer.ref is None else str(int(transfer.ref)),
+        "tx_hash": transfer.tx_hash,
+        "block_number": transfer.block_number,
+        "block_hash": transfer.block_hash,
+        "log_index": transfer.log_index,
+        "confirmations": None if head is None else max(0, head - transfer.block_number + 1),
+    }
+
+
+def _head() -> int | None:
+    node = NodeHealth.objects.filter(chain_id=settings.CHAIN_ID).first()
+    return node.block_number if node else None
+
+
+# ------------------------------------------------------------------------------ lists
+
+
+class IssuerList(RegistryApi, ListAPIView[Organisation]):
+    serializer_class = IssuerOut
+    pagination_class = _cursor_pagination("id")
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return Organisation.objects.prefetch_related("permits")
+
+
+class PermitList(RegistryApi, ListAPIView[Permit]):
+    serializer_class = PermitOut
+    pagination_class = _cursor_pagination("-id")
+
+    def get_queryset(self) -> QuerySet[Permit]:
+        return Permit.objects.select_related("organisation")
+
+
+class AssetList(RegistryApi, ListAPIView[Application]):
+    serializer_class = AssetOut
+    pagination_class = _cursor_pagination("-id")
+
+    def get_queryset(self) -> QuerySet[Application]:
+        return selectors.assets()
+
+
+class AssetDetail(RegistryApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="An asset, its review and its token")
+    def get(self, request: Request, application_id: int) -> Response:
+        application = get_object_or_404(selectors.assets(), pk=application_id)
+        comparison = selectors.asset_onchain(application, w3=get_web3())
+        return Response(
+            {
+                **AssetOut(application).data,
+                "checklist": [
+                    {"item": i.number, "confirmed": i.confirmed, "evidence": i.evidence}
+                    for i in selectors.asset_checklist(application)
+                ],
+                "reviews": [
+                    {
+                        "action": r.action,
+                        "by": r.actor.get_username(),
+                        "revision": r.revision,
+                        "note": r.note,
+                        "at": r.created_at,
+                    }
+                    for r in selectors.asset_reviews(application)
+                ],
+                "ledger_supply": str(selectors.ledger_supply(application.token_address))
+                if application.token_address
+                else None,
+                "onchain": {
+                    "unavailable": comparison.unavailable,
+                    "facts": [
+                        {
+                            "label": str(f.label),
+                            "database": f.database,
+                            "chain": f.chain,
+                            "matches": f.matches,
+                        }
+                        for f in comparison.facts
+                    ],
+                },
+            }
+        )
+
+
+class CapTableApi(RegistryApi):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("block", int, description="As of this block"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="As of the end of this day"),
+            OpenApiParameter("page", int),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        summary="The asset's holders, largest first",
+    )
+    def get(self, request: Request, application_id: int) -> Response:
+        application = get_object_or_404(
+            selectors.assets().exclude(token_address=""), pk=application_id
+        )
+        data = _valid(AsOfForm(request.query_params))
+        block = data.get("block")
+        if data.get("date") is not None:
+            block = transfers.block_at_end_of(data["date"])
+            if block is None:
+                raise InvalidInput(field="date")
+        page = data.get("page") or 1
+        table = holdings.cap_table(
+            application.token_address, block=block, offset=(page - 1) * PAGE, limit=PAGE
+        )
+        parties = parties_for({row.address for row in table.rows})
+        more = page * PAGE < table.holders
+        return Response(
+            {
+                "block": table.block,
+                "holders": table.holders,
+                "total_units": str(table.total_units),
+                "next": _next(request, {"page": page + 1}) if more else None,
+                "results": [
+                    {**_party(parties[row.address]), "units": str(row.units)} for row in table.rows
+                ],
+            }
+        )
+
+
+def _next(request: Request, changes: dict[str, Any]) -> str:
+    query = {**request.query_params.dict(), **changes}
+    return request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+
+
+class DocumentList(RegistryApi, ListAPIView[Document]):
+    serializer_class = DocumentOut
+    pagination_class = _cursor_pagination("-id")
+
+    def get_queryset(self) -> QuerySet[Document]:
+        return selectors.documents()
+
+
+class DocumentRehashApi(RegistryApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Re-hash the stored file now")
+    def get(self, request: Request, document_id: int) -> Response:
+        document = get_object_or_404(selectors.documents(), pk=document_id)
+        result = selectors.document_rehash(document, w3=get_web3())
+        return Response(
+            {
+                "id": document.pk,
+                "recorded_sha256": document.sha256,
+                "file_sha256": result.file_sha256 or None,
+                "chain_sha256": result.chain_sha256,
+                "file_matches": result.file_matches,
+                "chain_matches": result.chain_matches,
+                "ok": result.ok,
+                "problems": [str(p) for p in result.problems],
+            }
+        )
+
+
+class TransferList(RegistryApi):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("asset", int, description="Asset (application) id"),
+            OpenApiParameter("party", str, description="IIN / BIN, address or part of a name"),
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter("min_amount", str, description="In the asset's units; needs asset"),
+            OpenApiParameter("max_amount", str, description="In the asset's units; needs asset"),
+            OpenApiParameter("reference", int, description="The platform's reference"),
+            OpenApiParameter("before", int, description="Cursor: the next page's transfers"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        summary="Transfers, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        form = TransferSearchForm(request.query_params)
+        _valid(form)
+        page = transfers.transfers_page(
+            form.filters(), before=form.cleaned_data.get("before"), limit=PAGE
+        )
+        parties = parties_for({t.sender for t in page.items} | {t.receiver for t in page.items})
+        times = transfers.block_times({t.block_number for t in page.items})
+        head = _head()
+        return Response(
+            {
+                "next": _next(request, {"before": page.next_before}) if page.next_before else None,
+                "results": [_transfer_out(t, parties, times, head) for t in page.items],
+            }
+        )
+
+
+class TransferDetail(RegistryApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="A transfer and the platform's record")
+    def get(self, request: Request, transfer_id: int) -> Response:
+        found = get_object_or_404(TokenTransfer, pk=transfer_id, chain_id=settings.CHAIN_ID)
+        record = selectors.transfer_record(found)
+        return Response(
+            {
+                **_transfer_out(
+                    found,
+                    parties_for({found.sender, found.receiver}),
+                    transfers.block_times({found.block_number}),
+                    _head(),
+                ),
+                "operation": None
+                if record.operation is None
+                else {
+                    "id": record.operation.pk,
+                    "kind": record.operation.kind,
+                    "state": record.operation.state,
+                    "purpose": record.operation.purpose,
+                },
+                "origin": str(record.purpose),
+            }
+        )
+
+
+class TransferVerifyApi(RegistryApi):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Check the transfer on chain now")
+    def get(self, request: Request, transfer_id: int) -> Response:
+        found = get_object_or_404(TokenTransfer, pk=transfer_id, chain_id=settings.CHAIN_ID)
+        proof = selectors.transfer_proof(found, w3=get_web3())
+        if proof is None:
+            return Response({"id": found.pk, "node_answered": False, "ok": None})
+        return Response(
+            {
+                "id": found.pk,
+                "node_answered": True,
+                "ok": proof.ok,
+                "found": proof.found,
+                "status": proof.status,
+                "block_number": proof.block_number,
+                "block_hash": proof.block_hash,
+                "confirmations": proof.confirmations,
+                "mismatches": {
+                    name: {"stored": stored, "chain": onchain}
+                    for name, (stored, onchain) in proof.mismatches.items()
+                },
+            }
+        )
+
+
+class HolderList(RegistryApi, ListAPIView[HolderProfile]):
+    serializer_class = HolderOut
+    pagination_class = _cursor_pagination("id")
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="IIN / BIN or name")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[HolderProfile]:
+        rows = HolderProfile.objects.select_related("verified_by")
+        query = str(self.request.query_params.get("q", "")).strip()[:100]
+        if query:
+            rows = (
+                rows.filter(identification_number=query)
+                if query.isdigit()
+                else rows.filter(full_name__icontains=query)
+            )
+        return rows
+
+
+class ComplianceList(RegistryApi, ListAPIView[AuditEntry]):
+    """Compliance decisions (permits, holders) with their reasons, newest first."""
+
+    serializer_class = AuditOut
+    pagination_class = _cursor_pagination("-seq")
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        return selectors.compliance_decisions()
+
+
+class ComplianceOperationList(RegistryApi, ListAPIView[Operation]):
+    """On-chain compliance acts (freezes, forced transfers, pauses) with their legal basis."""
+
+    serializer_class = OperationOut
+    pagination_class = _cursor_pagination("-id")
+
+    def get_queryset(self) -> QuerySet[Operation]:
+        return selectors.compliance_operations()
+
+
+class ReconciliationList(RegistryApi, ListAPIView[ReconciliationRun]):
+    serializer_class = RunOut
+    pagination_class = _cursor_pagination("-id")
+
+    def get_queryset(self) -> QuerySet[ReconciliationRun]:
+        return selectors.reconciliation_runs()
+
+
+class ReconciliationDifferenceList(RegistryApi, ListAPIView[ReconciliationDifference]):
+    serializer_class = DifferenceOut
+    pagination_class = _cursor_pagination("id")
+
+    def get_queryset(self) -> QuerySet[ReconciliationDifference]:
+        run = get_object_or_404(
+            ReconciliationRun, pk=self.kwargs["run_id"], chain_id=settings.CHAIN_ID
+        )
+        return selectors.reconciliation_differences(run)
+
+
+class AuditList(RegistryApi, ListAPIView[AuditEntry]):
+    serializer_class = AuditOut
+    pagination_class = _cursor_pagination("-seq")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("action", str, description="Actions starting with this"),
+            OpenApiParameter("actor", str),
+            OpenApiParameter("object_type", str),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        data = _valid(AuditFilterForm(self.request.query_params))
+        return selectors.audit_entries(
+            action=data["action"], actor=data["actor"], object_type=data["object_type"]
+        )
+
+
+class DailyVolumeList(RegistryApi, ListAPIView[DailyVolume]):
+    serializer_class = VolumeOut
+    pagination_class = _cursor_pagination("day")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter("asset", int),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[DailyVolume]:
+        form = PeriodForm(self.request.query_params)
+        _valid(form)
+        since, until = form.period()
+        asset = form.cleaned_data.get("asset")
+        return selectors.daily_volumes(
+            since=since, until=until, token=asset.token_address if asset else ""
+        ).order_by()

@@ -1,0 +1,388 @@
+"""What the registry shows: reads only, each a bounded number of queries per page.
+
+Nothing here (or anywhere in the registry) changes state; checks that need the chain read it
+live through ``qoima.chain.reads``.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from web3 import Web3
+
+from issuance.integrity import DocumentVerification, documents_verify
+from issuance.models import Application, Document, DocumentCheck, Review
+from issuance.selectors import ART5_ITEMS, current_documents
+from qoima.audit.models import AuditEntry
+from qoima.audit.services import ChainReport, audit_chain_check
+from qoima.chain.amounts import units_to_amount
+from qoima.chain.client import ChainUnavailable
+from qoima.chain.models import (
+    DailyVolume,
+    Operation,
+    ReconciliationDifference,
+    ReconciliationRun,
+    TokenBalance,
+    TokenTransfer,
+)
+from qoima.chain.reads import (
+    NoContract,
+    TokenFacts,
+    TransferProof,
+    token_facts,
+    transfer_verify,
+)
+from qoima.participants.models import HolderProfile, Organisation, Permit
+
+# Decisions of compliance staff and the platform's reaction to them, as the audit log has them.
+COMPLIANCE_ACTIONS = (
+    "permit.suspended",
+    "permit.revoked",
+    "permit.active",
+    "holder.suspended",
+    "holder.movements_withdrawn",
+)
+COMPLIANCE_KINDS = (
+    Operation.Kind.FREEZE,
+    Operation.Kind.UNFREEZE,
+    Operation.Kind.FREEZE_TOKENS,
+    Operation.Kind.UNFREEZE_TOKENS,
+    Operation.Kind.FORCED_TRANSFER,
+    Operation.Kind.PAUSE,
+    Operation.Kind.UNPAUSE,
+)
+
+
+# ------------------------------------------------------------------------------ issuers
+
+
+def issuers() -> QuerySet[Organisation]:
+    return Organisation.objects.annotate(
+        permit_count=Count("permits", distinct=True),
+        asset_count=Count(
+            "applications",
+            filter=Q(applications__status=Application.Status.ISSUED),
+            distinct=True,
+        ),
+    ).order_by("legal_name", "pk")
+
+
+def issuer_permits(organisation: Organisation) -> QuerySet[Permit]:
+    return organisation.permits.select_related("status_changed_by").order_by("-issued_on", "-pk")
+
+
+def permits_history(permits: list[Permit]) -> QuerySet[AuditEntry]:
+    """Every recorded change of these permits, oldest first."""
+    return AuditEntry.objects.filter(
+        object_type="participants.permit", object_id__in=[str(p.pk) for p in permits]
+    ).order_by("seq")
+
+
+def permits() -> QuerySet[Permit]:
+    return Permit.objects.select_related("organisation").order_by("-issued_on", "-pk")
+
+
+# ------------------------------------------------------------------------------ assets
+
+
+def assets() -> QuerySet[Application]:
+    """Every application past its draft: the regulator sees refusals as well as issues."""
+    return (
+        Application.objects.exclude(status=Application.Status.DRAFT)
+        .select_related("organisation", "permit", "approved_by", "confirmed_by")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def asset_reviews(application: Application) -> QuerySet[Review]:
+    return application.reviews.select_related("actor").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    number: int
+    text: str | Promise
+    confirmed: bool
+    evidence: str
+
+
+def asset_checklist(application: Application) -> list[ChecklistItem]:
+    """The Art. 5 items as the approving officer confirmed them, with what each was checked
+    against (empty until an officer approved)."""
+    approval = (
+        application.reviews.filter(action=Review.Action.APPROVE).order_by("-created_at").first()
+    )
+    confirmed = approval.checklist if approval is not None else {}
+    return [
+        ChecklistItem(
+            number,
+            text,
+            str(number) in confirmed,
+            str(confirmed.get(str(number), "")),
+        )
+        for number, text in ART5_ITEMS.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str | Promise
+    database: str
+    chain: str
+
+    @property
+    def matches(self) -> bool:
+        return self.database == self.chain
+
+
+@dataclass(frozen=True)
+class OnChainComparison:
+    facts: list[Fact]
+    # Set when the node could not be read: nothing was compared.
+    unavailable: str = ""
+    # No contract at the token's address: nothing on chain backs the asset.
+    missing: bool = False
+
+    @property
+    def mismatches(self) -> list[Fact]:
+        return [fact for fact in self.facts if not fact.matches]
+
+
+def ledger_supply(token: str) -> int:
+    total = TokenBalance.objects.filter(chain_id=settings.CHAIN_ID, token_address=token).aggregate(
+        units=Sum("amount")
+    )["units"]
+    return int(total or 0)
+
+
+def asset_onchain(application: Application, *, w3: Web3) -> OnChainComparison:
+    """The token's data read live from its contract, beside what the platform holds."""
+    if not application.token_address:
+        return OnChainComparison([])
+    try:
+        facts = token_facts(w3, application.token_address)
+    except ChainUnavailable as error:
+        return OnChainComparison([], unavailable=str(error))
+    except NoContract:
+        return OnChainComparison([], missing=True)
+    return OnChainComparison(_compare(application, facts))
+
+
+def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
+    organisation = application.organisation
+    permit_number = application.permit.number if application.permit else ""
+    rows = [
+        Fact(_("Name"), application.name, facts.name),
+        Fact(_("Symbol"), application.symbol, facts.symbol),
+        Fact(_("Decimals"), str(application.decimals), str(facts.decimals)),
+        Fact(_("Issuer"), organisation.legal_name, facts.issuer_name),
+        Fact(_("BIN / IIN"), organisation.identification_number, facts.issuer_id_number),
+        Fact(_("Permit number"), permit_number, facts.permit_number),
+        Fact(_("Registry identifier"), application.asset_identifier, facts.asset_identifier),
+        Fact(_("Asset class"), application.asset_class, facts.asset_class),
+        Fact(_("Cap (backed units)"), str(int(application.backed_units)), str(facts.cap)),
+        Fact(
+            _("Total supply"),
+            str(ledger_supply(application.token_address)),
+            str(facts.total_supply),
+        ),
+    ]
+    names = (
+        {
+            entry["sha256"]: entry["name"]
+            for entry in (application.issue_operation.payload.get("documents", []))
+        }
+        if application.issue_operation
+        else {}
+    )
+    recorded = {name: sha for sha, name in names.items()}
+    for name in sorted(recorded.keys() | facts.documents.keys()):
+        rows.append(
+            Fact(
+                _("Document %(name)s (SHA-256)") % {"name": name},
+                recorded.get(name, ""),
+                facts.documents.get(name, ""),
+            )
+        )
+    return rows
+
+
+def asset_documents(application: Application) -> QuerySet[Document]:
+    latest = DocumentCheck.objects.filter(document=OuterRef("pk")).order_by("-checked_at", "-pk")
+    return (
+        application.documents.select_related("uploaded_by")
+        .annotate(
+            last_check_ok=Subquery(latest.values("ok")[:1]),
+            last_check_at=Subquery(latest.values("checked_at")[:1]),
+        )
+        .order_by("kind", "-uploaded_at", "-pk")
+    )
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+def documents() -> QuerySet[Document]:
+    latest = DocumentCheck.objects.filter(document=OuterRef("pk")).order_by("-checked_at", "-pk")
+    return (
+        Document.objects.exclude(application__status=Application.Status.DRAFT)
+        .select_related("application", "application__organisation")
+        .annotate(
+            last_check_ok=Subquery(latest.values("ok")[:1]),
+            last_check_at=Subquery(latest.values("checked_at")[:1]),
+        )
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def document_checks(document: Document) -> QuerySet[DocumentCheck]:
+    return document.checks.order_by("-checked_at", "-pk")
+
+
+def failed_document_checks() -> QuerySet[DocumentCheck]:
+    return DocumentCheck.objects.filter(ok=False).select_related("document__application")
+
+
+def document_rehash(document: Document, *, w3: Web3) -> DocumentVerification:
+    """Re-read the stored file now and compare its hash with the DB's and the chain's."""
+    (result,) = documents_verify(document.application, [document], w3=w3)
+    return result
+
+
+def is_current(document: Document) -> bool:
+    return current_documents(document.application).filter(pk=document.pk).exists()
+
+
+# ------------------------------------------------------------------------------ transfers
+
+
+def transfer_proof(transfer: TokenTransfer, *, w3: Web3) -> TransferProof | None:
+    """The transfer re-read from the chain now; None when the node does not answer."""
+    try:
+        return transfer_verify(w3, transfer)
+    except ChainUnavailable:
+        return None
+
+
+@dataclass(frozen=True)
+class PlatformRecord:
+    """What the platform knows of a transfer beyond the chain: the operation that asked for
+    it and why."""
+
+    operation: Operation | None
+    purpose: str | Promise
+
+
+def transfer_record(transfer: TokenTransfer) -> PlatformRecord:
+    if transfer.ref is None:
+        return PlatformRecord(None, _("A holder's own transfer from an external wallet"))
+    operation = (
+        Operation.objects.filter(pk=int(transfer.ref), token_address=transfer.token_address)
+        .select_related("transaction")
+        .defer("transaction__data")
+        .first()
+    )
+    if operation is None:
+        return PlatformRecord(None, _("No operation of the platform has this reference"))
+    return PlatformRecord(operation, operation.get_kind_display())
+
+
+def tokens_by_address() -> dict[str, Application]:
+    """Issued assets by token address: how a transfer's token is named on a page."""
+    return {
+        application.token_address: application
+        for application in Application.objects.exclude(token_address="").select_related(
+            "organisation"
+        )
+    }
+
+
+def amount_text(units: int | Decimal, application: Application | None) -> str:
+    if application is None:
+        return str(int(units))
+    return f"{units_to_amount(int(units), application.decimals)} {application.symbol}"
+
+
+# ------------------------------------------------------------------------------ holders
+
+
+def holders() -> QuerySet[HolderProfile]:
+    return HolderProfile.objects.select_related("verified_by").order_by("full_name", "pk")
+
+
+# ------------------------------------------------------------------------------ compliance
+
+
+def compliance_decisions() -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(action__in=COMPLIANCE_ACTIONS).order_by("-seq")
+
+
+def compliance_operations() -> QuerySet[Operation]:
+    return (
+        Operation.objects.filter(kind__in=COMPLIANCE_KINDS)
+        .select_related("transaction")
+        .defer("transaction__data", "payload")
+        .order_by("-pk")
+    )
+
+
+# ------------------------------------------------------------------------------ reports
+
+
+def reconciliation_runs() -> QuerySet[ReconciliationRun]:
+    return ReconciliationRun.objects.filter(chain_id=settings.CHAIN_ID).order_by(
+        "-started_at", "-pk"
+    )
+
+
+def reconciliation_differences(run: ReconciliationRun) -> QuerySet[ReconciliationDifference]:
+    return run.difference_rows.order_by("pk")
+
+
+def audit_entries(
+    *, action: str = "", actor: str = "", object_type: str = ""
+) -> QuerySet[AuditEntry]:
+    entries = AuditEntry.objects.select_related("actor").order_by("-seq")
+    if action:
+        entries = entries.filter(action__startswith=action)
+    if actor:
+        entries = entries.filter(actor_repr=actor)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    return entries
+
+
+def audit_check_now() -> ChainReport:
+    """Walk the whole audit chain now (read only; the scheduled check keeps its results)."""
+    return audit_chain_check()
+
+
+def daily_volumes(
+    *, since: datetime.date, until: datetime.date, token: str = ""
+) -> QuerySet[DailyVolume]:
+    volumes = DailyVolume.objects.filter(chain_id=settings.CHAIN_ID, day__gte=since, day__lte=until)
+    if token:
+        volumes = volumes.filter(token_address=token)
+    return volumes.order_by("day", "token_address")
+
+
+def daily_transfer_counts(*, since: datetime.date, until: datetime.date) -> list[tuple[str, int]]:
+    """Transfers per day over every asset, for the chart (units differ between assets)."""
+    rows = (
+        DailyVolume.objects.filter(chain_id=settings.CHAIN_ID, day__gte=since, day__lte=until)
+        .order_by()
+        .values("day")
+        .annotate(count=Sum("transfers"))
+        .order_by("day")
+    )
+    return [(row["day"].isoformat(), int(row["count"] or 0)) for row in rows]
+
+
+def with_latest_checks(documents: QuerySet[Document]) -> QuerySet[Document]:
+    return documents.prefetch_related(
+        Prefetch("checks", queryset=DocumentCheck.objects.order_by("-checked_at")[:1])
+    )
