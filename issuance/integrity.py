@@ -59,7 +59,10 @@ def onchain_names(application: Application) -> dict[str, str]:
     operation = application.issue_operation
     if operation is None:
         return {}
-    return {entry["sha256"]: entry["name"] for entry in operation.payload.get("documents", [])}
+    return {
+        str(entry["sha256"]).removeprefix("0x"): entry["name"]
+        for entry in operation.payload.get("documents", [])
+    }
 
 
 def file_sha256(document: Document) -> str:

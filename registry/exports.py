@@ -3,6 +3,7 @@ take the memory of one chunk. CSV (with a byte-order mark, so spreadsheet progra
 Cyrillic right), JSON (one array) and, for financial monitoring, XML."""
 
 import csv
+import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -27,14 +28,25 @@ class _Line:
         return value
 
 
+# Text a spreadsheet program would run as a formula when the file is opened (OWASP's "CSV
+# injection"): such a cell is written with a leading apostrophe, which shows it as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
     writer = csv.writer(_Line())
     yield "\ufeff".encode()
     yield writer.writerow(header).encode()
     for chunk in chunked(rows, CHUNK):
-        yield "".join(
-            writer.writerow(["" if v is None else v for v in row]) for row in chunk
-        ).encode()
+        yield "".join(writer.writerow([_cell(v) for v in row]) for row in chunk).encode()
 
 
 def _json(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
@@ -73,15 +85,17 @@ def export_response(
 
 
 def _xml(report: dict[str, str], rows: Iterable[dict[str, str]]) -> Iterator[bytes]:
-    buffer: list[str] = []
+    sink = io.BytesIO()
 
-    class _Sink:
-        def write(self, value: str) -> None:
-            buffer.append(value)
+    def flush() -> bytes:
+        written = sink.getvalue()
+        sink.seek(0)
+        sink.truncate()
+        return written
 
-    xml = XMLGenerator(_Sink(), encoding="utf-8", short_empty_elements=True)  # type: ignore[arg-type]
-    xml.startDocument()
+    xml = XMLGenerator(sink, encoding="utf-8", short_empty_elements=True)
     none: AttributesImpl[str] = AttributesImpl({})
+    xml.startDocument()
     xml.startElement("FM1Report", AttributesImpl(report))
     for chunk in chunked(rows, CHUNK):
         for row in chunk:
@@ -91,11 +105,10 @@ def _xml(report: dict[str, str], rows: Iterable[dict[str, str]]) -> Iterator[byt
                 xml.characters(value)
                 xml.endElement(key)
             xml.endElement("Operation")
-        yield "".join(buffer).encode()
-        buffer.clear()
+        yield flush()
     xml.endElement("FM1Report")
     xml.endDocument()
-    yield "".join(buffer).encode()
+    yield flush()
 
 
 def xml_response(

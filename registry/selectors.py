@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
-from issuance.integrity import DocumentVerification, documents_verify
+from issuance.integrity import DocumentVerification, documents_verify, onchain_names
 from issuance.models import Application, Document, DocumentCheck, Review
 from issuance.selectors import ART5_ITEMS, current_documents
 from qoima.audit.models import AuditEntry
@@ -191,15 +191,7 @@ def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
             str(facts.total_supply),
         ),
     ]
-    names = (
-        {
-            entry["sha256"]: entry["name"]
-            for entry in (application.issue_operation.payload.get("documents", []))
-        }
-        if application.issue_operation
-        else {}
-    )
-    recorded = {name: sha for sha, name in names.items()}
+    recorded = {name: sha for sha, name in onchain_names(application).items()}
     for name in sorted(recorded.keys() | facts.documents.keys()):
         rows.append(
             Fact(
@@ -211,15 +203,19 @@ def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
     return rows
 
 
-def asset_documents(application: Application) -> QuerySet[Document]:
+def _with_checks(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """Each document with its latest scheduled check and whether a later version replaced it."""
     latest = DocumentCheck.objects.filter(document=OuterRef("pk")).order_by("-checked_at", "-pk")
-    return (
-        application.documents.select_related("uploaded_by")
-        .annotate(
-            last_check_ok=Subquery(latest.values("ok")[:1]),
-            last_check_at=Subquery(latest.values("checked_at")[:1]),
-        )
-        .order_by("kind", "-uploaded_at", "-pk")
+    return documents.annotate(
+        last_check_ok=Subquery(latest.values("ok")[:1]),
+        last_check_at=Subquery(latest.values("checked_at")[:1]),
+        superseded=Exists(Document.objects.filter(supersedes=OuterRef("pk"))),
+    )
+
+
+def asset_documents(application: Application) -> QuerySet[Document]:
+    return _with_checks(application.documents.select_related("uploaded_by")).order_by(
+        "kind", "-uploaded_at", "-pk"
     )
 
 
@@ -227,16 +223,11 @@ def asset_documents(application: Application) -> QuerySet[Document]:
 
 
 def documents() -> QuerySet[Document]:
-    latest = DocumentCheck.objects.filter(document=OuterRef("pk")).order_by("-checked_at", "-pk")
-    return (
-        Document.objects.exclude(application__status=Application.Status.DRAFT)
-        .select_related("application", "application__organisation")
-        .annotate(
-            last_check_ok=Subquery(latest.values("ok")[:1]),
-            last_check_at=Subquery(latest.values("checked_at")[:1]),
+    return _with_checks(
+        Document.objects.exclude(application__status=Application.Status.DRAFT).select_related(
+            "application", "application__organisation"
         )
-        .order_by("-uploaded_at", "-pk")
-    )
+    ).order_by("-uploaded_at", "-pk")
 
 
 def document_checks(document: Document) -> QuerySet[DocumentCheck]:
@@ -380,9 +371,3 @@ def daily_transfer_counts(*, since: datetime.date, until: datetime.date) -> list
         .order_by("day")
     )
     return [(row["day"].isoformat(), int(row["count"] or 0)) for row in rows]
-
-
-def with_latest_checks(documents: QuerySet[Document]) -> QuerySet[Document]:
-    return documents.prefetch_related(
-        Prefetch("checks", queryset=DocumentCheck.objects.order_by("-checked_at")[:1])
-    )

@@ -1,0 +1,142 @@
+"""Exports: every list as CSV and JSON, streamed chunk by chunk, and the financial-monitoring
+report as CSV and XML."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+
+from registry import exports, transfers
+
+pytestmark = pytest.mark.django_db
+
+
+def body(response) -> str:
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    text = body(response)
+    assert text.startswith("\ufeff"), "spreadsheet programs need the byte-order mark"
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of three rows, so a few transfers cross several chunk and page boundaries."""
+    monkeypatch.setattr(exports, "CHUNK", 3)
+    monkeypatch.setattr(transfers, "EXPORT_CHUNK", 3)
+
+
+def test_a_transfer_search_exports_every_match_as_csv_and_json(
+    ledger, regulator_client, small_chunks
+):
+    holder = ledger.holders[0]
+    params = {"party": holder.identification_number}
+    url = reverse("registry-transfers")
+    response = regulator_client.get(url, {**params, "export": "csv"})
+    assert response["Content-Disposition"].startswith('attachment; filename="qoima-transfers-')
+    rows = csv_rows(response)
+    wallet = ledger.wallets[0]
+    expected = [t for t in reversed(ledger.transfers) if wallet in (t.sender, t.receiver)]
+    assert [int(r["id"]) for r in rows] == [t.pk for t in expected]
+    assert {r["receiver_bin_iin"] for r in rows} == {holder.identification_number}
+    assert {r["receiver"] for r in rows} == {holder.full_name}
+    assert rows[0]["asset"] == ledger.application.symbol
+    assert rows[0]["amount"].endswith(ledger.application.symbol)
+    as_json = json.loads(body(regulator_client.get(url, {**params, "export": "json"})))
+    assert [row["id"] for row in as_json] == [t.pk for t in expected]
+    assert as_json[0]["sender_bin_iin"] == ledger.application.organisation.identification_number
+
+
+def test_every_list_exports_in_both_formats(ledger, regulator_client, small_chunks):
+    lists = [
+        "registry-issuers",
+        "registry-permits",
+        "registry-assets",
+        "registry-documents",
+        "registry-holders",
+        "registry-compliance",
+        "registry-reconciliation",
+        "registry-audit",
+        "registry-daily",
+        "registry-transfers",
+    ]
+    for name in lists:
+        url = reverse(name)
+        as_csv = csv_rows(regulator_client.get(url, {"export": "csv"}))
+        as_json = json.loads(body(regulator_client.get(url, {"export": "json"})))
+        assert len(as_csv) == len(as_json), name
+    holders = json.loads(
+        body(regulator_client.get(reverse("registry-holders"), {"export": "json"}))
+    )
+    assert {h["iin_bin"] for h in holders} == {h.identification_number for h in ledger.holders}
+    audit = csv_rows(regulator_client.get(reverse("registry-audit"), {"export": "csv"}))
+    assert audit
+    assert all(len(row["entry_hash"]) == 64 for row in audit)
+
+
+def test_the_financial_monitoring_report_lists_operations_at_or_above_the_threshold(
+    ledger, regulator_client, small_chunks
+):
+    url = reverse("registry-monitoring")
+    params = {"asset": ledger.application.pk, "threshold": "3"}
+    expected = [t for t in reversed(ledger.transfers) if t.amount >= 300]
+    rows = csv_rows(regulator_client.get(url, {**params, "export": "csv"}))
+    assert [int(r["id"]) for r in rows] == [t.pk for t in expected]
+    assert all(r["amount_kzt"] == "" for r in rows)
+    xml = body(regulator_client.get(url, {**params, "export": "xml"}))
+    root = ET.fromstring(xml.encode())  # noqa: S314 - the platform's own output
+    assert root.tag == "FM1Report"
+    assert root.get("asset") == ledger.application.symbol
+    operations = root.findall("Operation")
+    assert [op.findtext("Reference") for op in operations] == [str(int(t.ref)) for t in expected]
+    issuer = ledger.application.organisation.identification_number
+    # The issue itself (from the zero address) is an operation above the threshold too.
+    payees = {op.findtext("PayeeIdNumber") for op in operations}
+    assert payees == {h.identification_number for h in ledger.holders} | {issuer}
+    assert {op.findtext("PayerIdNumber") for op in operations} == {issuer, ""}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"threshold": "3"}, "This field is required."),
+        ({"asset": "1", "threshold": "abc"}, "Enter the amount as a number"),
+    ],
+)
+def test_a_bad_monitoring_request_is_a_400(ledger, regulator_client, params, message):
+    if "asset" in params:
+        params = {**params, "asset": ledger.application.pk}
+    response = regulator_client.get(reverse("registry-monitoring"), params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_text_with_markup_is_exported_as_text_and_shown_escaped(ledger, regulator_client):
+    holder = ledger.holders[0]
+    type(holder).objects.filter(pk=holder.pk).update(full_name="<script>alert(1)</script>")
+    page = regulator_client.get(
+        reverse("registry-transfers"), {"party": holder.identification_number}
+    ).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+    rows = csv_rows(regulator_client.get(reverse("registry-holders"), {"export": "csv"}))
+    assert "<script>alert(1)</script>" in {r["name"] for r in rows}
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_exported_inert(ledger, regulator_client):
+    holder = ledger.holders[0]
+    type(holder).objects.filter(pk=holder.pk).update(full_name='=HYPERLINK("http://x")')
+    rows = csv_rows(regulator_client.get(reverse("registry-holders"), {"export": "csv"}))
+    assert '\'=HYPERLINK("http://x")' in {r["name"] for r in rows}
+    # JSON is read by programs, not spreadsheets: the value is exactly as stored.
+    holders = json.loads(
+        body(regulator_client.get(reverse("registry-holders"), {"export": "json"}))
+    )
+    assert '=HYPERLINK("http://x")' in {h["name"] for h in holders}
