@@ -5,6 +5,8 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from django.http import StreamingHttpResponse
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def body(response) -> str:
     assert isinstance(response, StreamingHttpResponse)
-    return b"".join(response.streaming_content).decode("utf-8")
+    return b"".join(cast(Iterator[bytes], response.streaming_content)).decode("utf-8")
 
 
 def csv_rows(response) -> list[dict[str, str]]:
