@@ -15,7 +15,7 @@ import django
 
 django.setup()
 
-from bench import gas, issuance, platform, txm  # noqa: E402
+from bench import gas, issuance, platform, registry, txm  # noqa: E402
 from bench.table import print_table  # noqa: E402
 
 SECTIONS = {
@@ -23,6 +23,7 @@ SECTIONS = {
     "gas": lambda: gas.print_report(gas.measure()),
     "txm": lambda: txm.print_report(txm.measure()),
     "issuance": lambda: issuance.print_report(issuance.measure()),
+    "registry": lambda: registry.print_report(registry.measure()),
 }
 
 

@@ -3,13 +3,15 @@
 Now is the ledger's balances (confirmed blocks only). A past block is worked out from the
 transfers, from whichever end is nearer: forward from the first transfer for an early block,
 backward from today's balances for a recent one, so the cost is the transfers between the
-block and the nearer end, not the asset's whole history.
+block and the nearer end, not the asset's whole history. Either way the sums, the ranking and
+the count are made in the database and only the requested page leaves it.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
 from qoima.chain.contracts import ZERO_ADDRESS
@@ -54,59 +56,92 @@ def cap_table(
             int(totals["units"] or 0),
             applied,
         )
-    held = {
-        holder: units
-        for holder, units in balances_at(chain_id, token, block, applied).items()
-        if units > 0 and holder != ZERO_ADDRESS
-    }
-    ordered = sorted(held.items(), key=lambda item: (-item[1], item[0]))
+    return _ranked(chain_id, token, block, applied, offset=offset, limit=limit)
+
+
+def balances_at(chain_id: int, token: str, block: int, applied: int | None) -> dict[str, int]:
+    """Every holder's units of the token at the end of ``block`` (a confirmed one)."""
+    table = _ranked(chain_id, token, block, applied, offset=0, limit=None)
+    return {row.address: row.units for row in table.rows}
+
+
+def _ranked(
+    chain_id: int, token: str, block: int, applied: int | None, *, offset: int, limit: int | None
+) -> CapTable:
+    """One statement: each holder's units at the block, ranked, with the count and total of
+    all of them beside the requested page."""
+    parts, params = _deltas(chain_id, token, block, applied)
+    page = "" if limit is None else "LIMIT %s OFFSET %s"
+    sql = f"""
+        SELECT holder, units, COUNT(*) OVER (), SUM(units) OVER ()
+        FROM (
+            SELECT holder, SUM(delta) AS units FROM ({" UNION ALL ".join(parts)}) AS deltas
+            WHERE holder <> %s
+            GROUP BY holder
+            HAVING SUM(delta) > 0
+        ) AS held
+        ORDER BY units DESC, holder
+        {page}
+    """  # noqa: S608 - the parts are _deltas' own SQL, every value a parameter
+    values: list[Any] = [*params, ZERO_ADDRESS, *([] if limit is None else [limit, offset])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    if not rows and offset:
+        # Past the last page: the count and total still say what the table holds.
+        whole = _ranked(chain_id, token, block, applied, offset=0, limit=1)
+        return CapTable([], whole.holders, whole.total_units, block)
     return CapTable(
-        [Holding(holder, units) for holder, units in ordered[offset : offset + limit]],
-        len(held),
-        sum(held.values()),
+        [Holding(holder, int(units)) for holder, units, _count, _total in rows],
+        int(rows[0][2]) if rows else 0,
+        int(rows[0][3]) if rows else 0,
         block,
     )
 
 
-def _sum_by(rows: object, column: str) -> dict[str, int]:
-    return {
-        address: int(total)
-        for address, total in rows.order_by()  # type: ignore[attr-defined]
-        .values(column)
-        .annotate(total=Sum("amount"))
-        .values_list(column, "total")
-    }
+def _deltas(
+    chain_id: int, token: str, block: int, applied: int | None
+) -> tuple[list[str], list[Any]]:
+    """SELECTs of (holder, delta) whose sum per holder is the balance at the end of the block:
+    the transfers up to it, or today's balances less the transfers since, whichever are fewer.
 
-
-def balances_at(chain_id: int, token: str, block: int, applied: int | None) -> dict[str, int]:
-    """Every address's units of the token at the end of ``block`` (a confirmed one)."""
-    rows = TokenTransfer.objects.filter(chain_id=chain_id, token_address=token)
-    bounds = rows.aggregate(first=Min("id"), last=Max("id"))
+    Ids follow the chain, so the first id after the block splits every token's rows there. The
+    token is a range of one value rather than an equality, which keeps the planner on the
+    (token, id) index.
+    """
+    # The SQL below is built from the models' table names only; every value is a parameter.
+    transfers = connection.ops.quote_name(TokenTransfer._meta.db_table)
+    balances = connection.ops.quote_name(TokenBalance._meta.db_table)
+    of_asset = "chain_id = %s AND token_address >= %s AND token_address <= %s"
+    token_params: list[Any] = [chain_id, token, token]
     split = (
-        rows.filter(block_number__gt=block)
+        TokenTransfer.objects.filter(chain_id=chain_id, block_number__gt=block)
         .order_by("block_number", "id")
         .values_list("id", flat=True)
         .first()
     )
-    balances: dict[str, int] = defaultdict(int)
-    if split is None or bounds["first"] is None:
-        # Nothing after the block: today's balances are the block's.
-        earlier = rows
-    elif applied is not None and bounds["last"] - split < split - bounds["first"]:
-        later = rows.filter(block_number__gt=block, block_number__lte=applied)
-        for holder, amount in TokenBalance.objects.filter(
-            chain_id=chain_id, token_address=token
-        ).values_list("holder", "amount"):
-            balances[holder] += int(amount)
-        for address, units in _sum_by(later, "receiver").items():
-            balances[address] -= units
-        for address, units in _sum_by(later, "sender").items():
-            balances[address] += units
-        return balances
-    else:
-        earlier = rows.filter(block_number__lte=block)
-    for address, units in _sum_by(earlier, "receiver").items():
-        balances[address] += units
-    for address, units in _sum_by(earlier, "sender").items():
-        balances[address] -= units
-    return balances
+    if split is not None and applied is not None:
+        bounds = TokenTransfer.objects.filter(
+            chain_id=chain_id, token_address__gte=token, token_address__lte=token
+        ).aggregate(first=Min("id"), last=Max("id"))
+        if bounds["first"] is not None and bounds["last"] - split < split - bounds["first"]:
+            later = f"{of_asset} AND id >= %s AND block_number <= %s"
+            later_params = [*token_params, split, applied]
+            return (
+                [
+                    f"SELECT holder, amount AS delta FROM {balances} "  # noqa: S608
+                    "WHERE chain_id = %s AND token_address = %s",
+                    f"SELECT receiver, -amount FROM {transfers} WHERE {later}",  # noqa: S608
+                    f"SELECT sender, amount FROM {transfers} WHERE {later}",  # noqa: S608
+                ],
+                [chain_id, token, *later_params, *later_params],
+            )
+    earlier = of_asset if split is None else f"{of_asset} AND id < %s"
+    earlier_params = token_params if split is None else [*token_params, split]
+    return (
+        [
+            f"SELECT receiver AS holder, amount AS delta FROM {transfers} WHERE {earlier}",  # noqa: S608
+            f"SELECT sender, -amount FROM {transfers} WHERE {earlier}",  # noqa: S608
+        ],
+        [*earlier_params, *earlier_params],
+    )

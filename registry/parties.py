@@ -35,35 +35,37 @@ class Party:
     wallet_kind: str = ""
 
 
-def parties_for(addresses: set[str]) -> dict[str, Party]:
-    """Each address with the participant it belongs to, in two queries whatever the count."""
+def parties_for(addresses: set[str], known: dict[str, Party] | None = None) -> dict[str, Party]:
+    """Each address with the participant it belongs to, in one query whatever the count.
+
+    ``known`` is a cache the caller keeps across calls (an export's chunks name the same
+    parties again and again); addresses in it are not looked up again.
+    """
     found: dict[str, Party] = {}
-    if ZERO_ADDRESS in addresses:
+    if known is not None:
+        found.update((a, known[a]) for a in addresses if a in known)
+    wanted = addresses - found.keys()
+    if ZERO_ADDRESS in wanted:
         found[ZERO_ADDRESS] = Party(ZERO_ADDRESS, "mint", _("Issue or redemption"))
-    wallets = Wallet.objects.filter(address__in=addresses - {ZERO_ADDRESS}).select_related(
-        "holder", "organisation"
+    rows = Wallet.objects.filter(address__in=wanted - {ZERO_ADDRESS}).values_list(
+        "address",
+        "kind",
+        "holder_id",
+        "holder__full_name",
+        "holder__identification_number",
+        "organisation_id",
+        "organisation__legal_name",
+        "organisation__identification_number",
     )
-    for wallet in wallets:
-        if wallet.holder is not None:
-            found[wallet.address] = Party(
-                wallet.address,
-                "holder",
-                wallet.holder.full_name,
-                wallet.holder.identification_number,
-                holder_id=wallet.holder_id,
-                wallet_kind=wallet.kind,
-            )
-        elif wallet.organisation is not None:
-            found[wallet.address] = Party(
-                wallet.address,
-                "issuer",
-                wallet.organisation.legal_name,
-                wallet.organisation.identification_number,
-                organisation_id=wallet.organisation_id,
-                wallet_kind=wallet.kind,
-            )
-    for address in addresses - found.keys():
+    for address, kind, holder, name, number, organisation, legal_name, bin_ in rows:
+        if holder is not None:
+            found[address] = Party(address, "holder", name, number, holder, None, kind)
+        else:
+            found[address] = Party(address, "issuer", legal_name, bin_, None, organisation, kind)
+    for address in wanted - found.keys():
         found[address] = Party(address, "unknown", _("Address outside the platform"))
+    if known is not None:
+        known.update(found)
     return found
 
 

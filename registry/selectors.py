@@ -7,6 +7,7 @@ live through ``qoima.chain.reads``.
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -359,6 +360,22 @@ def daily_volumes(
     if token:
         volumes = volumes.filter(token_address=token)
     return volumes.order_by("day", "token_address")
+
+
+def period_totals(*, since: datetime.date, until: datetime.date) -> QuerySet[DailyVolume, Any]:
+    """Each asset's issued, redeemed and transferred units and transfers over the period."""
+    return (
+        DailyVolume.objects.filter(chain_id=settings.CHAIN_ID, day__gte=since, day__lte=until)
+        .order_by()
+        .values("token_address")
+        .annotate(
+            minted=Sum("minted"),
+            burned=Sum("burned"),
+            transferred=Sum("transferred"),
+            transfers=Sum("transfers"),
+        )
+        .order_by("-transfers", "token_address")
+    )
 
 
 def daily_transfer_counts(*, since: datetime.date, until: datetime.date) -> list[tuple[str, int]]:

@@ -95,7 +95,8 @@ def _filtered(chain_id: int, filters: TransferFilters) -> QuerySet[TokenTransfer
     """Every filter but the party's, or None when nothing can match."""
     rows = TokenTransfer.objects.filter(chain_id=chain_id)
     if filters.token:
-        rows = rows.filter(token_address=filters.token)
+        # A range of one value, not an equality: see transfers_page.
+        rows = rows.filter(token_address__gte=filters.token, token_address__lte=filters.token)
     if filters.ref is not None:
         rows = rows.filter(ref=filters.ref)
     if filters.min_units is not None:
@@ -127,15 +128,25 @@ def transfers_page(
     wanted = limit + 1
     addresses = filters.addresses
     if addresses is None:
-        found = list(rows.order_by("-id")[:wanted])
+        # Ordered as the (token, id) index is when a token is given, so the database walks
+        # that index rather than the whole table's newest rows (a token's transfers may all
+        # lie far back).
+        newest = ("-token_address", "-id") if filters.token else ("-id",)
+        found = list(rows.order_by(*newest)[:wanted])
     elif (
         connection.features.supports_slicing_ordering_in_compound
         and len(addresses) <= MERGED_ADDRESSES
     ):
         # Each side read newest-first through its own index, then merged: an OR of the two
         # columns would make the database collect and sort every one of the party's rows.
+        # Each side is ordered exactly as its index, and names the party as a range of one
+        # value: with an equality the planner drops the column from the ordering and may walk
+        # the whole table from its newest row instead, looking for a party whose transfers are
+        # all old (an issuer whose distributions were long ago).
         parts = [
-            rows.filter(**{column: address}).order_by("-id")[:wanted]
+            rows.filter(**{f"{column}__gte": address, f"{column}__lte": address}).order_by(
+                f"-{column}", "-id"
+            )[:wanted]
             for address in addresses
             for column in ("sender", "receiver")
         ]

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
 from issuance.models import Application
@@ -116,6 +117,18 @@ def _page(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any]) -> Page[Any
     if not number.isdigit() or int(number) < 1:
         raise InvalidInput(_("The page number must be a positive whole number."), field="page")
     return Paginator(rows, PAGE).get_page(number)
+
+
+def _older_than(request: HttpRequest, rows: QuerySet[Any]) -> tuple[list[Any], int | None]:
+    """A page of a long list, newest first, keyed by id rather than numbered: the thousandth
+    page costs what the first does. Returns the rows and the id to ask the next page with."""
+    before = request.GET.get("before", "")
+    if before and not (before.isdigit() and 0 < int(before) < 2**63):
+        raise InvalidInput(_("The page position must be a positive whole number."), field="before")
+    if before:
+        rows = rows.filter(pk__lt=int(before))
+    found = list(rows.order_by("-pk")[: PAGE + 1])
+    return found[:PAGE], (found[PAGE - 1].pk if len(found) > PAGE else None)
 
 
 def _invalid(form: Any) -> InvalidInput:
@@ -458,8 +471,9 @@ def document_rehash(request: HttpRequest, document_id: int) -> HttpResponse:
 def _transfer_rows(
     items: Iterable[TokenTransfer], tokens: dict[str, Application]
 ) -> Iterator[list[Any]]:
+    known: dict[str, Party] = {}
     for chunk in exports.chunked(items, exports.CHUNK):
-        parties = parties_for({t.sender for t in chunk} | {t.receiver for t in chunk})
+        parties = parties_for({t.sender for t in chunk} | {t.receiver for t in chunk}, known)
         times = transfers.block_times({t.block_number for t in chunk})
         for t in chunk:
             application = tokens.get(t.token_address)
@@ -622,10 +636,16 @@ def holders(request: HttpRequest) -> HttpResponseBase:
             for h in rows.iterator(chunk_size=exports.CHUNK)
         ),
     )
+    items, next_before = _older_than(request, rows)
     return exported or render(
         request,
         "registry/holders.html",
-        {"page": _page(request, rows), "query": _list_query(request), "q": query},
+        {
+            "holders": items,
+            "next_before": next_before,
+            "query": _query_without(request, "before", "export"),
+            "q": query,
+        },
     )
 
 
@@ -781,13 +801,16 @@ def daily(request: HttpRequest) -> HttpResponseBase:
     )
     if exported:
         return exported
-    volumes = list(rows)
-    chart: dict[str, Any] = {"days": [], "series": []}
     if asset is not None:
+        # One asset: a row a day (at most one per day of the period).
+        volumes = list(rows)
         chart = {
             "days": [v.day.isoformat() for v in volumes],
             "series": [
-                {"label": str(_("Issued")), "data": [_units(v.minted, asset) for v in volumes]},
+                {
+                    "label": str(pgettext("volume", "Issued")),
+                    "data": [_units(v.minted, asset) for v in volumes],
+                },
                 {"label": str(_("Redeemed")), "data": [_units(v.burned, asset) for v in volumes]},
                 {
                     "label": str(_("Transferred")),
@@ -796,12 +819,15 @@ def daily(request: HttpRequest) -> HttpResponseBase:
             ],
         }
     else:
+        # Every asset: its totals over the period (a row an asset, however long the period).
+        volumes = list(selectors.period_totals(since=since, until=until))
         chart = _counts_chart(selectors.daily_transfer_counts(since=since, until=until))
     return render(
         request,
         "registry/daily.html",
         {
             "form": form,
+            "asset": asset,
             "since": since,
             "until": until,
             "volumes": volumes,
