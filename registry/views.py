@@ -39,6 +39,7 @@ from .forms import AsOfForm, AuditFilterForm, MonitoringForm, PeriodForm, Transf
 from .parties import Party, parties_for
 
 PAGE = 50
+TABLE_DAYS = 31
 View = Callable[..., HttpResponseBase]
 
 # The columns of each export (machine-readable names: the files are read by programs).
@@ -830,7 +831,10 @@ def daily(request: HttpRequest) -> HttpResponseBase:
             "asset": asset,
             "since": since,
             "until": until,
-            "volumes": volumes,
+            # The chart shows the whole period; the table its latest days, newest first (the
+            # export has them all).
+            "volumes": volumes if asset is None else volumes[::-1][:TABLE_DAYS],
+            "more_days": asset is not None and len(volumes) > TABLE_DAYS,
             "tokens": tokens,
             "chart": chart,
             "query": _query_without(request, "export"),
