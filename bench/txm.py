@@ -46,6 +46,7 @@ from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, Pla
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import (
     ChainTransaction,
+    EventBlock,
     IndexedBlock,
     IndexerCursor,
     Operation,
@@ -533,7 +534,7 @@ def fill_events(chain: Chain, token: BackedAssetToken, holders: Sequence[str], c
 
 def index_backfill(w3: Web3, expected: int) -> Backfill:
     """Index the whole chain from the registry's deployment on, as a fresh indexer would."""
-    models = (TokenBalance, TokenTransfer, IndexedBlock, IndexerCursor, PlatformToken)
+    models = (TokenBalance, TokenTransfer, EventBlock, IndexedBlock, IndexerCursor, PlatformToken)
     if connection.vendor == "postgresql":
         # Emptied as a fresh indexer finds them: deleted rows would leave the runs' dead
         # tuples and index entries behind for the backfill to wade through.

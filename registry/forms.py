@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from issuance.models import Application
 from qoima.chain.amounts import units_from_text
@@ -38,8 +39,10 @@ class TransferSearchForm(forms.Form):
         max_length=100,
         help_text=_("IIN / BIN, address, or part of a name."),
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
+    )
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
     min_amount = forms.CharField(label=_("Amount from"), required=False, max_length=100)
     max_amount = forms.CharField(label=_("Amount to"), required=False, max_length=100)
     reference = forms.IntegerField(
@@ -115,8 +118,10 @@ class AuditFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
+    )
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
     asset = AssetChoiceField(label=_("Asset"), queryset=_issued(), required=False)
 
     def period(self) -> tuple[datetime.date, datetime.date]:
@@ -137,8 +142,10 @@ class MonitoringForm(forms.Form):
 
     asset = AssetChoiceField(label=_("Asset"), queryset=_issued())
     threshold = forms.CharField(label=_("Threshold (asset units)"), max_length=100)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
+    )
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -118,29 +118,43 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class _Read:
+    """A range's logs, and what a step makes of them: its movements and its blocks."""
+
+    logs: list[dict[str, Any]]
+    movements: list[Movement]
+    blocks: dict[int, tuple[str, int]]
+
+
+def _read(w3: Web3, addresses: list[str], start: int, end: int) -> _Read:
+    logs = _logs(w3, addresses, start, end)
+    return _Read(logs, logs_movements(logs), _event_blocks(w3, logs))
+
+
 class _LogReader:
     """eth_getLogs for a step, and, given a thread, for the next range while this one is stored.
 
     The node takes about as long to produce a busy range's logs as the platform takes to store
-    them; a backfill overlaps the two. A prefetched answer is used only for exactly the range and
-    addresses it was asked for, and only once.
+    them; a backfill overlaps the two, and decodes the next range's movements in the same
+    thread while the database writes this one's. A prefetched answer is used only for exactly
+    the range and addresses it was asked for, and only once.
     """
 
     def __init__(self, w3: Web3, pool: ThreadPoolExecutor | None = None) -> None:
         self.w3 = w3
         self.pool = pool
-        self.ahead: tuple[tuple[tuple[str, ...], int, int], Future[list[dict[str, Any]]]] | None
-        self.ahead = None
+        self.ahead: tuple[tuple[tuple[str, ...], int, int], Future[_Read]] | None = None
 
-    def logs(self, addresses: list[str], start: int, end: int) -> list[dict[str, Any]]:
+    def read(self, addresses: list[str], start: int, end: int) -> _Read:
         ahead, self.ahead = self.ahead, None
         if ahead is not None and ahead[0] == (tuple(addresses), start, end):
             return ahead[1].result()
-        return _logs(self.w3, addresses, start, end)
+        return _read(self.w3, addresses, start, end)
 
     def prefetch(self, addresses: list[str], start: int, end: int) -> None:
         if self.pool is not None and start <= end:
-            future = self.pool.submit(_logs, self.w3, addresses, start, end)
+            future = self.pool.submit(_read, self.w3, addresses, start, end)
             self.ahead = ((tuple(addresses), start, end), future)
 
 
@@ -250,7 +264,8 @@ def _read_range(
     tokens = sorted(
         PlatformToken.objects.filter(chain_id=chain_id).values_list("address", flat=True)
     )
-    logs = reader.logs([registry, *tokens], start, end)
+    read = reader.read([registry, *tokens], start, end)
+    logs = read.logs
     issued = [
         log
         for log in logs
@@ -261,8 +276,9 @@ def _read_range(
     reader.prefetch([registry, *sorted({*tokens, *born})], end + 1, min(head, end + max_range))
     if born:
         # Tokens born in this range log in it too; read their logs for the same blocks.
-        logs += _logs(w3, born, start, end)
+        logs = logs + _logs(w3, born, start, end)
         logs.sort(key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
+        read = _Read(logs, logs_movements(logs), _event_blocks(w3, logs))
     hashes = _block_hashes(w3, max(start, head - REORG_WINDOW + 1), end)
     if any(
         hashes.get(int(log["blockNumber"], 16), (log["blockHash"],))[0] != log["blockHash"]
@@ -279,7 +295,7 @@ def _read_range(
             | _token_metadata(w3, address),
         )
     _keep_hashes(chain_id, hashes, end)
-    return logs_movements(logs), _event_blocks(w3, logs)
+    return read.movements, read.blocks
 
 
 def _token_metadata(w3: Web3, address: str) -> dict[str, Any]:
@@ -374,14 +390,21 @@ def _event_blocks(w3: Web3, logs: list[dict[str, Any]]) -> dict[int, tuple[str, 
 
 
 def _store_blocks(chain_id: int, blocks: dict[int, tuple[str, int]]) -> None:
+    """Keep each block's hash and time; a block read again (a re-index from scratch) takes
+    what the chain says now."""
     EventBlock.objects.bulk_create(
-        EventBlock(
-            chain_id=chain_id,
-            number=number,
-            block_hash=block_hash,
-            timestamp=datetime.datetime.fromtimestamp(time, datetime.UTC),
-        )
-        for number, (block_hash, time) in blocks.items()
+        [
+            EventBlock(
+                chain_id=chain_id,
+                number=number,
+                block_hash=block_hash,
+                timestamp=datetime.datetime.fromtimestamp(time, datetime.UTC),
+            )
+            for number, (block_hash, time) in blocks.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["chain_id", "number"],
+        update_fields=["block_hash", "timestamp"],
     )
 
 

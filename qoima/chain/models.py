@@ -393,9 +393,6 @@ class TokenTransfer(models.Model):
         verbose_name = _("token transfer")
         verbose_name_plural = _("token transfers")
         indexes = [
-            # Rows by block: those still waiting for confirmations sit above the last block
-            # applied, and a rollback deletes those above the common ancestor.
-            models.Index(fields=["chain_id", "block_number"], name="token_transfer_block"),
             # Rows are stored in chain order (a rollback deletes everything above the common
             # ancestor before reading again), so the id orders them as the chain does: the
             # registry pages newest-first by id, per asset and per party.
@@ -406,8 +403,14 @@ class TokenTransfer(models.Model):
             models.Index(fields=["ref"], name="token_transfer_ref"),
         ]
         constraints = [
+            # A log is its block's hash and its index in the block. The block number leads so
+            # that new rows land at the index's end rather than at random places (a hash), and
+            # so that the same index serves the range reads by block: those still waiting for
+            # confirmations sit above the last block applied, and a rollback deletes those
+            # above the common ancestor.
             models.UniqueConstraint(
-                fields=["chain_id", "block_hash", "log_index"], name="token_transfer_unique_log"
+                fields=["chain_id", "block_number", "log_index", "block_hash"],
+                name="token_transfer_unique_log",
             )
         ]
 
@@ -493,10 +496,6 @@ class TokenBalance(models.Model):
                 fields=["chain_id", "token_address", "holder"], name="token_balance_unique"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="token_balance_not_negative"),
-        ]
-        # A cap table lists an asset's holders largest first.
-        indexes = [
-            models.Index(fields=["token_address", "-amount"], name="token_balance_cap_table")
         ]
 
     def __str__(self) -> str:
