@@ -3,6 +3,7 @@ own systems. Every answer to bad input is a 4xx with a translated ``detail``."""
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -123,7 +124,11 @@ class ApplicationListApi(APIView):
         roles = (ISSUER,) if self.request.method == "POST" else (ISSUER, OFFICER)
         return [IsAuthenticated(), api_role_required(*roles)()]
 
-    @extend_schema(summary="Applications the caller may see")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Applications the caller may see",
+        operation_id="applications_list",
+    )
     def get(self, request: Request) -> Response:
         user = current_user(request)
         applications = (
@@ -133,7 +138,9 @@ class ApplicationListApi(APIView):
         )
         return Response([_application_out(a) for a in applications[:200]])
 
-    @extend_schema(request=ApplicationIn, summary="Draft an application")
+    @extend_schema(
+        request=ApplicationIn, responses=OpenApiTypes.OBJECT, summary="Draft an application"
+    )
     def post(self, request: Request) -> Response:
         data = services.ApplicationData(**_valid(ApplicationIn(data=request.data)))
         application = services.application_create(actor=current_user(request), data=data)
@@ -145,10 +152,11 @@ class ApplicationDetailApi(APIView):
         roles = (ISSUER,) if self.request.method == "PUT" else (ISSUER, OFFICER)
         return [IsAuthenticated(), api_role_required(*roles)()]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="One application")
     def get(self, request: Request, application_id: int) -> Response:
         return Response(_application_out(_visible(request, application_id)))
 
-    @extend_schema(request=ApplicationIn, summary="Change a draft")
+    @extend_schema(request=ApplicationIn, responses=OpenApiTypes.OBJECT, summary="Change a draft")
     def put(self, request: Request, application_id: int) -> Response:
         data = services.ApplicationData(**_valid(ApplicationIn(data=request.data)))
         application = services.application_update(
@@ -161,7 +169,9 @@ class DocumentApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=DocumentIn, summary="Upload a document (multipart)")
+    @extend_schema(
+        request=DocumentIn, responses=OpenApiTypes.OBJECT, summary="Upload a document (multipart)"
+    )
     def post(self, request: Request, application_id: int) -> Response:
         data = _valid(DocumentIn(data=request.data))
         upload = data.pop("file")
@@ -185,7 +195,7 @@ def _action(
     class ActionApi(APIView):
         permission_classes = [IsAuthenticated, api_role_required(*roles)]
 
-        @extend_schema(request=serializer)
+        @extend_schema(request=serializer, responses=OpenApiTypes.OBJECT)
         def post(self, request: Request, application_id: int) -> Response:
             data = _valid(serializer(data=request.data)) if serializer else {}
             application = call(current_user(request), application_id, data)
@@ -245,7 +255,7 @@ class DistributionCreateApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=SendIn, summary="Send units to holders")
+    @extend_schema(request=SendIn, responses=OpenApiTypes.OBJECT, summary="Send units to holders")
     def post(self, request: Request, application_id: int) -> Response:
         user = current_user(request)
         if "file" in request.data:
@@ -271,6 +281,7 @@ class DistributionCreateApi(APIView):
 class DistributionDetailApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="A distribution and its progress")
     def get(self, request: Request, distribution_id: int) -> Response:
         distribution = Distribution.objects.filter(pk=distribution_id).first()
         if distribution is None:
@@ -293,7 +304,9 @@ def _redemption_out(redemption: Redemption) -> dict[str, Any]:
 class RedemptionCreateApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(HOLDER)]
 
-    @extend_schema(request=AmountIn, summary="Ask the issuer to redeem units")
+    @extend_schema(
+        request=AmountIn, responses=OpenApiTypes.OBJECT, summary="Ask the issuer to redeem units"
+    )
     def post(self, request: Request, application_id: int) -> Response:
         data = _valid(AmountIn(data=request.data))
         redemption = services.redemption_request(
@@ -305,7 +318,9 @@ class RedemptionCreateApi(APIView):
 class RedemptionFulfilApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
 
-    @extend_schema(request=ReferenceIn, summary="Fulfilled: burn the units")
+    @extend_schema(
+        request=ReferenceIn, responses=OpenApiTypes.OBJECT, summary="Fulfilled: burn the units"
+    )
     def post(self, request: Request, redemption_id: int) -> Response:
         data = _valid(ReferenceIn(data=request.data))
         redemption = services.redemption_fulfil(
@@ -317,7 +332,9 @@ class RedemptionFulfilApi(APIView):
 class RedemptionRefuseApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
 
-    @extend_schema(request=ReasonIn, summary="Refuse, with the reason")
+    @extend_schema(
+        request=ReasonIn, responses=OpenApiTypes.OBJECT, summary="Refuse, with the reason"
+    )
     def post(self, request: Request, redemption_id: int) -> Response:
         data = _valid(ReasonIn(data=request.data))
         redemption = services.redemption_refuse(

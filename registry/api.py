@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -316,7 +317,9 @@ class CapTableApi(RegistryApi):
         if data.get("date") is not None:
             block = transfers.block_at_end_of(data["date"])
             if block is None:
-                raise InvalidInput(field="date")
+                raise InvalidInput(
+                    _("No movement of any asset was recorded by that date."), field="date"
+                )
         page = data.get("page") or 1
         table = holdings.cap_table(
             application.token_address, block=block, offset=(page - 1) * PAGE, limit=PAGE
@@ -382,6 +385,7 @@ class TransferList(RegistryApi):
         ],
         responses=OpenApiTypes.OBJECT,
         summary="Transfers, newest first",
+        operation_id="registry_transfers_list",
     )
     def get(self, request: Request) -> Response:
         form = TransferSearchForm(request.query_params)
@@ -460,15 +464,8 @@ class HolderList(RegistryApi, ListAPIView[HolderProfile]):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[HolderProfile]:
-        rows = HolderProfile.objects.select_related("verified_by")
         query = str(self.request.query_params.get("q", "")).strip()[:100]
-        if query:
-            rows = (
-                rows.filter(identification_number=query)
-                if query.isdigit()
-                else rows.filter(full_name__icontains=query)
-            )
-        return rows
+        return selectors.holders_matching(query)
 
 
 class ComplianceList(RegistryApi, ListAPIView[AuditEntry]):

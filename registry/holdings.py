@@ -39,16 +39,17 @@ def _applied_block(chain_id: int) -> int | None:
 
 
 def cap_table(
-    token: str, *, block: int | None = None, offset: int = 0, limit: int = 50
+    token: str, *, block: int | None = None, offset: int = 0, limit: int | None = 50
 ) -> CapTable:
-    """The holders of a token, largest first, at the last confirmed block or at ``block``."""
+    """The holders of a token, largest first, at the last confirmed block or at ``block``;
+    ``limit`` None for all of them."""
     chain_id: int = settings.CHAIN_ID
     applied = _applied_block(chain_id)
     if block is None or (applied is not None and block >= applied):
         balances = TokenBalance.objects.filter(chain_id=chain_id, token_address=token, amount__gt=0)
         totals = balances.aggregate(holders=Count("pk"), units=Sum("amount"))
         rows = balances.order_by("-amount", "holder").values_list("holder", "amount")[
-            offset : offset + limit
+            offset : None if limit is None else offset + limit
         ]
         return CapTable(
             [Holding(holder, int(amount)) for holder, amount in rows],

@@ -24,6 +24,7 @@ from qoima.chain.amounts import units_to_amount
 from qoima.chain.client import ChainUnavailable
 from qoima.chain.models import (
     DailyVolume,
+    NodeHealth,
     Operation,
     ReconciliationDifference,
     ReconciliationRun,
@@ -283,6 +284,12 @@ def transfer_record(transfer: TokenTransfer) -> PlatformRecord:
     return PlatformRecord(operation, operation.get_kind_display())
 
 
+def head_seen() -> int | None:
+    """The chain's newest block as the platform last heard it (to count confirmations)."""
+    node = NodeHealth.objects.filter(chain_id=settings.CHAIN_ID).first()
+    return node.block_number if node else None
+
+
 def tokens_by_address() -> dict[str, Application]:
     """Issued assets by token address: how a transfer's token is named on a page."""
     return {
@@ -304,6 +311,16 @@ def amount_text(units: int | Decimal, application: Application | None) -> str:
 
 def holders() -> QuerySet[HolderProfile]:
     return HolderProfile.objects.select_related("verified_by").order_by("full_name", "pk")
+
+
+def holders_matching(query: str) -> QuerySet[HolderProfile]:
+    """Holders by their IIN / BIN (all digits) or part of their name; everyone for nothing."""
+    rows = holders()
+    if not query:
+        return rows
+    if query.isdigit():
+        return rows.filter(identification_number=query)
+    return rows.filter(full_name__icontains=query)
 
 
 # ------------------------------------------------------------------------------ compliance

@@ -291,6 +291,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Platform for storage and exchange of backed digital assets",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a field named "kind"; each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKind": "qoima.participants.models.Organisation.Kind",
+        "HolderKind": "qoima.participants.models.HolderProfile.Kind",
+        "DocumentKind": "issuance.models.Document.Kind",
+        "OperationKind": "qoima.chain.models.Operation.Kind",
+        "WalletKind": "qoima.custody.models.Wallet.Kind",
+    },
 }
 
 LOGGING = {

@@ -220,6 +220,8 @@ def test_the_second_officer_confirms_and_the_issue_is_requested(
     world, django_capture_on_commit_callbacks
 ):
     application = world.approved()
+    # Mail goes out in each reader's language; this reader reads English.
+    type(world.issuer).objects.filter(pk=world.issuer.pk).update(preferred_language="en")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.application_confirm(officer=world.officer_b, application_id=application.pk)

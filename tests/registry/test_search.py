@@ -144,7 +144,7 @@ def test_pages_follow_each_other_without_gaps_or_repeats(ledger, monkeypatch, me
 
 
 def test_the_older_link_opens_the_next_page(ledger, regulator_client, monkeypatch):
-    monkeypatch.setattr("registry.views.PAGE", 5)
+    monkeypatch.setattr("registry.views.transfers.PAGE", 5)
     first = search_page(regulator_client)
     assert shown_ids(first) == newest_first(ledger.transfers)[:5]
     after = first.context["page"].next_before
