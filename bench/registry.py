@@ -34,6 +34,7 @@ from eth_utils import keccak, to_checksum_address
 from issuance.models import Application
 from qoima.audit.services import audit_record
 from qoima.chain.contracts import ZERO_ADDRESS
+from qoima.chain.indexer import COLUMNS, copy_text
 from qoima.chain.models import (
     IndexerCursor,
     NodeHealth,
@@ -86,12 +87,8 @@ class World:
 
 def _copy(table: str, columns: list[str], lines: list[str]) -> None:
     """COPY rows given as text lines: numbers, hex and plain names need no escaping."""
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for start in range(0, len(lines), 50_000):
-            copy.write("".join(lines[start : start + 50_000]))
+    for start in range(0, len(lines), 50_000):
+        copy_text(table, columns, "".join(lines[start : start + 50_000]))
 
 
 def _participants(rng: random.Random) -> tuple[User, list[HolderProfile], list[str], list[Any]]:
@@ -234,19 +231,7 @@ def generate(rng: random.Random) -> World:
             balances[(a, sender)] -= amount
     _copy(
         "chain_tokentransfer",
-        [
-            "chain_id",
-            "token_address",
-            "block_number",
-            "block_hash",
-            "log_index",
-            "tx_hash",
-            "sender",
-            "receiver",
-            "amount",
-            "ref",
-            "applied",
-        ],
+        list(COLUMNS),
         lines,
     )
     _copy(

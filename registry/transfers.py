@@ -11,6 +11,7 @@ quick to page through as one with ten.
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -48,43 +49,36 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
 
 
+def _first(rows: QuerySet[Any], *order: str) -> Any:
+    return rows.order_by(*order).values_list(order[-1].lstrip("-"), flat=True).first()
+
+
 def _id_bounds(chain_id: int, filters: TransferFilters) -> tuple[int | None, int | None] | None:
-    """The ids between which the date range's transfers lie; None when no block is in it."""
+    """The ids between which the date range's transfers lie; None when no block is in it.
+
+    A day becomes the first (or last) block with movements in it, and a block the first (or
+    last) transfer in it: each a single step down an index.
+    """
     low = high = None
     blocks = EventBlock.objects.filter(chain_id=chain_id)
     rows = TokenTransfer.objects.filter(chain_id=chain_id)
     if filters.date_from is not None:
-        first = (
-            blocks.filter(timestamp__gte=_day_start(filters.date_from))
-            .order_by("timestamp", "number")
-            .values_list("number", flat=True)
-            .first()
-        )
-        if first is None:
-            return None
+        start = _day_start(filters.date_from)
+        first = _first(blocks.filter(timestamp__gte=start), "timestamp", "number")
         low = (
-            rows.filter(block_number__gte=first)
-            .order_by("block_number", "id")
-            .values_list("id", flat=True)
-            .first()
+            None
+            if first is None
+            else _first(rows.filter(block_number__gte=first), "block_number", "id")
         )
         if low is None:
             return None
     if filters.date_to is not None:
         end = _day_start(filters.date_to + datetime.timedelta(days=1))
-        last = (
-            blocks.filter(timestamp__lt=end)
-            .order_by("-timestamp", "-number")
-            .values_list("number", flat=True)
-            .first()
-        )
-        if last is None:
-            return None
+        last = _first(blocks.filter(timestamp__lt=end), "-timestamp", "-number")
         high = (
-            rows.filter(block_number__lte=last)
-            .order_by("-block_number", "-id")
-            .values_list("id", flat=True)
-            .first()
+            None
+            if last is None
+            else _first(rows.filter(block_number__lte=last), "-block_number", "-id")
         )
         if high is None:
             return None

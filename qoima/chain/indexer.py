@@ -15,7 +15,7 @@ as the node's plain JSON, rows are written with PostgreSQL's COPY, balances in a
 import datetime
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -481,9 +481,14 @@ def _copy(chain_id: int, movements: list[Movement], applied_to: int) -> None:
         f"{'t' if m.block_number <= applied_to else 'f'}\n"
         for m in movements
     )
+    copy_text(table, COLUMNS, text)
+
+
+def copy_text(table: str, columns: Sequence[str], text: str) -> None:
+    """PostgreSQL's COPY of rows given in its text format (tab-separated, one per line)."""
     with (
         connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
         copy.write(text)
 
