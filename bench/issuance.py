@@ -46,6 +46,7 @@ from qoima.custody.selectors import organisation_wallet
 from qoima.participants.models import HolderProfile, Organisation, Permit, Role, User
 from tests.factories import valid_iins
 
+from .database import throwaway_database
 from .paths import ROOT
 from .table import print_table
 from .txm import ALLOWLIST_CHUNK, CONFIRM_EVERY, POLL_EVERY, STALL_SECONDS, Worker, worker
@@ -265,8 +266,7 @@ def _checked(w3: Web3, world: World, application: Application, distribution_id: 
 
 
 def measure() -> Report:
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         node = AnvilNode(node_modules=ROOT / "node_modules", port=free_port())
         with (
             node,
@@ -324,8 +324,6 @@ def measure() -> Report:
                 else "filesystem broker",
                 batch_max=batch_max,
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def print_report(report: Report) -> None:

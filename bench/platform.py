@@ -16,6 +16,7 @@ from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.compiler import compile_contracts
 from qoima.participants.identifiers import parse_identification_number
 
+from .database import throwaway_database
 from .paths import ROOT
 
 Row = tuple[str, str, str]
@@ -96,8 +97,7 @@ def bench_compile() -> Row:
 
 
 def measure() -> list[Row]:
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         return [
             bench_identifiers(),
             bench_signing(),
@@ -105,5 +105,3 @@ def measure() -> list[Row]:
             bench_anvil(),
             bench_compile(),
         ]
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)

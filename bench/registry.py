@@ -46,6 +46,7 @@ from qoima.participants.models import HolderProfile, Organisation, Permit, Role,
 from tests.factories import valid_iins
 from tests.processes import database_url
 
+from .database import throwaway_database
 from .paths import ROOT
 from .table import print_table
 
@@ -436,8 +437,7 @@ class Report:
 def measure() -> Report:
     if connection.vendor != "postgresql":
         return Report(0, [], None, None, "needs PostgreSQL (set DATABASE_URL)")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         rng = random.Random(SEED)
         started = time.perf_counter()
         world = generate(rng)
@@ -448,9 +448,6 @@ def measure() -> Report:
         small = export(f"date_from={world.first_day.isoformat()}&date_to={until.isoformat()}")
         full = export("")
         return Report(generated, measured, small, full)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def print_report(report: Report) -> None:

@@ -60,6 +60,7 @@ from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_confirm
 from tests.processes import database_url, worker_command
 
+from .database import throwaway_database
 from .paths import ROOT
 from .table import print_table
 
@@ -577,8 +578,7 @@ class Report:
 
 
 def measure() -> Report:
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         database = connection.vendor
         node = AnvilNode(node_modules=ROOT / "node_modules", port=free_port())
         with node, tempfile.TemporaryDirectory() as log_dir:
@@ -624,8 +624,6 @@ def measure() -> Report:
                 chain=f"{w3.client_version}, automine (one block per transaction)",
                 batch_wait=base_settings.CHAIN_BATCH_WAIT_SECONDS,
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def _verdict(ok: bool) -> str:
