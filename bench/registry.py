@@ -328,6 +328,10 @@ def timings(world: World, rng: random.Random) -> list[Timing]:
             lambda i: (transfers, {"party": rng.choice(world.issuer_numbers)}),
         ),
         (
+            "transfers by reference",
+            lambda i: (transfers, {"reference": 10**7 + rng.randrange(TRANSFERS)}),
+        ),
+        (
             "transfers by asset and a week",
             lambda i: (
                 transfers,

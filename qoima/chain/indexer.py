@@ -269,7 +269,7 @@ def _read_range(
     issued = [
         log
         for log in logs
-        if _checksum(log["address"]) == registry and log["topics"][0] == ASSET_ISSUED_TOPIC
+        if log["topics"][0] == ASSET_ISSUED_TOPIC and _checksum(log["address"]) == registry
     ]
     born = sorted({_address_from_topic(log["topics"][2]) for log in issued} - set(tokens))
     # The next step asks for the same addresses in the same (sorted) order.
@@ -280,10 +280,9 @@ def _read_range(
         logs.sort(key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
         read = _Read(logs, logs_movements(logs), _event_blocks(w3, logs))
     hashes = _block_hashes(w3, max(start, head - REORG_WINDOW + 1), end)
-    if any(
-        hashes.get(int(log["blockNumber"], 16), (log["blockHash"],))[0] != log["blockHash"]
-        for log in logs
-    ):
+    # Keyed by the number as the node writes it in logs, so no log's number is parsed.
+    window = {hex(number): block for number, (block, _parent) in hashes.items()}
+    if any(window.get(log["blockNumber"], log["blockHash"]) != log["blockHash"] for log in logs):
         return None
     for log in issued:
         address = _address_from_topic(log["topics"][2])
