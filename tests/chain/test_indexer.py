@@ -5,9 +5,10 @@ from dataclasses import replace
 import eth_abi
 import pytest
 
+from qoima.chain import indexer
 from qoima.chain.contracts import PlatformRegistry
 from qoima.chain.indexer import _uint256_array, index_step, index_until_head
-from qoima.chain.models import PlatformToken, TokenBalance, TokenTransfer
+from qoima.chain.models import IndexedBlock, PlatformToken, TokenBalance, TokenTransfer
 from qoima.chain.services import platform_keys, platform_registry_ensure
 
 from .conftest import ASSET, DOCUMENTS, anvil_account
@@ -132,6 +133,79 @@ def test_a_backfill_block_by_block_reads_tokens_born_on_the_way(platform, chain)
     assert refs == [7, 20, 21, 22, 23]
     assert_db_matches_chain(token, issuer.address, a.address, b.address)
     assert_db_matches_chain(later, a.address, b.address)
+
+
+def test_a_range_read_in_many_calls_reads_tokens_born_between_them(platform, chain, monkeypatch):
+    token, operator, issuer, a, b = platform
+    token.record_transfers_from(operator, issuer.address, [a.address, b.address], [10, 20], [8, 9])
+    registry = PlatformRegistry(chain, token.registry())
+    later, _ = registry.issue_asset(
+        operator, replace(ASSET, asset_id="KZ-LATER", symbol="LTR"), DOCUMENTS
+    )
+    later.mint(operator, b.address, 500, 21)
+    later.record_transfer(operator, b.address, a.address, 50, 22)
+    token.record_transfer(operator, issuer.address, b.address, 5, 23)
+    calls = []
+    logs = indexer._logs
+
+    def counted(w3, addresses, start, end):
+        calls.append((start, end))
+        return logs(w3, addresses, start, end)
+
+    # One step for the whole chain, read one busy block a call: the later token is born in
+    # one call and logs in the calls after it.
+    monkeypatch.setattr(indexer, "CHUNK_LOGS", 1)
+    monkeypatch.setattr(indexer, "_logs", counted)
+    result = index_until_head(w3=chain)
+
+    assert result.rolled_back_to is None
+    assert len(calls) > 5
+    assert [int(t.ref) for t in TokenTransfer.objects.order_by("block_number", "log_index")] == [
+        7,
+        8,
+        9,
+        21,
+        22,
+        23,
+    ]
+    assert_db_matches_chain(token, issuer.address, a.address, b.address)
+    assert_db_matches_chain(later, a.address, b.address)
+
+
+def test_logs_of_a_block_replaced_while_the_range_was_read_are_not_stored(
+    platform, chain, monkeypatch
+):
+    token, operator, issuer, a, _b = platform
+    index_until_head(w3=chain)
+    before = chain.eth.block_number
+    snapshot = chain.provider.make_request("evm_snapshot", [])["result"]
+    token.record_transfer(operator, issuer.address, a.address, 5, 30)
+    first = chain.eth.get_block("latest")
+    hashes = indexer._block_hashes
+    replaced = []
+
+    def then_replaced(w3, start, end):
+        kept = hashes(w3, start, end)
+        if not replaced:
+            # The same transfer mined again at the same height, in a block of another hash,
+            # after the indexer read the block's hash and before it reads the logs.
+            chain.provider.make_request("evm_revert", [snapshot])
+            chain.provider.make_request("evm_setNextBlockTimestamp", [first["timestamp"] + 60])
+            replaced.append(token.record_transfer(operator, issuer.address, a.address, 5, 30))
+        return kept
+
+    monkeypatch.setattr(indexer, "_block_hashes", then_replaced)
+    moved = index_step(w3=chain)
+
+    second = replaced[0]["blockHash"].to_0x_hex()
+    assert second != first["hash"].to_0x_hex()
+    assert moved.read_to == before
+    assert not TokenTransfer.objects.filter(ref=30).exists()
+    index_step(w3=chain)
+    stored = TokenTransfer.objects.get(ref=30)
+    assert stored.block_hash == second
+    assert IndexedBlock.objects.get(number=stored.block_number).block_hash == second
+    assert_db_matches_chain(token, issuer.address, a.address)
 
 
 @pytest.mark.parametrize("refs", [[], [0], [1, 2**256 - 1, 7], list(range(10**18, 10**18 + 500))])
