@@ -43,7 +43,7 @@ from qoima import celery_app
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
 from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
-from qoima.chain.indexer import index_until_head
+from qoima.chain.indexer import CHUNK_LOGS, index_until_head
 from qoima.chain.models import (
     ChainTransaction,
     EventBlock,
@@ -73,7 +73,8 @@ DISTRIBUTION_CHUNK = 500
 SINGLE_COUNT = 1_000
 INDEX_EVENTS = 100_000
 BACKFILLS = 3
-# Blocks per eth_getLogs call of the backfill; one block of the filler holds 500 transfers.
+# Blocks per step (one database transaction) of the backfill; one block of the filler holds
+# 500 transfers. A step reads its range in eth_getLogs calls of about CHUNK_LOGS logs.
 INDEX_RANGE = 200
 CONFIRM_EVERY = 0.5
 # Concurrent clients of the transfer service, as an API served by that many processes (about
@@ -729,9 +730,11 @@ def print_report(report: Report) -> None:
         f"the new-holder case. One transaction per transfer is measured on {single.count:,} "
         "transfers to bound the run's time; its rate falls as a run grows, so this flatters "
         "the baseline.",
-        f"Indexer: max_range={INDEX_RANGE} blocks per eth_getLogs; its events are the runs' "
-        f"transfers, two mints and recordTransfersFrom batches of {FILL_BATCH} made for it; "
-        "balances are applied in the same pass.",
+        f"Indexer: max_range={INDEX_RANGE} blocks per step and database transaction, read in "
+        f"eth_getLogs calls of about {CHUNK_LOGS:,} logs; its events are the runs' transfers, "
+        f"the mints and recordTransfersFrom batches of {FILL_BATCH} made for it; balances are "
+        "applied in the same pass. The first run also settles the runs' operations (their "
+        "reservations), which the runs after it find done.",
     ]
     print_table(
         "Transaction manager and indexer (end to end)",

@@ -40,6 +40,16 @@ COMPLIANCE_KINDS = frozenset(
     }
 )
 BATCHED_KINDS = frozenset({K.TRANSFER, K.ALLOWLIST, K.DELIST})
+BATCHING_FIELDS = (
+    "kind",
+    "token_address",
+    "sender",
+    "receiver",
+    "account",
+    "amount",
+    "reason_hash",
+    "created_at",
+)
 # Kinds addressed to the registry rather than to a token.
 REGISTRY_KINDS = frozenset({K.ISSUE_ASSET, K.ALLOWLIST, K.DELIST, K.FREEZE, K.UNFREEZE})
 
@@ -238,6 +248,10 @@ def operations_batch(
     pending = list(
         Operation.objects.select_for_update(skip_locked=True)
         .filter(state=Operation.State.PENDING, chain_id=settings.CHAIN_ID)
+        # What grouping and call data read: a distribution leaves thousands pending, and a
+        # young batch is read again by every run until it is full or old enough. An issue's
+        # arguments are read when its call is built.
+        .only(*BATCHING_FIELDS)
         .order_by("id")[:limit]
     )
     if not pending:
