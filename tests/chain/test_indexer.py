@@ -115,9 +115,10 @@ def test_a_reorg_rolls_back_and_reads_again(platform, chain, depth):
     assert_db_matches_chain(token, issuer.address, a.address, b.address)
 
 
-def test_a_backfill_block_by_block_reads_tokens_born_on_the_way(platform, chain):
+def issue_a_later_token_and_move_both(platform, chain):
+    """A second token issued, minted (ref 21) and moved (22) after the first moved; then the
+    first moves again (23)."""
     token, operator, issuer, a, b = platform
-    token.record_transfer(operator, issuer.address, a.address, 10, 20)
     registry = PlatformRegistry(chain, token.registry())
     later, _ = registry.issue_asset(
         operator, replace(ASSET, asset_id="KZ-LATER", symbol="LTR"), DOCUMENTS
@@ -125,6 +126,13 @@ def test_a_backfill_block_by_block_reads_tokens_born_on_the_way(platform, chain)
     later.mint(operator, b.address, 500, 21)
     later.record_transfer(operator, b.address, a.address, 50, 22)
     token.record_transfer(operator, issuer.address, b.address, 5, 23)
+    return later
+
+
+def test_a_backfill_block_by_block_reads_tokens_born_on_the_way(platform, chain):
+    token, operator, issuer, a, b = platform
+    token.record_transfer(operator, issuer.address, a.address, 10, 20)
+    later = issue_a_later_token_and_move_both(platform, chain)
 
     # One block a step, each step's logs fetched while the one before is stored.
     index_until_head(w3=chain, max_range=1)
@@ -138,13 +146,7 @@ def test_a_backfill_block_by_block_reads_tokens_born_on_the_way(platform, chain)
 def test_a_range_read_in_many_calls_reads_tokens_born_between_them(platform, chain, monkeypatch):
     token, operator, issuer, a, b = platform
     token.record_transfers_from(operator, issuer.address, [a.address, b.address], [10, 20], [8, 9])
-    registry = PlatformRegistry(chain, token.registry())
-    later, _ = registry.issue_asset(
-        operator, replace(ASSET, asset_id="KZ-LATER", symbol="LTR"), DOCUMENTS
-    )
-    later.mint(operator, b.address, 500, 21)
-    later.record_transfer(operator, b.address, a.address, 50, 22)
-    token.record_transfer(operator, issuer.address, b.address, 5, 23)
+    later = issue_a_later_token_and_move_both(platform, chain)
     calls = []
     logs = indexer._logs
 
