@@ -348,7 +348,7 @@ def index_step(*, w3: Web3, max_range: int = 2000, reader: _LogReader | None = N
             except _ChainMoved:
                 reader.cancel()
         confirmed_to = min(cursor.block_number, head - settings.CHAIN_CONFIRMATIONS + 1)
-        _apply_confirmed(cursor, confirmed_to, stored)
+        _apply_confirmed(cursor, confirmed_to, stored, fresh_from=start)
         cursor.save()
         return StepResult(cursor.block_number, cursor.applied_block, len(stored), rolled_back)
 
@@ -683,20 +683,24 @@ def _keep_hashes(chain_id: int, hashes: dict[int, tuple[str, str]], last: int) -
 # ------------------------------------------------------------------------------ balances
 
 
-def _apply_confirmed(cursor: IndexerCursor, confirmed_to: int, fresh: list[Movement]) -> None:
+def _apply_confirmed(
+    cursor: IndexerCursor, confirmed_to: int, fresh: list[Movement], *, fresh_from: int
+) -> None:
     """Apply to balances everything up to ``confirmed_to`` not applied yet.
 
-    Movements read in this step come from memory (``_store`` wrote them as applied); those read
-    in earlier steps, while they were too young, from the database.
+    Movements read in this step (from block ``fresh_from`` on) come from memory (written as
+    applied when deep enough); those read in earlier steps, while they were too young, from
+    the database.
     """
     if confirmed_to <= cursor.applied_block:
         return
-    # Unapplied rows all lie above the last block applied: the range keeps the scan short.
+    # Unapplied rows of earlier steps lie above the last block applied and below this step's
+    # range: the bounds keep the scan off the rows this step has just written.
     older = TokenTransfer.objects.filter(
         chain_id=cursor.chain_id,
         applied=False,
         block_number__gt=cursor.applied_block,
-        block_number__lte=confirmed_to,
+        block_number__lte=min(confirmed_to, fresh_from - 1),
     )
     ready = [
         *older.values_list("token_address", "sender", "receiver", "amount", "ref"),
