@@ -166,6 +166,13 @@ class _RangeRead:
         # The window's block hashes and parents, read before its logs.
         self.hashes: dict[int, tuple[str, str]] = {}
 
+    def reads(self, start: int, end: int, addresses: tuple[str, ...]) -> bool:
+        """Whether this is the reading of exactly that range and those addresses."""
+        if (self.start, self.end) != (start, end):
+            return False
+        self.started.wait()
+        return self.began_with == addresses
+
     def __iter__(self) -> Iterator[_Chunk]:
         while (item := self.chunks.get()) is not _DONE:
             if isinstance(item, BaseException):
@@ -209,13 +216,8 @@ class _LogReader:
     ) -> _RangeRead:
         """The range's logs, and the next range (up to ``following``) set to be read after."""
         ahead, self.ahead = self.ahead, None
-        if ahead is not None and (ahead.start, ahead.end) == (start, end):
-            ahead.started.wait()
-            if ahead.began_with == addresses:
-                current = ahead
-            else:
-                ahead.cancelled = True
-                current = self._submit(start, end, head, addresses)
+        if ahead is not None and ahead.reads(start, end, addresses):
+            current = ahead
         else:
             if ahead is not None:
                 ahead.cancelled = True
@@ -343,7 +345,7 @@ def index_step(*, w3: Web3, max_range: int = 2000, reader: _LogReader | None = N
             try:
                 # A savepoint: the chain moving under the reading takes the range's rows back.
                 with transaction.atomic():
-                    stored = _store_range(w3, chain_id, range_read, applied_to)
+                    stored = _store_range(chain_id, range_read, applied_to)
                 cursor.block_number = end
             except _ChainMoved:
                 reader.cancel()
@@ -429,9 +431,7 @@ def _addresses(chain_id: int) -> tuple[str, ...]:
     return (_checksum(registry), *sorted(tokens))
 
 
-def _store_range(
-    w3: Web3, chain_id: int, range_read: _RangeRead, applied_to: int
-) -> list[Movement]:
+def _store_range(chain_id: int, range_read: _RangeRead, applied_to: int) -> list[Movement]:
     """Store a range's movements chunk by chunk as they are read, then its blocks and the
     tokens born in it; returns the movements."""
     movements: list[Movement] = []
@@ -611,32 +611,29 @@ def _transfer_writer(chain_id: int, applied_to: int) -> Iterator[Callable[[list[
         yield lambda movements: _bulk_create(chain_id, movements, applied_to)
         return
     table = connection.ops.quote_name(TokenTransfer._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-    ):
+    with _copy_into(table, COLUMNS) as copy:
         yield lambda movements: copy.write(_copy_text(chain_id, movements, applied_to))
 
 
 def _bulk_create(chain_id: int, movements: list[Movement], applied_to: int) -> None:
-    TokenTransfer.objects.bulk_create(
+    rows = (
         (
-            TokenTransfer(
-                chain_id=chain_id,
-                token_address=m.token,
-                block_number=m.block_number,
-                block_hash=m.block_hash,
-                log_index=m.log_index,
-                tx_hash=m.tx_hash,
-                sender=m.sender,
-                receiver=m.receiver,
-                amount=m.amount,
-                ref=m.ref,
-                applied=m.block_number <= applied_to,
-            )
-            for m in movements
-        ),
-        batch_size=2000,
+            chain_id,
+            m.token,
+            m.block_number,
+            m.block_hash,
+            m.log_index,
+            m.tx_hash,
+            m.sender,
+            m.receiver,
+            m.amount,
+            m.ref,
+            m.block_number <= applied_to,
+        )
+        for m in movements
+    )
+    TokenTransfer.objects.bulk_create(
+        (TokenTransfer(**dict(zip(COLUMNS, row, strict=True))) for row in rows), batch_size=2000
     )
 
 
@@ -655,11 +652,18 @@ def _copy_text(chain_id: int, movements: list[Movement], applied_to: int) -> str
 
 def copy_text(table: str, columns: Sequence[str], text: str) -> None:
     """PostgreSQL's COPY of rows given in its text format (tab-separated, one per line)."""
+    with _copy_into(table, columns) as copy:
+        copy.write(text)
+
+
+@contextmanager
+def _copy_into(table: str, columns: Sequence[str]) -> Iterator[Any]:
+    """An open COPY into the table's columns: rows written in its text format until it ends."""
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
-        copy.write(text)
+        yield copy
 
 
 def _block_hashes(w3: Web3, first: int, last: int) -> dict[int, tuple[str, str]]:

@@ -48,6 +48,7 @@ BATCHING_FIELDS = (
     "account",
     "amount",
     "reason_hash",
+    "state",
     "created_at",
 )
 # Kinds addressed to the registry rather than to a token.
