@@ -174,11 +174,33 @@ class AuditOut(serializers.ModelSerializer[AuditEntry]):
         fields += ["object_repr", "details", "prev_hash", "entry_hash"]
 
 
-class OperationOut(serializers.ModelSerializer[Operation]):
+class _InAssetUnits(serializers.ModelSerializer[Any]):
+    """A row whose units of a token are also given in the asset's units (exact, with a point;
+    null for a token the platform did not issue). Its view puts the assets in the context."""
+
+    def _amount(self, row: Any, field: str) -> str | None:
+        units = getattr(row, field)
+        assets: dict[str, Application] = self.context.get("assets", {})
+        return None if units is None else _amount(units, assets.get(row.token_address))
+
+
+class _AssetsInContext:
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        return {**context, "assets": selectors.tokens_by_address()}
+
+
+class OperationOut(_InAssetUnits):
+    amount_in_asset_units = serializers.SerializerMethodField()
+
     class Meta:
         model = Operation
         fields = ["id", "kind", "token_address", "sender", "receiver", "account", "amount"]
-        fields += ["reason_hash", "state", "failure_reason", "created_at"]
+        fields += ["amount_in_asset_units", "reason_hash", "state", "failure_reason"]
+        fields += ["created_at"]
+
+    def get_amount_in_asset_units(self, operation: Operation) -> str | None:
+        return self._amount(operation, "amount")
 
 
 class RunOut(serializers.ModelSerializer[ReconciliationRun]):
@@ -194,14 +216,27 @@ class DifferenceOut(serializers.ModelSerializer[ReconciliationDifference]):
         fields = ["id", "kind", "token_address", "subject", "database_value", "chain_value"]
 
 
-class VolumeOut(serializers.ModelSerializer[DailyVolume]):
+class VolumeOut(_InAssetUnits):
     minted = serializers.CharField()
     burned = serializers.CharField()
     transferred = serializers.CharField()
+    minted_amount = serializers.SerializerMethodField()
+    burned_amount = serializers.SerializerMethodField()
+    transferred_amount = serializers.SerializerMethodField()
 
     class Meta:
         model = DailyVolume
         fields = ["day", "token_address", "minted", "burned", "transferred", "transfers"]
+        fields += ["minted_amount", "burned_amount", "transferred_amount"]
+
+    def get_minted_amount(self, volume: DailyVolume) -> str | None:
+        return self._amount(volume, "minted")
+
+    def get_burned_amount(self, volume: DailyVolume) -> str | None:
+        return self._amount(volume, "burned")
+
+    def get_transferred_amount(self, volume: DailyVolume) -> str | None:
+        return self._amount(volume, "transferred")
 
 
 def _party(party: Party) -> dict[str, Any]:
@@ -511,7 +546,7 @@ class ComplianceList(RegistryApi, ListAPIView[AuditEntry]):
         return selectors.compliance_decisions()
 
 
-class ComplianceOperationList(RegistryApi, ListAPIView[Operation]):
+class ComplianceOperationList(_AssetsInContext, RegistryApi, ListAPIView[Operation]):
     """On-chain compliance acts (freezes, forced transfers, pauses) with their legal basis."""
 
     serializer_class = OperationOut
@@ -561,7 +596,7 @@ class AuditList(RegistryApi, ListAPIView[AuditEntry]):
         )
 
 
-class DailyVolumeList(RegistryApi, ListAPIView[DailyVolume]):
+class DailyVolumeList(_AssetsInContext, RegistryApi, ListAPIView[DailyVolume]):
     serializer_class = VolumeOut
     pagination_class = _cursor_pagination("day")
 

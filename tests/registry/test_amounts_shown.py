@@ -4,6 +4,8 @@ exactly, with a point, beside the token's smallest units in the API."""
 import pytest
 from django.urls import reverse
 
+from qoima.chain.volumes import daily_volumes_refresh
+
 from .conftest import client_for, issued_on_chain
 
 NBSP = "\xa0"
@@ -57,3 +59,8 @@ def test_the_api_gives_each_amount_exactly_in_the_assets_units_beside_its_units(
         ("10000000", "100000.00"),
         ("1250", "12.50"),
     }
+    daily_volumes_refresh()
+    (volume,) = client.get(reverse("api-registry-daily")).json()["results"]
+    assert (volume["minted"], volume["minted_amount"]) == ("10000000", "100000.00")
+    assert (volume["transferred"], volume["transferred_amount"]) == ("3750", "37.50")
+    assert volume["burned_amount"] == "0.00"
