@@ -13,7 +13,7 @@ from issuance.models import Application, Distribution, Redemption, Review
 from qoima.chain.models import Operation, TokenBalance
 from qoima.custody.selectors import custodial_wallet
 
-from .conftest import issued_without_chain
+from .conftest import issued_without_chain, pdf
 
 FORM = {
     "name": "Wheat, class 3",
@@ -191,3 +191,22 @@ def test_an_issuers_reference_or_reason_of_invisible_characters_is_refused(world
     redemption.refresh_from_db()
     assert redemption.status == Redemption.Status.REQUESTED
     assert not Operation.objects.filter(kind="burn").exists()
+
+
+def test_an_issuance_decision_numbered_with_invisible_characters_is_refused(world):
+    application = world.draft()
+    response = client_for(world.issuer).post(
+        reverse("api-application-documents", args=[application.pk]),
+        {
+            "kind": "issuance_decision",
+            "number": ZERO_WIDTH,
+            "dated_on": "2026-01-10",
+            "signatory": "А. Директоров",
+            "file": pdf(),
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "An issuance decision needs its number, date and signatory."
+    )
+    assert not application.documents.exists()
