@@ -46,7 +46,9 @@ class InsufficientBalance(InvalidInput):
     it; the units stay on the exception for callers that say it their own way.
     """
 
-    def __init__(self, *, chain_id: int, token: str, holder: str, available: int, needed: int):
+    def __init__(
+        self, *, chain_id: int, token: str, holder: str, available: int, needed: int
+    ) -> None:
         found = PlatformToken.objects.filter(chain_id=chain_id, address=token).first()
         decimals, symbol = (found.decimals, found.symbol) if found else (0, "")
         super().__init__(
