@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from issuance.models import Application, Document
 from qoima.audit.models import AuditEntry
+from qoima.chain.amounts import units_to_amount
 from qoima.chain.client import get_web3
 from qoima.chain.models import (
     DailyVolume,
@@ -98,7 +99,10 @@ class AssetOut(serializers.ModelSerializer[Application]):
     issuer = serializers.CharField(source="organisation.legal_name")
     issuer_id_number = serializers.CharField(source="organisation.identification_number")
     permit = serializers.CharField(source="permit.number", default=None)
-    backed_units = serializers.CharField()
+    backed_units = serializers.CharField(help_text="Exact, in the token's smallest units")
+    backed_amount = serializers.SerializerMethodField(
+        help_text="The same in the asset's units, with a point: 1000.00"
+    )
     approved_by = serializers.CharField(source="approved_by.username", default=None)
     confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
 
@@ -116,6 +120,7 @@ class AssetOut(serializers.ModelSerializer[Application]):
             "permit",
             "decimals",
             "backed_units",
+            "backed_amount",
             "token_address",
             "submitted_at",
             "approved_by",
@@ -123,6 +128,9 @@ class AssetOut(serializers.ModelSerializer[Application]):
             "confirmed_by",
             "confirmed_at",
         ]
+
+    def get_backed_amount(self, application: Application) -> str:
+        return str(units_to_amount(application.backed_units, application.decimals))
 
 
 class DocumentOut(serializers.ModelSerializer[Document]):
@@ -166,11 +174,33 @@ class AuditOut(serializers.ModelSerializer[AuditEntry]):
         fields += ["object_repr", "details", "prev_hash", "entry_hash"]
 
 
-class OperationOut(serializers.ModelSerializer[Operation]):
+class _InAssetUnits(serializers.ModelSerializer[Any]):
+    """A row whose units of a token are also given in the asset's units (exact, with a point;
+    null for a token the platform did not issue). Its view puts the assets in the context."""
+
+    def _amount(self, row: Any, field: str) -> str | None:
+        units = getattr(row, field)
+        assets: dict[str, Application] = self.context.get("assets", {})
+        return None if units is None else _amount(units, assets.get(row.token_address))
+
+
+class _AssetsInContext:
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        return {**context, "assets": selectors.tokens_by_address()}
+
+
+class OperationOut(_InAssetUnits):
+    amount_in_asset_units = serializers.SerializerMethodField()
+
     class Meta:
         model = Operation
         fields = ["id", "kind", "token_address", "sender", "receiver", "account", "amount"]
-        fields += ["reason_hash", "state", "failure_reason", "created_at"]
+        fields += ["amount_in_asset_units", "reason_hash", "state", "failure_reason"]
+        fields += ["created_at"]
+
+    def get_amount_in_asset_units(self, operation: Operation) -> str | None:
+        return self._amount(operation, "amount")
 
 
 class RunOut(serializers.ModelSerializer[ReconciliationRun]):
@@ -186,14 +216,27 @@ class DifferenceOut(serializers.ModelSerializer[ReconciliationDifference]):
         fields = ["id", "kind", "token_address", "subject", "database_value", "chain_value"]
 
 
-class VolumeOut(serializers.ModelSerializer[DailyVolume]):
+class VolumeOut(_InAssetUnits):
     minted = serializers.CharField()
     burned = serializers.CharField()
     transferred = serializers.CharField()
+    minted_amount = serializers.SerializerMethodField()
+    burned_amount = serializers.SerializerMethodField()
+    transferred_amount = serializers.SerializerMethodField()
 
     class Meta:
         model = DailyVolume
         fields = ["day", "token_address", "minted", "burned", "transferred", "transfers"]
+        fields += ["minted_amount", "burned_amount", "transferred_amount"]
+
+    def get_minted_amount(self, volume: DailyVolume) -> str | None:
+        return self._amount(volume, "minted")
+
+    def get_burned_amount(self, volume: DailyVolume) -> str | None:
+        return self._amount(volume, "burned")
+
+    def get_transferred_amount(self, volume: DailyVolume) -> str | None:
+        return self._amount(volume, "transferred")
 
 
 def _party(party: Party) -> dict[str, Any]:
@@ -205,8 +248,18 @@ def _party(party: Party) -> dict[str, Any]:
     }
 
 
+def _amount(units: Any, application: Application | None) -> str | None:
+    """Units in the asset's units (exact, with a point); None for a token the platform did not
+    issue, whose decimal places it does not know."""
+    return None if application is None else str(units_to_amount(units, application.decimals))
+
+
 def _transfer_out(
-    transfer: TokenTransfer, parties: dict[str, Party], times: dict[int, Any], head: int | None
+    transfer: TokenTransfer,
+    parties: dict[str, Party],
+    times: dict[int, Any],
+    head: int | None,
+    assets: dict[str, Application],
 ) -> dict[str, Any]:
     time = times.get(transfer.block_number)
     return {
@@ -216,6 +269,7 @@ def _transfer_out(
         "sender": _party(parties[transfer.sender]),
         "receiver": _party(parties[transfer.receiver]),
         "units": str(int(transfer.amount)),
+        "amount": _amount(transfer.amount, assets.get(transfer.token_address)),
         "reference": None if transfer.ref is None else str(int(transfer.ref)),
         "tx_hash": transfer.tx_hash,
         "block_number": transfer.block_number,
@@ -262,6 +316,11 @@ class AssetDetail(RegistryApi):
     def get(self, request: Request, application_id: int) -> Response:
         application = get_object_or_404(selectors.assets(), pk=application_id)
         comparison = selectors.asset_onchain(application, w3=get_web3())
+        supply = (
+            selectors.ledger_supply(application.token_address)
+            if application.token_address
+            else None
+        )
         return Response(
             {
                 **AssetOut(application).data,
@@ -279,16 +338,17 @@ class AssetDetail(RegistryApi):
                     }
                     for r in selectors.asset_reviews(application)
                 ],
-                "ledger_supply": str(selectors.ledger_supply(application.token_address))
-                if application.token_address
+                "ledger_supply": str(supply) if supply is not None else None,
+                "ledger_supply_amount": _amount(supply, application)
+                if supply is not None
                 else None,
                 "onchain": {
                     "unavailable": comparison.unavailable,
                     "facts": [
                         {
                             "label": str(f.label),
-                            "database": f.database,
-                            "chain": f.chain,
+                            "database": f.value("database", for_people=False),
+                            "chain": f.value("chain", for_people=False),
                             "matches": f.matches,
                         }
                         for f in comparison.facts
@@ -331,9 +391,15 @@ class CapTableApi(RegistryApi):
                 "block": table.block,
                 "holders": table.holders,
                 "total_units": str(table.total_units),
+                "total_amount": _amount(table.total_units, application),
                 "next": _next(request, {"page": page + 1}) if more else None,
                 "results": [
-                    {**_party(parties[row.address]), "units": str(row.units)} for row in table.rows
+                    {
+                        **_party(parties[row.address]),
+                        "units": str(row.units),
+                        "amount": _amount(row.units, application),
+                    }
+                    for row in table.rows
                 ],
             }
         )
@@ -396,10 +462,11 @@ class TransferList(RegistryApi):
         parties = parties_for({t.sender for t in page.items} | {t.receiver for t in page.items})
         times = transfers.block_times({t.block_number for t in page.items})
         head = _head()
+        assets = selectors.tokens_by_address()
         return Response(
             {
                 "next": _next(request, {"before": page.next_before}) if page.next_before else None,
-                "results": [_transfer_out(t, parties, times, head) for t in page.items],
+                "results": [_transfer_out(t, parties, times, head, assets) for t in page.items],
             }
         )
 
@@ -416,6 +483,7 @@ class TransferDetail(RegistryApi):
                     parties_for({found.sender, found.receiver}),
                     transfers.block_times({found.block_number}),
                     _head(),
+                    selectors.tokens_by_address(),
                 ),
                 "operation": None
                 if record.operation is None
@@ -478,7 +546,7 @@ class ComplianceList(RegistryApi, ListAPIView[AuditEntry]):
         return selectors.compliance_decisions()
 
 
-class ComplianceOperationList(RegistryApi, ListAPIView[Operation]):
+class ComplianceOperationList(_AssetsInContext, RegistryApi, ListAPIView[Operation]):
     """On-chain compliance acts (freezes, forced transfers, pauses) with their legal basis."""
 
     serializer_class = OperationOut
@@ -528,7 +596,7 @@ class AuditList(RegistryApi, ListAPIView[AuditEntry]):
         )
 
 
-class DailyVolumeList(RegistryApi, ListAPIView[DailyVolume]):
+class DailyVolumeList(_AssetsInContext, RegistryApi, ListAPIView[DailyVolume]):
     serializer_class = VolumeOut
     pagination_class = _cursor_pagination("day")
 

@@ -20,7 +20,7 @@ from issuance.models import Application, Document, DocumentCheck, Review
 from issuance.selectors import ART5_ITEMS, current_documents
 from qoima.audit.models import AuditEntry
 from qoima.audit.services import ChainReport, audit_chain_check
-from qoima.chain.amounts import units_to_amount
+from qoima.chain.amounts import format_units, units_to_amount
 from qoima.chain.client import ChainUnavailable
 from qoima.chain.models import (
     DailyVolume,
@@ -135,10 +135,30 @@ class Fact:
     label: str | Promise
     database: str
     chain: str
+    # Set for amounts: compared as units, given in the asset's units with these places.
+    decimals: int | None = None
 
     @property
     def matches(self) -> bool:
         return self.database == self.chain
+
+    def value(self, side: str, *, for_people: bool) -> str:
+        """One side's value; an amount in the asset's units, in the reader's language for
+        people and as the exact decimal with a point for machines."""
+        raw = self.database if side == "database" else self.chain
+        if self.decimals is None or not raw.isdigit():
+            return raw
+        if for_people:
+            return format_units(int(raw), self.decimals)
+        return str(units_to_amount(int(raw), self.decimals))
+
+    @property
+    def database_text(self) -> str:
+        return self.value("database", for_people=True)
+
+    @property
+    def chain_text(self) -> str:
+        return self.value("chain", for_people=True)
 
 
 @dataclass(frozen=True)
@@ -186,11 +206,17 @@ def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
         Fact(_("Permit number"), permit_number, facts.permit_number),
         Fact(_("Registry identifier"), application.asset_identifier, facts.asset_identifier),
         Fact(_("Asset class"), application.asset_class, facts.asset_class),
-        Fact(_("Cap (backed units)"), str(int(application.backed_units)), str(facts.cap)),
+        Fact(
+            _("Cap (backed units)"),
+            str(int(application.backed_units)),
+            str(facts.cap),
+            application.decimals,
+        ),
         Fact(
             _("Total supply"),
             str(ledger_supply(application.token_address)),
             str(facts.total_supply),
+            application.decimals,
         ),
     ]
     recorded = {name: sha for sha, name in onchain_names(application).items()}

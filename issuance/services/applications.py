@@ -11,9 +11,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
-from qoima.chain.amounts import units_from_text, units_to_amount
+from qoima.chain.amounts import format_units, units_from_text, units_to_amount
 from qoima.errors import Conflict, InvalidInput
 from qoima.participants.models import Role, User
+from qoima.text import text_optional, text_required
 
 from ..documents import document_store
 from ..models import Application, Document, Review
@@ -42,9 +43,13 @@ class ApplicationData:
 
 def _checked(data: ApplicationData) -> dict[str, object]:
     """Column values, or InvalidInput naming the field and the rule it breaks."""
-    name, symbol = " ".join(data.name.split()), data.symbol.strip().upper()
-    if not 0 < len(name) <= 100:
-        raise InvalidInput(_("Give the asset a name of up to 100 characters."), field="name")
+    name = text_required(
+        data.name,
+        field="name",
+        message=_("Give the asset a name of up to 100 characters."),
+        max_length=100,
+    )
+    symbol = text_optional(data.symbol).upper()
     if not SYMBOL.fullmatch(symbol):
         raise InvalidInput(
             _("The symbol is 2 to 11 Latin capital letters or digits."), field="symbol"
@@ -56,14 +61,18 @@ def _checked(data: ApplicationData) -> dict[str, object]:
         raise InvalidInput(CURRENCY_LIKE % {"value": name}, field="name", code="currency_like")
     if symbol_is_currency_like(symbol):
         raise InvalidInput(CURRENCY_LIKE % {"value": symbol}, field="symbol", code="currency_like")
-    if not data.description.strip():
-        raise InvalidInput(_("Describe the underlying asset."), field="description")
-    identifier = data.asset_identifier.strip()
-    if not 0 < len(identifier) <= 128:
-        raise InvalidInput(
-            _("Give the asset's registry identifier (cadastral, patent or trademark number)."),
-            field="asset_identifier",
-        )
+    description = text_required(
+        data.description,
+        field="description",
+        message=_("Describe the underlying asset."),
+        multiline=True,
+    )
+    identifier = text_required(
+        data.asset_identifier,
+        field="asset_identifier",
+        message=_("Give the asset's registry identifier (cadastral, patent or trademark number)."),
+        max_length=128,
+    )
     if not 0 <= data.decimals <= MAX_DECIMALS:
         raise InvalidInput(
             _("Decimals are from 0 to %(max)s.") % {"max": MAX_DECIMALS}, field="decimals"
@@ -73,7 +82,7 @@ def _checked(data: ApplicationData) -> dict[str, object]:
     if mint > backed:
         raise InvalidInput(
             _("You cannot mint more than the backed units (%(backed)s).")
-            % {"backed": data.backed_amount},
+            % {"backed": format_units(backed, data.decimals)},
             field="mint_amount",
             code="mint_above_backed",
         )
@@ -81,7 +90,7 @@ def _checked(data: ApplicationData) -> dict[str, object]:
         "name": name,
         "symbol": symbol,
         "asset_class": data.asset_class,
-        "description": data.description.strip(),
+        "description": description,
         "asset_identifier": identifier,
         "decimals": data.decimals,
         "backed_units": backed,
@@ -140,8 +149,9 @@ def document_add(
     if data.kind not in Document.Kind.values:
         raise InvalidInput(_("Choose the kind of document."), field="kind")
     today = timezone.localdate()
+    number, signatory = text_optional(data.number), text_optional(data.signatory)
     if data.kind == Document.Kind.ISSUANCE_DECISION and not (
-        data.number.strip() and data.dated_on and data.signatory.strip()
+        number and data.dated_on and signatory
     ):
         raise InvalidInput(
             _("An issuance decision needs its number, date and signatory."), field="number"
@@ -158,10 +168,10 @@ def document_add(
     document = Document.objects.create(
         application=application,
         kind=data.kind,
-        title=data.title.strip()[:200],
-        number=data.number.strip()[:64],
+        title=text_optional(data.title)[:200],
+        number=number[:64],
         dated_on=data.dated_on,
-        signatory=data.signatory.strip()[:200],
+        signatory=signatory[:200],
         file=stored.name,
         sha256=stored.sha256,
         size=stored.size,

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
-from qoima.chain.amounts import units_from_text
+from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance
 from qoima.chain.manager import OperationRequest, operations_request, settlement_handler
 from qoima.chain.models import Operation
@@ -30,6 +30,7 @@ from qoima.custody.selectors import organisation_wallet
 from qoima.errors import ApplicationError, Conflict, InvalidInput
 from qoima.participants.identifiers import validate_identification_number
 from qoima.participants.models import HolderProfile, User
+from qoima.text import text_optional
 
 from ..models import Application, Distribution, DistributionLine
 from ..notifications import notify
@@ -76,9 +77,10 @@ def distribution_send(
     existing = _existing(application, key)
     if existing is not None:
         return existing
-    holders = _holders([receiver.strip()])
-    found = holders.get(receiver.strip())
-    problem = _holder_problem(receiver.strip(), found)
+    receiver = text_optional(receiver)
+    holders = _holders([receiver])
+    found = holders.get(receiver)
+    problem = _holder_problem(receiver, found)
     if problem:
         raise InvalidInput(problem, field="receiver")
     assert found is not None
@@ -160,15 +162,20 @@ def distribution_process(*, distribution_id: int) -> Distribution:
                 with transaction.atomic():
                     _request(distribution, lines)
             except InsufficientBalance as short:
+                decimals = distribution.application.decimals
+                symbol = distribution.application.symbol
                 errors = [
                     {
                         "line": 0,
                         "reason": str(
                             _(
-                                "The file sends %(needed)s units in all; the issuer's wallet "
-                                "has %(available)s available."
+                                "The file sends %(needed)s in all; the issuer's wallet has "
+                                "%(available)s available."
                             )
-                            % {"needed": short.needed, "available": short.available}
+                            % {
+                                "needed": format_units(short.needed, decimals, symbol=symbol),
+                                "available": format_units(short.available, decimals, symbol=symbol),
+                            }
                         ),
                     }
                 ]

@@ -5,17 +5,17 @@ holder cannot move them while the issuer decides."""
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
-from qoima.chain.amounts import units_from_text, units_to_amount
+from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance, hold_place, hold_release
 from qoima.chain.manager import operation_request, settlement_handler
 from qoima.chain.models import Operation
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import HolderProfile, Role, User
+from qoima.text import text_required
 
 from ..models import Application, Redemption
 from ..notifications import issuer_staff, notify
@@ -56,12 +56,7 @@ def redemption_request(*, actor: User, application_id: int, amount: str) -> Rede
         raise InvalidInput(
             _("You can redeem at most %(available)s %(symbol)s.")
             % {
-                "available": number_format(
-                    units_to_amount(short.available, application.decimals),
-                    decimal_pos=application.decimals,
-                    use_l10n=True,
-                    force_grouping=True,
-                ),
+                "available": format_units(short.available, application.decimals),
                 "symbol": application.symbol,
             },
             field="amount",
@@ -98,12 +93,12 @@ def _issuer_redemption(actor: User, redemption_id: int) -> Redemption:
 def redemption_fulfil(*, actor: User, redemption_id: int, reference: str) -> Redemption:
     """The issuer has delivered the asset or service: the held units are burned on-chain."""
     redemption = _issuer_redemption(actor, redemption_id)
-    reference = reference.strip()
-    if not 0 < len(reference) <= 255:
-        raise InvalidInput(
-            _("Give the reference of what was delivered (an act, a waybill, a contract)."),
-            field="reference",
-        )
+    reference = text_required(
+        reference,
+        field="reference",
+        message=_("Give the reference of what was delivered (an act, a waybill, a contract)."),
+        max_length=255,
+    )
     wallet = custodial_wallet(redemption.holder)
     assert wallet is not None
     # The hold becomes the burn's own reservation in the same transaction: nothing can take
@@ -133,9 +128,12 @@ def redemption_fulfil(*, actor: User, redemption_id: int, reference: str) -> Red
 @transaction.atomic
 def redemption_refuse(*, actor: User, redemption_id: int, reason: str) -> Redemption:
     redemption = _issuer_redemption(actor, redemption_id)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput(_("Give the reason; the holder will see it."), field="reason")
+    reason = text_required(
+        reason,
+        field="reason",
+        message=_("Give the reason; the holder will see it."),
+        multiline=True,
+    )
     hold_release(key=_hold_key(redemption))
     redemption.status, redemption.refusal_reason = Redemption.Status.REFUSED, reason
     redemption.decided_by, redemption.decided_at = actor, timezone.now()

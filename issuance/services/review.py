@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from qoima.audit.services import audit_record
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import Role, User
+from qoima.text import text_optional, text_required
 
 from ..models import Application, Review
 from ..notifications import issuer_staff, notify, officers
@@ -66,7 +67,7 @@ def application_approve(
         officer,
         Review.Action.APPROVE,
         checklist={"items": sorted(ART5_ITEMS), "evidence": evidence},
-        note=note.strip(),
+        note=text_optional(note, multiline=True),
     )
     audit_record(
         actor=officer,
@@ -100,7 +101,7 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
     application.save(
         update_fields=["status", "permit", "confirmed_by", "confirmed_at", "updated_at"]
     )
-    _step(application, officer, Review.Action.CONFIRM, note=note.strip())
+    _step(application, officer, Review.Action.CONFIRM, note=text_optional(note, multiline=True))
     issue_request(application=application, actor=officer)
     audit_record(
         actor=officer,
@@ -120,9 +121,12 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
 def _decide(
     *, officer: User, application_id: int, reason: str, action: str, status: str
 ) -> Application:
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput(_("Give the reason; the issuer will see it."), field="reason")
+    reason = text_required(
+        reason,
+        field="reason",
+        message=_("Give the reason; the issuer will see it."),
+        multiline=True,
+    )
     application = locked(Application, application_id)
     require_role(officer, Role.COMPLIANCE_OFFICER)
     if application.status not in (S.SUBMITTED, S.APPROVED):

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from qoima.errors import InvalidInput
 
+from .amounts import format_units
 from .contracts import ZERO_ADDRESS
-from .models import Hold, Operation, TokenBalance
+from .models import Hold, Operation, PlatformToken, TokenBalance
 
 # Kinds that take units from their sender.
 RESERVING = (Operation.Kind.BURN, Operation.Kind.TRANSFER, Operation.Kind.FORCED_TRANSFER)
@@ -38,16 +39,43 @@ Deltas = dict[tuple[str, str], int]
 
 
 class InsufficientBalance(InvalidInput):
-    """A request asks for more units than the holder has available."""
+    """A request asks for more units than the holder has available.
 
-    def __init__(self, *, holder: str, available: int, needed: int) -> None:
+    The message names the holder as people know it (IIN / BIN or name, never the wallet's
+    address) and the amounts in the asset's units, in the language of the request that raises
+    it; the units stay on the exception for callers that say it their own way.
+    """
+
+    def __init__(
+        self, *, chain_id: int, token: str, holder: str, available: int, needed: int
+    ) -> None:
+        found = PlatformToken.objects.filter(chain_id=chain_id, address=token).first()
+        decimals, symbol = (found.decimals, found.symbol) if found else (0, "")
         super().__init__(
-            _("%(holder)s has %(available)s units of this token available; %(needed)s are needed.")
-            % {"holder": holder, "available": available, "needed": needed},
+            _("%(holder)s has %(available)s available; %(needed)s are needed.")
+            % {
+                "holder": wallet_owner_name(holder),
+                "available": format_units(available, decimals, symbol=symbol),
+                "needed": format_units(needed, decimals, symbol=symbol),
+            },
             field="amount",
             code="insufficient_balance",
         )
         self.holder, self.available, self.needed = holder, available, needed
+        self.decimals, self.symbol = decimals, symbol
+
+
+def wallet_owner_name(address: str) -> str:
+    """Who holds a wallet, as people know them: a holder's or an issuer's IIN / BIN and name."""
+    from qoima.custody.models import Wallet  # custody builds on the chain app, not the reverse
+
+    wallet = Wallet.objects.filter(address=address).select_related("holder", "organisation").first()
+    if wallet is not None and wallet.holder is not None:
+        return f"{wallet.holder.full_name} ({wallet.holder.identification_number})"
+    if wallet is not None and wallet.organisation is not None:
+        owner = wallet.organisation
+        return f"{owner.legal_name} ({owner.identification_number})"
+    return str(_("A wallet outside the platform"))
 
 
 def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> None:
@@ -69,7 +97,11 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
         available = amount - int(row.reserved) if row else 0
         if row is None or checked > available or forced > amount:
             raise InsufficientBalance(
-                holder=holder, available=max(available, 0), needed=checked + forced
+                chain_id=chain_id,
+                token=token,
+                holder=holder,
+                available=max(available, 0),
+                needed=checked + forced,
             )
         TokenBalance.objects.filter(pk=row.pk).update(
             reserved=F("reserved") + Decimal(checked + forced)

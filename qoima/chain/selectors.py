@@ -24,6 +24,7 @@ from .models import (
     IndexerCursor,
     NodeHealth,
     Operation,
+    PlatformToken,
     ReconciliationDifference,
     ReconciliationRun,
     SigningKey,
@@ -267,3 +268,8 @@ def operations_overview() -> OperationsOverview:
         indexer=indexer,
         reconciliation=last_reconciliation(chain_id=chain_id),
     )
+
+
+def platform_tokens() -> dict[str, PlatformToken]:
+    """The platform's tokens by address: how a page says an operation's units in its asset's."""
+    return {t.address: t for t in PlatformToken.objects.filter(chain_id=settings.CHAIN_ID)}

@@ -17,7 +17,7 @@ def operations(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "chain/_operations.html" if polled else "chain/operations.html",
-        {"overview": selectors.operations_overview()},
+        {"overview": selectors.operations_overview(), "tokens": selectors.platform_tokens()},
     )
     # The same URL answers with a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])

@@ -2,12 +2,11 @@
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
 from qoima.audit.services import audit_record
-from qoima.chain.amounts import units_from_text, units_to_amount
+from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation, PlatformToken
@@ -15,6 +14,7 @@ from qoima.custody.selectors import custodial_wallet
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
+from qoima.text import text_optional
 
 from .models import Transfer
 
@@ -49,7 +49,7 @@ def transfer_request(
         )
     token = _platform_token(token_address)
     units = units_from_text(amount, token.decimals)
-    receiver_number = receiver_number.strip()
+    receiver_number = text_optional(receiver_number)
     existing = (
         Transfer.objects.select_related("receiver")
         .filter(requested_by=actor, idempotency_key=idempotency_key)
@@ -89,12 +89,7 @@ def transfer_request(
         raise InvalidInput(
             _("You have %(available)s %(symbol)s available.")
             % {
-                "available": number_format(
-                    units_to_amount(short.available, token.decimals),
-                    decimal_pos=token.decimals,
-                    use_l10n=True,
-                    force_grouping=True,
-                ),
+                "available": format_units(short.available, token.decimals),
                 "symbol": token.symbol,
             },
             field="amount",

@@ -14,6 +14,7 @@ from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
 from qoima.custody.services import holder_wallet_open, wallet_allowlist_set
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from qoima.text import text_optional, text_required
 
 from .identifiers import parse_identification_number, validate_issuer_identification
 from .models import HolderProfile, Organisation, Permit, Role, User
@@ -118,6 +119,15 @@ def _permit_build(
     expires_on: datetime.date | None,
     years: int,
 ) -> Permit:
+    number = text_required(
+        number, field="number", message=_("Give the permit's number."), max_length=64
+    )
+    authority = text_required(
+        authority,
+        field="authority",
+        message=_("Give the authority that issued the permit."),
+        max_length=255,
+    )
     expiry = expires_on or permit_default_expiry(issued_on, years=years)
     if expiry <= issued_on:
         raise InvalidInput(
@@ -155,6 +165,13 @@ def organisation_register(
     """An issuer registers: the organisation, its permit and its first staff account."""
     if kind not in Organisation.Kind.values:
         raise InvalidInput(_("Choose a legal entity or an individual entrepreneur."), field="kind")
+    legal_name = text_required(
+        legal_name,
+        field="legal_name",
+        message=_("Give the organisation's legal name."),
+        max_length=255,
+    )
+    registered_address = text_optional(registered_address, multiline=True)
     try:
         validate_issuer_identification(kind, identification_number)
     except ValidationError as error:
@@ -242,8 +259,9 @@ def permit_set_status(
 ) -> Permit:
     """Suspend, revoke or reinstate a permit on the authority's decision."""
     _require_role(actor, Role.COMPLIANCE_OFFICER)
-    if not reason.strip() or not document_ref.strip():
-        raise InvalidInput(_("Give the reason and the reference of the authority's document."))
+    needed = _("Give the reason and the reference of the authority's document.")
+    reason = text_required(reason, field="reason", message=needed, multiline=True)
+    document_ref = text_required(document_ref, field="document_ref", message=needed)
     permit = _locked(Permit, permit_id)
     if status not in PERMIT_TRANSITIONS[permit.status]:
         raise Conflict(
@@ -277,6 +295,12 @@ def holder_register(
     identification_number: str,
 ) -> HolderProfile:
     """A participant signs up as a holder; they may hold assets once compliance verifies them."""
+    full_name = text_required(
+        full_name,
+        field="full_name",
+        message=_("Give the holder's full or legal name."),
+        max_length=255,
+    )
     try:
         parsed = parse_identification_number(identification_number)
     except ValidationError as error:
@@ -303,8 +327,12 @@ def holder_register(
 def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> HolderProfile:
     """Compliance verifies a holder's identity (or reinstates a suspended one)."""
     _require_role(officer, Role.COMPLIANCE_OFFICER)
-    if not document_ref.strip():
-        raise InvalidInput(_("Give the reference of the identity check."), field="document_ref")
+    document_ref = text_required(
+        document_ref,
+        field="document_ref",
+        message=_("Give the reference of the identity check."),
+        max_length=255,
+    )
     holder = _locked(HolderProfile, holder_id)
     if holder.verification_status == HolderProfile.Status.VERIFIED:
         raise Conflict(_("This holder is already verified."))
@@ -335,8 +363,12 @@ def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> Holder
 @transaction.atomic
 def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfile:
     _require_role(officer, Role.COMPLIANCE_OFFICER)
-    if not reason.strip():
-        raise InvalidInput(_("Give the reason for the suspension."), field="reason")
+    reason = text_required(
+        reason,
+        field="reason",
+        message=_("Give the reason for the suspension."),
+        multiline=True,
+    )
     holder = _locked(HolderProfile, holder_id)
     if holder.verification_status != HolderProfile.Status.VERIFIED:
         raise Conflict(_("Only a verified holder can be suspended."))

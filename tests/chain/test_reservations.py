@@ -60,7 +60,10 @@ def test_more_than_is_available_is_refused_and_changes_nothing(funded, accounts)
         request("transfer", funded, 401, "a-2", issuer, holder)
     assert error.value.field == "amount"
     assert error.value.code == "insufficient_balance"
-    assert "400 units of this token available; 401 are needed" in str(error.value.message)
+    # In the asset's units, and no address: this wallet is no participant's.
+    assert str(error.value.message) == (
+        "A wallet outside the platform has 4.00 ABAY10 available; 4.01 ABAY10 are needed."
+    )
     assert balance(funded, issuer) == (1_000, 600)
     assert not Operation.objects.filter(idempotency_key="a-2").exists()
     # What is left can still be asked for.

@@ -111,7 +111,7 @@ def issued_without_chain(world: World, *, units: int = 10_000_000) -> Applicatio
     follows that need no chain: the issuer's wallet holds ``units`` in the ledger."""
     from django.conf import settings
 
-    from qoima.chain.models import TokenBalance
+    from qoima.chain.models import PlatformToken, TokenBalance
     from qoima.custody.selectors import organisation_wallet
 
     application = world.approved()
@@ -120,6 +120,17 @@ def issued_without_chain(world: World, *, units: int = 10_000_000) -> Applicatio
         status=Application.Status.ISSUED, token_address=Web3.to_checksum_address(TOKEN)
     )
     application.refresh_from_db()
+    PlatformToken.objects.get_or_create(
+        chain_id=settings.CHAIN_ID,
+        address=application.token_address,
+        defaults={
+            "asset_id": "0x" + "ab" * 32,
+            "block_number": 1,
+            "name": application.name,
+            "symbol": application.symbol,
+            "decimals": application.decimals,
+        },
+    )
     wallet = organisation_wallet(application.organisation)
     assert wallet is not None
     TokenBalance.objects.create(

@@ -77,7 +77,9 @@ def test_a_file_sending_more_than_the_issuer_has_moves_nothing(world):
     distribution = upload(world, application, f"{a.pk},6\n{b.pk},6\n")
     assert distribution.status == Distribution.Status.INVALID
     assert distribution.errors[0]["line"] == 0
-    assert "1200 units in all" in distribution.errors[0]["reason"]
+    assert distribution.errors[0]["reason"] == (
+        "The file sends 12.00 WHT3 in all; the issuer's wallet has 10.00 WHT3 available."
+    )
     assert not Operation.objects.filter(kind="transfer").exists()
 
 

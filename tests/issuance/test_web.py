@@ -204,7 +204,7 @@ def test_a_csv_with_bad_rows_is_shown_line_by_line(world):
     page = client.get(reverse("issuance-distribution", args=[distribution.pk])).content.decode()
     assert "2 errors: nothing was sent." in page
     assert "No holder has this IIN / BIN or id." in page
-    assert "Enter the amount as a number" in page
+    assert "Write the amount with the digits 0-9 and a point for decimals" in page
     assert not Operation.objects.filter(kind="transfer").exists()
 
 

@@ -1,9 +1,8 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
 
-from qoima.chain.amounts import units_to_amount
+from qoima.chain.amounts import format_amount, format_units
 
 register = template.Library()
 
@@ -12,15 +11,12 @@ register = template.Library()
 def token_units(units: int | Decimal, decimals: int | str) -> str:
     """Units as an amount in the page's language, with the asset's decimal places (none when
     the asset is not known, as for a moment after a reorg takes its issue away)."""
-    places = decimals if isinstance(decimals, int) else 0
-    return number_format(
-        units_to_amount(units, places), decimal_pos=places, use_l10n=True, force_grouping=True
-    )
+    return format_units(units, decimals if isinstance(decimals, int) else 0)
 
 
 @register.filter
 def token_amount(amount: Decimal, decimals: int) -> str:
-    return number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return format_amount(amount, decimals)
 
 
 @register.filter
