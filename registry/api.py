@@ -266,8 +266,16 @@ class AssetDetail(RegistryApi):
             {
                 **AssetOut(application).data,
                 "checklist": [
-                    {"item": i.number, "confirmed": i.confirmed, "evidence": i.evidence}
-                    for i in selectors.asset_checklist(application)
+                    {
+                        "item": i.number,
+                        "requirement": str(i.text),
+                        "confirmed": i.confirmed,
+                        "evidence": [
+                            {"code": e.code, "label": str(e.label), "value": e.text}
+                            for e in i.evidence
+                        ],
+                    }
+                    for i in selectors.asset_checklist(application).items
                 ],
                 "reviews": [
                     {
