@@ -16,7 +16,7 @@ from qoima.chain.amounts import units_from_text
 from qoima.errors import ApplicationError
 
 from .parties import party_addresses
-from .transfers import TransferFilters
+from .transfers import TransferFilters, block_at_end_of
 
 MAX_PAGE_ID = 2**63 - 1
 MAX_BLOCK = 2**63 - 1
@@ -115,7 +115,8 @@ class TransferSearchForm(forms.Form):
 
 
 class AsOfForm(forms.Form):
-    """A cap table as of a block or the end of a day; neither means now."""
+    """A cap table as of a block or the end of a day; neither means now. A valid form's
+    ``block`` is the block asked for, or the last one of the day asked for."""
 
     block = forms.IntegerField(
         label=_("As of block"), required=False, min_value=0, max_value=MAX_BLOCK
@@ -127,9 +128,18 @@ class AsOfForm(forms.Form):
         data = super().clean() or {}
         if data.get("block") is not None and data.get("date") is not None:
             raise forms.ValidationError(_("Give a block or a date, not both."))
-        if data.get("date") and data["date"] > datetime.date.today():
+        day = data.get("date")
+        if day is not None and day > timezone.localdate():
             self.add_error("date", _("The date is in the future."))
+        elif day is not None:
+            data["block"] = block_at_end_of(day)
+            if data["block"] is None:
+                self.add_error("date", _("No movement of any asset was recorded by that date."))
         return data
+
+
+class HolderSearchForm(forms.Form):
+    q = forms.CharField(label=_("IIN / BIN or name"), required=False, max_length=100)
 
 
 class AuditFilterForm(forms.Form):

@@ -69,10 +69,10 @@ def older_than(request: HttpRequest, rows: QuerySet[Any]) -> tuple[list[Any], in
     return found[:PAGE], (found[PAGE - 1].pk if len(found) > PAGE else None)
 
 
-def invalid(form: Any) -> InvalidInput:
-    """The first field's errors of an invalid form, as the 400 that explains them."""
-    field, errors = next(iter(form.errors.items()))
-    return InvalidInput(" ".join(str(e) for e in errors), field=field)
+def refused(request: HttpRequest, template: str, form: Any, **context: Any) -> HttpResponse:
+    """The search page again, as a 400: what was typed, each field's error beside it, and no
+    results (nor a download) until it is corrected."""
+    return render(request, template, {"form": form, "refused": True, **context}, status=400)
 
 
 def exported(

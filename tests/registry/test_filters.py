@@ -117,8 +117,11 @@ def assert_refused(response, fmt, message):
     assert not isinstance(response, StreamingHttpResponse)
     if fmt == "api":
         assert message in response.json()["detail"]
-    else:
-        assert message in response.content.decode()
+        return
+    page = response.content.decode()
+    # The search page again, the error beside what was typed, no results.
+    errors = page[page.index('data-testid="form-errors"') :]
+    assert message in errors[: errors.index("</div>")]
 
 
 @pytest.mark.parametrize(
@@ -384,3 +387,22 @@ def test_an_export_that_fails_before_its_first_byte_is_an_error_not_an_empty_fil
     response = client.get(reverse("registry-transfers"), {"export": fmt})
     assert response.status_code == 500
     assert not isinstance(response, StreamingHttpResponse)
+
+
+TEXTS = [
+    ("registry-transfers", "party"),
+    ("api-registry-transfers", "party"),
+    ("registry-audit", "action"),
+    ("registry-audit", "actor"),
+    ("api-registry-audit", "object_type"),
+    ("registry-holders", "q"),
+    ("api-registry-holders", "q"),
+]
+
+
+@pytest.mark.parametrize(("name", "field"), TEXTS)
+def test_a_text_filter_with_a_null_character_is_a_400(ledger, regulator_client, name, field):
+    response = regulator_client.get(reverse(name), {field: "a\x00b"})
+    assert response.status_code == 400
+    text = response.json()["detail"] if name.startswith("api-") else response.content.decode()
+    assert "Null characters are not allowed." in text
