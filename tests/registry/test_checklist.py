@@ -124,3 +124,25 @@ def test_an_approval_keeps_the_evidence_as_it_stood(issued, regulator):
     issuer = {e["code"]: e["value"] for e in answer.json()["checklist"][4]["evidence"]}
     assert issuer["id_number"] == identification
     assert issuer["issuer"] != "Renamed LLP"
+
+
+def test_an_approval_made_on_the_officers_page_is_what_the_regulator_reads(regulator):
+    world = make_world(holder_count=1)
+    application = world.submitted()
+    officer = client_for(world.officer_a)
+    approved = officer.post(
+        reverse("issuance-approve", args=[application.pk]),
+        {"items": ["1", "2", "3", "4", "5", "6", "7"], "note": "All checked."},
+    )
+    assert approved.status_code in (200, 302)
+    client_for(world.officer_b).post(reverse("issuance-confirm", args=[application.pk]))
+    answer = client_for(regulator).get(reverse("api-registry-asset", args=[application.pk]))
+    checklist = answer.json()["checklist"]
+    assert [item["confirmed"] for item in checklist] == [True] * 7
+    decision = Document.objects.get(application=application, kind="issuance_decision")
+    assert {"code": "sha256", "label": "SHA-256", "value": decision.sha256} in checklist[1][
+        "evidence"
+    ]
+    page = officer.get(reverse("issuance-detail", args=[application.pk])).content.decode()
+    review = page[page.index('data-testid="review"') :]
+    assert set(_confirmed(review).values()) == {"yes"}
