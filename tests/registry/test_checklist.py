@@ -146,3 +146,18 @@ def test_an_approval_made_on_the_officers_page_is_what_the_regulator_reads(regul
     page = officer.get(reverse("issuance-detail", args=[application.pk])).content.decode()
     review = page[page.index('data-testid="review"') :]
     assert set(_confirmed(review).values()) == {"yes"}
+
+
+def test_an_approval_stored_before_evidence_had_codes_still_reads(issued, regulator):
+    """Approvals made before keep their evidence by the label the officer saw."""
+    _world, application, _decision, _proof = issued
+    Review.objects.filter(application=application, action=Review.Action.APPROVE).update(
+        checklist={
+            "items": [1, 2, 3, 4, 5, 6, 7],
+            "evidence": {"2": {"Номер": "R-17", "Подписант": "А. Директоров"}},
+        }
+    )
+    page = client_for(regulator).get(reverse("registry-asset", args=[application.pk]))
+    text = page.content.decode()
+    assert set(_confirmed(text).values()) == {"yes"}
+    assert "Номер: R-17" in _rows(text)[2]
