@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from qoima.chain.models import Operation, TokenBalance
 from qoima.participants.models import HolderProfile, Organisation
 
-from .models import Application, Distribution, Document, Redemption
+from .models import Application, AssetClass, Distribution, Document, Redemption, Review
 from .rules import class_refusal, name_is_currency_like, symbol_is_currency_like
 
 ART5_ITEMS = {
@@ -59,11 +59,57 @@ def issued_assets() -> QuerySet[Application]:
     )
 
 
+# What each piece of evidence is, by the code it is stored under: an approval keeps codes and
+# raw values, and every reader renders them in its own language.
+EVIDENCE_LABELS = {
+    "asset_class": _("Asset class"),
+    "asset_identifier": _("Registry identifier"),
+    "document": _("Document"),
+    "number": _("Number"),
+    "dated_on": _("Dated"),
+    "signatory": _("Signatory"),
+    "sha256": _("SHA-256"),
+    "name_symbol": _("Name and symbol"),
+    "currency_like": _("Currency-like"),
+    "class_eligible": _("Asset class eligible"),
+    "issuer": _("Issuer"),
+    "id_number": _("BIN / IIN"),
+    "permit": _("Permit"),
+    "onchain": _("On-chain"),
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing an Art. 5 item is checked against: a code and its raw value (a string, a
+    yes/no, or None for a document that is missing)."""
+
+    code: str
+    value: str | bool | None
+
+    @property
+    def label(self) -> Any:
+        # An approval stored before evidence had codes keeps its label text as the code.
+        return EVIDENCE_LABELS.get(self.code, self.code)
+
+    @property
+    def text(self) -> str:
+        if self.code == "onchain":
+            return str(_("issued by the platform registry; every movement recorded"))
+        if self.code == "asset_class" and isinstance(self.value, str):
+            return str(dict(AssetClass.choices).get(self.value, self.value))
+        if self.code == "document" and self.value is None:
+            return str(_("missing"))
+        if isinstance(self.value, bool):
+            return str(_("yes")) if self.value else str(_("no"))
+        return "—" if self.value in (None, "") else str(self.value)
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     number: int
     text: Any
-    evidence: list[tuple[Any, str]]
+    evidence: list[Evidence]
 
 
 def checklist(application: Application) -> list[ChecklistItem]:
@@ -74,14 +120,14 @@ def checklist(application: Application) -> list[ChecklistItem]:
     organisation = application.organisation
     permit = application.permit
 
-    def document_evidence(document: Document | None) -> list[tuple[Any, str]]:
+    def document_evidence(document: Document | None) -> list[Evidence]:
         if document is None:
-            return [(_("Document"), str(_("missing")))]
+            return [Evidence("document", None)]
         return [
-            (_("Number"), document.number or "—"),
-            (_("Dated"), document.dated_on.isoformat() if document.dated_on else "—"),
-            (_("Signatory"), document.signatory or "—"),
-            (_("SHA-256"), document.sha256),
+            Evidence("number", document.number),
+            Evidence("dated_on", document.dated_on.isoformat() if document.dated_on else ""),
+            Evidence("signatory", document.signatory),
+            Evidence("sha256", document.sha256),
         ]
 
     currency_like = name_is_currency_like(application.name) or symbol_is_currency_like(
@@ -92,8 +138,8 @@ def checklist(application: Application) -> list[ChecklistItem]:
             1,
             ART5_ITEMS[1],
             [
-                (_("Asset class"), str(application.get_asset_class_display())),
-                (_("Registry identifier"), application.asset_identifier),
+                Evidence("asset_class", application.asset_class),
+                Evidence("asset_identifier", application.asset_identifier),
             ],
         ),
         ChecklistItem(2, ART5_ITEMS[2], document_evidence(decision)),
@@ -101,39 +147,87 @@ def checklist(application: Application) -> list[ChecklistItem]:
             3,
             ART5_ITEMS[3],
             [
-                (_("Name and symbol"), f"{application.name} · {application.symbol}"),
-                (
-                    _("Currency-like"),
-                    str(_("yes")) if currency_like else str(_("no")),
-                ),
+                Evidence("name_symbol", f"{application.name} · {application.symbol}"),
+                Evidence("currency_like", bool(currency_like)),
             ],
         ),
         ChecklistItem(
             4,
             ART5_ITEMS[4],
-            [
-                (
-                    _("Asset class eligible"),
-                    str(_("no")) if class_refusal(application.asset_class) else str(_("yes")),
-                )
-            ],
+            [Evidence("class_eligible", not class_refusal(application.asset_class))],
         ),
         ChecklistItem(
             5,
             ART5_ITEMS[5],
             [
-                (_("Issuer"), organisation.legal_name),
-                (_("BIN / IIN"), organisation.identification_number),
-                (_("Permit"), permit.number if permit else "—"),
+                Evidence("issuer", organisation.legal_name),
+                Evidence("id_number", organisation.identification_number),
+                Evidence("permit", permit.number if permit else ""),
             ],
         ),
         ChecklistItem(6, ART5_ITEMS[6], document_evidence(proof)),
-        ChecklistItem(
-            7,
-            ART5_ITEMS[7],
-            [(_("On-chain"), str(_("issued by the platform registry; every movement recorded")))],
-        ),
+        ChecklistItem(7, ART5_ITEMS[7], [Evidence("onchain", True)]),
     ]
+
+
+# ------------------------------------------------------------------------------ as reviewed
+#
+# The one shape an approval keeps its checklist in (``Review.checklist``), written by
+# ``checklist_record`` and read back by ``checklist_as_reviewed``, nowhere else:
+#     {"items": [1, ..., 7], "evidence": {"1": {"<code>": <value>, ...}, ...}}
+
+
+def checklist_record(application: Application, confirmed_items: list[int]) -> dict[str, Any]:
+    """What an approval stores: the items the officer confirmed and, for each item, the
+    evidence as it stood when they did."""
+    return {
+        "items": sorted(set(confirmed_items) & set(ART5_ITEMS)),
+        "evidence": {
+            str(item.number): {e.code: e.value for e in item.evidence}
+            for item in checklist(application)
+        },
+    }
+
+
+@dataclass(frozen=True)
+class ReviewedItem:
+    number: int
+    text: Any
+    confirmed: bool
+    evidence: list[Evidence]
+
+
+@dataclass(frozen=True)
+class ReviewedChecklist:
+    items: list[ReviewedItem]
+    # The approval the items come from; None until an officer approved.
+    approval: Review | None
+
+
+def checklist_as_reviewed(application: Application) -> ReviewedChecklist:
+    """The Art. 5 items as the approving officer confirmed them, each with the evidence it was
+    checked against (nothing confirmed until an officer approved)."""
+    approval = (
+        application.reviews.filter(action=Review.Action.APPROVE)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    stored: dict[str, Any] = approval.checklist if approval is not None else {}
+    confirmed = {int(n) for n in stored.get("items", [])}
+    evidence = stored.get("evidence", {})
+    return ReviewedChecklist(
+        [
+            ReviewedItem(
+                number,
+                text,
+                number in confirmed,
+                [Evidence(code, value) for code, value in evidence.get(str(number), {}).items()],
+            )
+            for number, text in ART5_ITEMS.items()
+        ],
+        approval,
+    )
 
 
 @dataclass(frozen=True)

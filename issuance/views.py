@@ -160,6 +160,7 @@ def _detail(
         "documents": documents,
         "reviews": application.reviews.select_related("actor"),
         "checklist": selectors.checklist(application),
+        "reviewed": selectors.checklist_as_reviewed(application),
         "document_form": forms.get("document_form") or DocumentForm(),
         "approve_form": forms.get("approve_form") or ApproveForm(),
         "note_form": NoteForm(),

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -38,7 +37,7 @@ from qoima.participants.access import api_role_required
 from qoima.participants.models import HolderProfile, Organisation, Permit, Role
 
 from . import holdings, selectors, transfers
-from .forms import AsOfForm, AuditFilterForm, PeriodForm, TransferSearchForm
+from .forms import AsOfForm, AuditFilterForm, HolderSearchForm, PeriodForm, TransferSearchForm
 from .parties import Party, parties_for
 
 PAGE = 50
@@ -325,8 +324,16 @@ class AssetDetail(RegistryApi):
             {
                 **AssetOut(application).data,
                 "checklist": [
-                    {"item": i.number, "confirmed": i.confirmed, "evidence": i.evidence}
-                    for i in selectors.asset_checklist(application)
+                    {
+                        "item": i.number,
+                        "requirement": str(i.text),
+                        "confirmed": i.confirmed,
+                        "evidence": [
+                            {"code": e.code, "label": str(e.label), "value": e.text}
+                            for e in i.evidence
+                        ],
+                    }
+                    for i in selectors.asset_checklist(application).items
                 ],
                 "reviews": [
                     {
@@ -374,12 +381,6 @@ class CapTableApi(RegistryApi):
         )
         data = _valid(AsOfForm(request.query_params))
         block = data.get("block")
-        if data.get("date") is not None:
-            block = transfers.block_at_end_of(data["date"])
-            if block is None:
-                raise InvalidInput(
-                    _("No movement of any asset was recorded by that date."), field="date"
-                )
         page = data.get("page") or 1
         table = holdings.cap_table(
             application.token_address, block=block, offset=(page - 1) * PAGE, limit=PAGE
@@ -532,8 +533,7 @@ class HolderList(RegistryApi, ListAPIView[HolderProfile]):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[HolderProfile]:
-        query = str(self.request.query_params.get("q", "")).strip()[:100]
-        return selectors.holders_matching(query)
+        return selectors.holders_matching(_valid(HolderSearchForm(self.request.query_params))["q"])
 
 
 class ComplianceList(RegistryApi, ListAPIView[AuditEntry]):

@@ -1,13 +1,22 @@
 """Exports that stream: rows are written as they are read, a chunk at a time, so a million rows
 take the memory of one chunk. CSV (with a byte-order mark, so spreadsheet programs read the
-Cyrillic right), JSON (one array) and, for financial monitoring, XML."""
+Cyrillic right), JSON (one array) and, for financial monitoring, XML.
+
+An export never ends early looking complete. The first chunk is read before the response
+starts, so whatever fails on reading (a query, a bad filter) fails with its own status and
+message. A failure after the first byte is logged, written at the end of the file as a marker
+no reader can take for data (CSV: a last line saying the export failed; JSON and XML: an error
+element after a document left unclosed, so no parser accepts it), and the connection is then
+aborted, so the download itself is reported as failed.
+"""
 
 import csv
 import io
 import itertools
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-from xml.sax.saxutils import XMLGenerator
+from xml.sax.saxutils import XMLGenerator, escape
 from xml.sax.xmlreader import AttributesImpl
 
 import orjson
@@ -19,6 +28,8 @@ from qoima.errors import InvalidInput
 
 FORMATS = ("csv", "json")
 CHUNK = 2000
+logger = logging.getLogger(__name__)
+FAILED = _("EXPORT FAILED: the file is incomplete; download it again.")
 
 
 class _Line:
@@ -59,6 +70,46 @@ def _json(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[byte
     yield b"]"
 
 
+# The failure markers are made when the response is (in the reader's language), not when the
+# body fails, long after the view returned.
+
+
+def _csv_failed() -> bytes:
+    return csv.writer(_Line()).writerow([f"### {FAILED} ###"]).encode()
+
+
+def _json_failed() -> bytes:
+    # After an array left open: invalid JSON for every parser, and the reason for a person.
+    return b"\n" + orjson.dumps({"error": "export_failed", "detail": str(FAILED)}) + b"\n"
+
+
+def _xml_failed() -> bytes:
+    # Inside a root element left open: not a well-formed document.
+    return f"\n<ExportFailed>{escape(str(FAILED))}</ExportFailed>\n".encode()
+
+
+class ExportAborted(Exception):
+    """An export failed after its first byte; raised to abort the connection."""
+
+
+def _guarded(name: str, body: Iterator[bytes], marker: bytes) -> Iterator[bytes]:
+    """The body, or as much of it as was written and then the failure marker."""
+    try:
+        yield from body
+    except Exception as error:
+        logger.exception("The export %s failed after its first byte", name)
+        yield marker
+        raise ExportAborted(name) from error
+
+
+def primed(rows: Iterable[Any]) -> Iterator[Any]:
+    """The rows, the first chunk of them read now: a failure to read them is the view's, before
+    the response starts, not a file cut short."""
+    iterator = iter(rows)
+    first = list(itertools.islice(iterator, CHUNK))
+    return itertools.chain(first, iterator)
+
+
 def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
@@ -76,10 +127,13 @@ def export_response(
 ) -> StreamingHttpResponse:
     """A download of the rows in ``fmt``, streamed; ``name`` is the file name's stem."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    rows = primed(rows)
     if fmt == "json":
-        response = StreamingHttpResponse(_json(header, rows), content_type="application/json")
+        body = _guarded(name, _json(header, rows), _json_failed())
+        response = StreamingHttpResponse(body, content_type="application/json")
     else:
-        response = StreamingHttpResponse(_csv(header, rows), content_type="text/csv; charset=utf-8")
+        body = _guarded(name, _csv(header, rows), _csv_failed())
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="qoima-{name}-{stamp}.{fmt}"'
     return response
 
@@ -115,6 +169,7 @@ def xml_response(
     name: str, report: dict[str, str], rows: Iterable[dict[str, str]]
 ) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(_xml(report, rows), content_type="application/xml")
+    body = _guarded(name, _xml(report, primed(rows)), _xml_failed())
+    response = StreamingHttpResponse(body, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="qoima-{name}-{stamp}.xml"'
     return response

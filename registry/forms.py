@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -15,11 +16,32 @@ from qoima.chain.amounts import units_from_text
 from qoima.errors import ApplicationError
 
 from .parties import party_addresses
-from .transfers import TransferFilters
+from .transfers import TransferFilters, block_at_end_of
 
 MAX_PAGE_ID = 2**63 - 1
+MAX_BLOCK = 2**63 - 1
 # The browser's date picker sends and shows ISO dates, whatever the page's language.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The days a date filter can mean. No block is older than the Unix epoch and none is dated
+# in the last year of the calendar, so a date beyond either end finds what the end finds; and
+# the end's day boundaries, a day either side and a period of days before it are all dates
+# and times every database and Python can hold (0001-01-01 and 9999-12-31 are not).
+FIRST_DAY = datetime.date(1970, 1, 1)
+LAST_DAY = datetime.date(9998, 12, 31)
+
+
+class DayField(forms.DateField):
+    """A date filter: any valid date, read as the nearer of FIRST_DAY and LAST_DAY when it
+    lies beyond them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", DATE)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        day = super().to_python(value)
+        return None if day is None else min(max(day, FIRST_DAY), LAST_DAY)
 
 
 class AssetChoiceField(forms.ModelChoiceField[Application]):
@@ -39,10 +61,8 @@ class TransferSearchForm(forms.Form):
         max_length=100,
         help_text=_("IIN / BIN, address, or part of a name."),
     )
-    date_from = forms.DateField(
-        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
-    )
-    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
+    date_from = DayField(label=pgettext_lazy("date range", "From"))
+    date_to = DayField(label=pgettext_lazy("date range", "To"))
     min_amount = forms.CharField(label=_("Amount from"), required=False, max_length=100)
     max_amount = forms.CharField(label=_("Amount to"), required=False, max_length=100)
     reference = forms.IntegerField(
@@ -95,19 +115,31 @@ class TransferSearchForm(forms.Form):
 
 
 class AsOfForm(forms.Form):
-    """A cap table as of a block or the end of a day; neither means now."""
+    """A cap table as of a block or the end of a day; neither means now. A valid form's
+    ``block`` is the block asked for, or the last one of the day asked for."""
 
-    block = forms.IntegerField(label=_("As of block"), required=False, min_value=0)
-    date = forms.DateField(label=_("As of the end of"), required=False, widget=DATE)
+    block = forms.IntegerField(
+        label=_("As of block"), required=False, min_value=0, max_value=MAX_BLOCK
+    )
+    date = DayField(label=_("As of the end of"))
     page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("block") is not None and data.get("date") is not None:
             raise forms.ValidationError(_("Give a block or a date, not both."))
-        if data.get("date") and data["date"] > datetime.date.today():
+        day = data.get("date")
+        if day is not None and day > timezone.localdate():
             self.add_error("date", _("The date is in the future."))
+        elif day is not None:
+            data["block"] = block_at_end_of(day)
+            if data["block"] is None:
+                self.add_error("date", _("No movement of any asset was recorded by that date."))
         return data
+
+
+class HolderSearchForm(forms.Form):
+    q = forms.CharField(label=_("IIN / BIN or name"), required=False, max_length=100)
 
 
 class AuditFilterForm(forms.Form):
@@ -118,14 +150,15 @@ class AuditFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(
-        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
-    )
-    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
+    date_from = DayField(label=pgettext_lazy("date range", "From"))
+    date_to = DayField(label=pgettext_lazy("date range", "To"))
     asset = AssetChoiceField(label=_("Asset"), queryset=_issued(), required=False)
 
     def period(self) -> tuple[datetime.date, datetime.date]:
-        until = self.cleaned_data.get("date_to") or datetime.date.today()
+        """The days asked for; without a start, the 30 days to the end. Nothing is recorded
+        after today, so an end beyond it is today: "to 9999-12-31" is the last 30 days."""
+        today = timezone.localdate()
+        until = min(self.cleaned_data.get("date_to") or today, today)
         since = self.cleaned_data.get("date_from") or until - datetime.timedelta(days=30)
         return since, until
 
@@ -142,10 +175,8 @@ class MonitoringForm(forms.Form):
 
     asset = AssetChoiceField(label=_("Asset"), queryset=_issued())
     threshold = forms.CharField(label=_("Threshold (asset units)"), max_length=100)
-    date_from = forms.DateField(
-        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
-    )
-    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
+    date_from = DayField(label=pgettext_lazy("date range", "From"))
+    date_to = DayField(label=pgettext_lazy("date range", "To"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -17,7 +17,7 @@ from web3 import Web3
 
 from issuance.integrity import DocumentVerification, documents_verify, onchain_names
 from issuance.models import Application, Document, DocumentCheck, Review
-from issuance.selectors import ART5_ITEMS, current_documents
+from issuance.selectors import ReviewedChecklist, checklist_as_reviewed, current_documents
 from qoima.audit.models import AuditEntry
 from qoima.audit.services import ChainReport, audit_chain_check
 from qoima.chain.amounts import format_units, units_to_amount
@@ -104,30 +104,9 @@ def asset_reviews(application: Application) -> QuerySet[Review]:
     return application.reviews.select_related("actor").order_by("created_at", "pk")
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
-    number: int
-    text: str | Promise
-    confirmed: bool
-    evidence: str
-
-
-def asset_checklist(application: Application) -> list[ChecklistItem]:
-    """The Art. 5 items as the approving officer confirmed them, with what each was checked
-    against (empty until an officer approved)."""
-    approval = (
-        application.reviews.filter(action=Review.Action.APPROVE).order_by("-created_at").first()
-    )
-    confirmed = approval.checklist if approval is not None else {}
-    return [
-        ChecklistItem(
-            number,
-            text,
-            str(number) in confirmed,
-            str(confirmed.get(str(number), "")),
-        )
-        for number, text in ART5_ITEMS.items()
-    ]
+def asset_checklist(application: Application) -> ReviewedChecklist:
+    """The Art. 5 items as the approving officer confirmed them, with their evidence."""
+    return checklist_as_reviewed(application)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from qoima.text import text_optional, text_required
 
 from ..models import Application, Review
 from ..notifications import issuer_staff, notify, officers
-from ..selectors import ART5_ITEMS, checklist
+from ..selectors import ART5_ITEMS, checklist_record
 from .applications import required_documents_check
 from .common import locked, require_role, valid_permit
 from .minting import issue_request
@@ -54,10 +54,6 @@ def application_approve(
     permit = valid_permit(application.organisation, step="approval")
     today = timezone.localdate()
     required_documents_check(application, on=today)
-    evidence = {
-        str(item.number): {str(label): value for label, value in item.evidence}
-        for item in checklist(application)
-    }
     now = timezone.now()
     application.status, application.permit = S.APPROVED, permit
     application.approved_by, application.approved_at = officer, now
@@ -66,7 +62,7 @@ def application_approve(
         application,
         officer,
         Review.Action.APPROVE,
-        checklist={"items": sorted(ART5_ITEMS), "evidence": evidence},
+        checklist=checklist_record(application, confirmed_items),
         note=text_optional(note, multiline=True),
     )
     audit_record(

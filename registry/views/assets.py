@@ -5,13 +5,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
 
 from issuance.models import Application
 from qoima.chain.client import get_web3
-from qoima.errors import InvalidInput
 
-from .. import exports, holdings, selectors, transfers
+from .. import exports, holdings, selectors
 from ..forms import AsOfForm
 from ..parties import parties_for
 from .common import (
@@ -19,10 +17,10 @@ from .common import (
     columns,
     exported_list,
     fragment_or_page,
-    invalid,
     list_query,
     page_of,
     query_without,
+    refused,
     registry_view,
     username,
 )
@@ -106,15 +104,9 @@ def cap_table(request: HttpRequest, application_id: int) -> HttpResponseBase:
     application = get_object_or_404(selectors.assets().exclude(token_address=""), pk=application_id)
     form = AsOfForm(request.GET)
     if not form.is_valid():
-        raise invalid(form)
+        return refused(request, "registry/cap_table.html", form, application=application)
     block = form.cleaned_data.get("block")
     day = form.cleaned_data.get("date")
-    if day is not None:
-        block = transfers.block_at_end_of(day)
-        if block is None:
-            raise InvalidInput(
-                _("No movement of any asset was recorded by that date."), field="date"
-            )
     if request.GET.get("export"):
         whole = holdings.cap_table(application.token_address, block=block, limit=None)
         return exports.export_response(

@@ -38,10 +38,20 @@ def columns(**spec: str | Callable[[Any], Any]) -> list[Column]:
     ]
 
 
+def _whole(text: str, below: int) -> int | None:
+    """A whole number from 1 up to ``below`` written in ASCII digits, else None (``str.isdigit``
+    also takes "²" and thousands of digits, which ``int`` refuses)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(below)):
+        return None
+    number = int(text)
+    return number if 0 < number < below else None
+
+
 def page_of(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any]) -> Page[Any]:
-    """A numbered page, for lists that stay short (issuers, assets, documents, runs)."""
-    number = request.GET.get("page", "1")
-    if not number.isdigit() or int(number) < 1:
+    """A numbered page, for lists that stay short (issuers, assets, documents, runs); a page
+    past the last shows the last."""
+    number = _whole(request.GET.get("page", "1"), 2**63)
+    if number is None:
         raise InvalidInput(_("The page number must be a positive whole number."), field="page")
     return Paginator(rows, PAGE).get_page(number)
 
@@ -49,19 +59,20 @@ def page_of(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any]) -> Page[A
 def older_than(request: HttpRequest, rows: QuerySet[Any]) -> tuple[list[Any], int | None]:
     """A page of a long list, newest first, keyed by id rather than numbered: the thousandth
     page costs what the first does. Returns the rows and the id to ask the next page with."""
-    before = request.GET.get("before", "")
-    if before and not (before.isdigit() and 0 < int(before) < 2**63):
+    text = request.GET.get("before", "")
+    before = _whole(text, 2**63) if text else None
+    if text and before is None:
         raise InvalidInput(_("The page position must be a positive whole number."), field="before")
-    if before:
-        rows = rows.filter(pk__lt=int(before))
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
     found = list(rows.order_by("-pk")[: PAGE + 1])
     return found[:PAGE], (found[PAGE - 1].pk if len(found) > PAGE else None)
 
 
-def invalid(form: Any) -> InvalidInput:
-    """The first field's errors of an invalid form, as the 400 that explains them."""
-    field, errors = next(iter(form.errors.items()))
-    return InvalidInput(" ".join(str(e) for e in errors), field=field)
+def refused(request: HttpRequest, template: str, form: Any, **context: Any) -> HttpResponse:
+    """The search page again, as a 400: what was typed, each field's error beside it, and no
+    results (nor a download) until it is corrected."""
+    return render(request, template, {"form": form, "refused": True, **context}, status=400)
 
 
 def exported(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .. import selectors
+from ..forms import HolderSearchForm
 from .common import (
     PAGE,
     Column,
@@ -16,6 +17,7 @@ from .common import (
     older_than,
     page_of,
     query_without,
+    refused,
     registry_view,
     username,
 )
@@ -114,7 +116,11 @@ def permits(request: HttpRequest) -> HttpResponseBase:
 
 @registry_view
 def holders(request: HttpRequest) -> HttpResponseBase:
-    query = request.GET.get("q", "").strip()[:100]
+    form = HolderSearchForm(request.GET)
+    if not form.is_valid():
+        typed = request.GET.get("q", "").replace("\x00", "")[:100]
+        return refused(request, "registry/holders.html", form, q=typed)
+    query = form.cleaned_data["q"]
     rows = selectors.holders_matching(query)
     download = exported_list(request, "holders", HOLDER_COLUMNS, rows)
     if download:

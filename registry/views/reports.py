@@ -21,10 +21,10 @@ from .common import (
     PAGE,
     columns,
     exported_list,
-    invalid,
     list_query,
     page_of,
     query_without,
+    refused,
     registry_view,
 )
 
@@ -117,7 +117,13 @@ def reconciliation_run(request: HttpRequest, run_id: int) -> HttpResponseBase:
 def audit(request: HttpRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        raise invalid(form)
+        return refused(
+            request,
+            "registry/audit.html",
+            form,
+            query=query_without(request, "before", "check", "export"),
+            last_check=ChainCheck.objects.first(),
+        )
     data = form.cleaned_data
     entries = selectors.audit_entries(
         action=data["action"], actor=data["actor"], object_type=data["object_type"]
@@ -146,7 +152,7 @@ def audit(request: HttpRequest) -> HttpResponseBase:
 def daily(request: HttpRequest) -> HttpResponseBase:
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        raise invalid(form)
+        return refused(request, "registry/daily.html", form)
     since, until = form.period()
     asset = form.cleaned_data.get("asset")
     rows = selectors.daily_volumes(

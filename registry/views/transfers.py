@@ -17,7 +17,7 @@ from qoima.chain.models import TokenTransfer
 from .. import exports, selectors, transfers
 from ..forms import MonitoringForm, TransferSearchForm
 from ..parties import Party, parties_for
-from .common import PAGE, fragment_or_page, invalid, query_without, registry_view
+from .common import PAGE, fragment_or_page, query_without, refused, registry_view
 
 TRANSFER_HEADER = [
     "id",
@@ -89,7 +89,7 @@ def _shown(
 def transfer_search(request: HttpRequest) -> HttpResponseBase:
     form = TransferSearchForm(request.GET)
     if not form.is_valid():
-        raise invalid(form)
+        return refused(request, "registry/transfers.html", form)
     filters = form.filters()
     tokens = selectors.tokens_by_address()
     if request.GET.get("export"):
@@ -154,7 +154,7 @@ def monitoring(request: HttpRequest) -> HttpResponseBase:
         return render(request, "registry/monitoring.html", {"form": MonitoringForm()})
     form = MonitoringForm(request.GET)
     if not form.is_valid():
-        raise invalid(form)
+        return refused(request, "registry/monitoring.html", form)
     asset: Application = form.cleaned_data["asset"]
     rows = transfers.transfers_all(form.filters())
     if request.GET.get("export") == "xml":
