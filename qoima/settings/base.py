@@ -19,8 +19,9 @@ env = environ.Env()
 VAR_DIR = Path(env.str("QOIMA_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-# The embedded default is a local demo; production.py demands a real secret.
-SECRET_KEY = env.str("SECRET_KEY", default="embedded-default-not-for-production-0123456789abcdef")
+# The embedded default is a local demo; production.py demands a real secret and refuses this one.
+DEMO_SECRET_KEY = "embedded-default-not-for-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -247,9 +248,8 @@ CHAIN_COMPLIANCE_KEY = env.str(
 # Fernet keys for custodial private keys at rest, newest first (see qoima/custody/keys.py).
 # The embedded default is a fixed demo key, worthless anywhere else; production.py demands real
 # ones.
-CUSTODY_ENCRYPTION_KEYS = env.list(
-    "CUSTODY_ENCRYPTION_KEYS", default=["OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="]
-)
+DEMO_CUSTODY_ENCRYPTION_KEY = "OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="
+CUSTODY_ENCRYPTION_KEYS = env.list("CUSTODY_ENCRYPTION_KEYS", default=[DEMO_CUSTODY_ENCRYPTION_KEY])
 CONTRACTS_DIR = BASE_DIR / "contracts"
 # Transaction manager: blocks on top of a receipt before it counts, the most transfers one
 # recorded batch carries, and how long a pending transfer may wait for others to join it.
