@@ -4,6 +4,7 @@ Without any environment the platform runs on SQLite, kombu's filesystem broker a
 project's own anvil, all kept under ``var/``.
 """
 
+import datetime
 from pathlib import Path
 
 import django_stubs_ext
@@ -35,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "django_htmx",
     "qoima.audit",
@@ -277,17 +278,29 @@ NODE_MODULES_DIR = BASE_DIR / "node_modules"
 
 # --- Participants -----------------------------------------------------------------------
 PERMIT_DEFAULT_TERM_YEARS = env.int("PERMIT_DEFAULT_TERM_YEARS", default=3)
+# A permit recorded on the platform is plausible only when issued on or after the day the law
+# came into force (1 April 2023) and running for at most this many years.
+PERMIT_EARLIEST_ISSUE_DATE = datetime.date.fromisoformat(
+    env.str("PERMIT_EARLIEST_ISSUE_DATE", default="2023-04-01")
+)
+PERMIT_MAX_TERM_YEARS = env.int("PERMIT_MAX_TERM_YEARS", default=3)
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qoima.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+}
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, the token itself is shown
+# once when issued, and it stops working after its term (no silent renewal).
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qoima API",

@@ -17,7 +17,7 @@ from qoima.participants.services import (
     organisation_register,
     user_create,
 )
-from tests.factories import HolderProfileFactory, make_user
+from tests.factories import HolderProfileFactory, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ REGISTRATION = {
     "permit_number": "KZ-1",
     "permit_authority": "MDDIAI",
     "permit_issued_on": datetime.date(2026, 1, 10),
+    "permit_document": pdf_upload(),
     "username": "astyq",
     "email": "office@astyq.kz",
     "password": "Strong-passphrase-42",
