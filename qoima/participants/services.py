@@ -114,6 +114,18 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_password_set(*, actor: User | None, user: User, password: str) -> User:
+    """Set an account's password (its owner, or the operator's setpassword command)."""
+    if actor is not None and actor.pk != user.pk:
+        raise NotAllowed(_("Only the owner of an account sets its password."))
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_set", obj=user, details={})
+    return user
+
+
 def _permit_dates(
     issued_on: datetime.date, expires_on: datetime.date | None
 ) -> tuple[datetime.date, datetime.date]:

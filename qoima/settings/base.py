@@ -287,9 +287,11 @@ PERMIT_MAX_TERM_YEARS = env.int("PERMIT_MAX_TERM_YEARS", default=3)
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token scheme first: DRF asks the first class for the WWW-Authenticate challenge, so
+    # an API call without valid credentials answers 401 "Token", not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
