@@ -42,6 +42,8 @@ from qoima.participants.models import HolderProfile, Organisation, Permit
 
 # Decisions of compliance staff and the platform's reaction to them, as the audit log has them.
 COMPLIANCE_ACTIONS = (
+    "permit.verified",
+    "permit.refused",
     "permit.suspended",
     "permit.revoked",
     "permit.active",

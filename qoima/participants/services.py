@@ -127,17 +127,19 @@ def user_password_set(*, actor: User | None, user: User, password: str) -> User:
 
 
 def _permit_dates(
-    issued_on: datetime.date, expires_on: datetime.date | None
+    issued_on: datetime.date, expires_on: datetime.date | None, *, prefix: str
 ) -> tuple[datetime.date, datetime.date]:
     """The permit's term, refused unless plausible: issued between the law's entry into force
     (or the configured earliest day) and today, expiring after it within the longest term."""
     earliest: datetime.date = settings.PERMIT_EARLIEST_ISSUE_DATE
     if issued_on > timezone.localdate():
-        raise InvalidInput(_("A permit cannot be issued in the future."), field="issued_on")
+        raise InvalidInput(
+            _("A permit cannot be issued in the future."), field=f"{prefix}issued_on"
+        )
     if issued_on < earliest:
         raise InvalidInput(
             _("A permit cannot be issued before %(date)s.") % {"date": date_format(earliest)},
-            field="issued_on",
+            field=f"{prefix}issued_on",
         )
     years = settings.PERMIT_MAX_TERM_YEARS
     expiry = expires_on or permit_default_expiry(
@@ -145,13 +147,13 @@ def _permit_dates(
     )
     if expiry <= issued_on:
         raise InvalidInput(
-            _("A permit must expire after the day it was issued."), field="expires_on"
+            _("A permit must expire after the day it was issued."), field=f"{prefix}expires_on"
         )
     if expiry > permit_default_expiry(issued_on, years=years):
         raise InvalidInput(
             _("A permit runs for at most %(years)d years from the day it was issued.")
             % {"years": years},
-            field="expires_on",
+            field=f"{prefix}expires_on",
         )
     return issued_on, expiry
 
@@ -177,15 +179,17 @@ def _permit_build(
     issued_on: datetime.date,
     expires_on: datetime.date | None,
     document: UploadedFile,
-    document_field: str,
+    field_prefix: str = "",
 ) -> Permit:
     """A new permit, pending verification: what the issuer states, with the document."""
     number, authority = " ".join(number.split()), " ".join(authority.split())
     if not number:
-        raise InvalidInput(_("Give the permit's number."), field="number")
+        raise InvalidInput(_("Give the permit's number."), field=f"{field_prefix}number")
     if not authority:
-        raise InvalidInput(_("Give the authority that issued the permit."), field="authority")
-    issued_on, expiry = _permit_dates(issued_on, expires_on)
+        raise InvalidInput(
+            _("Give the authority that issued the permit."), field=f"{field_prefix}authority"
+        )
+    issued_on, expiry = _permit_dates(issued_on, expires_on, prefix=field_prefix)
     taken = (
         Permit.objects.filter(authority__iexact=authority, number__iexact=number)
         .exclude(status=Permit.Status.REFUSED)
@@ -193,7 +197,8 @@ def _permit_build(
     )
     if taken:
         raise InvalidInput(
-            _("This authority has already issued a permit with this number."), field="number"
+            _("This authority has already issued a permit with this number."),
+            field=f"{field_prefix}number",
         )
     return Permit.objects.create(
         organisation=organisation,
@@ -202,7 +207,7 @@ def _permit_build(
         issued_on=issued_on,
         expires_on=expiry,
         status=Permit.Status.PENDING,
-        **_permit_document(document, document_field),
+        **_permit_document(document, f"{field_prefix}document"),
     )
 
 
@@ -248,7 +253,7 @@ def organisation_register(
         issued_on=permit_issued_on,
         expires_on=permit_expires_on,
         document=permit_document,
-        document_field="permit_document",
+        field_prefix="permit_",
     )
     user = _user_build(
         username=username,
@@ -296,7 +301,6 @@ def permit_add(
         issued_on=issued_on,
         expires_on=expires_on,
         document=document,
-        document_field="document",
     )
     audit_record(
         actor=actor,

@@ -88,6 +88,8 @@ def test_a_self_registered_issuer_submits_only_after_compliance_verified_its_per
     assert world.officer_a.username in row
     assert permit.document_sha256 in row
     assert '<td class="ok">yes</td>' in row
+    decisions = regulator.get(reverse("registry-compliance")).content.decode()
+    assert "permit.verified" in decisions
     api = regulator.get(reverse("api-registry-permits")).json()
     (listed,) = [p for p in api["results"] if p["number"] == "KZ-77"]
     assert listed["status"] == "active"

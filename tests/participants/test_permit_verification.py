@@ -158,3 +158,42 @@ def test_the_database_refuses_a_second_permit_with_the_same_number_from_one_auth
         PermitFactory(number="p-9", authority="mddiai", organisation=first.organisation)
     with pytest.raises(IntegrityError), transaction.atomic():
         PermitFactory(organisation=first.organisation, verified_by=None, verified_at=None)
+
+
+REGISTRATION = {
+    "kind": "legal_entity",
+    "legal_name": "ТОО «Астық»",
+    "identification_number": "940140000385",
+    "registered_address": "Astana",
+    "permit_number": "KZ-1",
+    "permit_authority": "MDDIAI",
+    "permit_issued_on": "2026-01-10",
+    "username": "astyq",
+    "email": "office@astyq.kz",
+    "password": "Strong-passphrase-42",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"permit_issued_on": "0001-01-01"}, "permit_issued_on", "cannot be issued before"),
+        ({"permit_issued_on": "9999-12-31"}, "permit_issued_on", "cannot be issued in the future"),
+        ({"permit_expires_on": "9999-12-31"}, "permit_expires_on", "at most 3 years"),
+    ],
+)
+def test_registration_with_implausible_permit_dates_registers_nothing(changes, field, message):
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("register-issuer"), {**REGISTRATION, **changes, "permit_document": pdf_upload()}
+    )
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    api = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("api-issuer-register"),
+        {**REGISTRATION, **changes, "permit_document": pdf_upload()},
+    )
+    assert api.status_code == 400
+    assert api.json()["field"] == field
+    assert message in api.json()["detail"]
+    assert not Permit.objects.exists()
+    assert not AuditEntry.objects.exists()

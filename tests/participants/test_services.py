@@ -54,7 +54,9 @@ def test_issuer_registration_creates_organisation_permit_staff_and_audit_entry()
         ({"identification_number": "050150001232"}, "identification_number"),
         ({"kind": "foreign_company"}, "kind"),
         ({"password": "123"}, "password"),
-        ({"permit_expires_on": datetime.date(2025, 1, 1)}, "expires_on"),
+        ({"permit_expires_on": datetime.date(2025, 1, 1)}, "permit_expires_on"),
+        ({"permit_issued_on": datetime.date(1, 1, 1)}, "permit_issued_on"),
+        ({"permit_expires_on": datetime.date(9999, 12, 31)}, "permit_expires_on"),
     ],
 )
 def test_bad_registration_changes_nothing(changes, field):
