@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
@@ -360,8 +361,13 @@ def api_token(request: HttpRequest) -> HttpResponse:
     key = ""
     if request.method == "POST":
         key = services.api_token_issue(user=user)
+    token = AuthToken.objects.filter(user=user).order_by("-created").first()
     return render(
         request,
         "participants/api_token.html",
-        {"token": AuthToken.objects.filter(user=user).order_by("-created").first(), "key": key},
+        {
+            "token": token,
+            "expired": bool(token and token.expiry and token.expiry <= timezone.now()),
+            "key": key,
+        },
     )

@@ -200,6 +200,7 @@ def test_an_expired_token_answers_401_and_a_replaced_one_stops_at_once():
     assert stored.expiry is not None
     assert stored.expiry - timezone.now() > datetime.timedelta(days=29)
     AuthToken.objects.filter(pk=stored.pk).update(expiry=timezone.now() - datetime.timedelta(1))
+    assert "It expired on" in client.get(reverse("api-token")).content.decode()
     expired = Client(HTTP_AUTHORIZATION=f"Token {key}").get(reverse("api-me"))
     assert expired.status_code == 401
     assert expired["WWW-Authenticate"] == "Token"
