@@ -68,6 +68,7 @@ def _cursor_pagination(field: str) -> type[CursorPagination]:
 
 class PermitOut(serializers.ModelSerializer[Permit]):
     issuer_id_number = serializers.CharField(source="organisation.identification_number")
+    verified_by = serializers.CharField(source="verified_by.username", default=None)
 
     class Meta:
         model = Permit
@@ -81,6 +82,9 @@ class PermitOut(serializers.ModelSerializer[Permit]):
             "status_reason",
             "status_document_ref",
             "status_changed_at",
+            "verified_by",
+            "verified_at",
+            "document_sha256",
             "issuer_id_number",
         ]
 

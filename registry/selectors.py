@@ -42,6 +42,8 @@ from qoima.participants.models import HolderProfile, Organisation, Permit
 
 # Decisions of compliance staff and the platform's reaction to them, as the audit log has them.
 COMPLIANCE_ACTIONS = (
+    "permit.verified",
+    "permit.refused",
     "permit.suspended",
     "permit.revoked",
     "permit.active",
@@ -74,7 +76,9 @@ def issuers() -> QuerySet[Organisation]:
 
 
 def issuer_permits(organisation: Organisation) -> QuerySet[Permit]:
-    return organisation.permits.select_related("status_changed_by").order_by("-issued_on", "-pk")
+    return organisation.permits.select_related("status_changed_by", "verified_by").order_by(
+        "-issued_on", "-pk"
+    )
 
 
 def permits_history(permits: list[Permit]) -> QuerySet[AuditEntry]:
@@ -85,7 +89,9 @@ def permits_history(permits: list[Permit]) -> QuerySet[AuditEntry]:
 
 
 def permits() -> QuerySet[Permit]:
-    return Permit.objects.select_related("organisation").order_by("-issued_on", "-pk")
+    return Permit.objects.select_related("organisation", "verified_by").order_by(
+        "-issued_on", "-pk"
+    )
 
 
 # ------------------------------------------------------------------------------ assets

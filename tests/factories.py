@@ -1,11 +1,20 @@
 import datetime
+import hashlib
 
 import factory
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from qoima.participants.models import HolderProfile, Organisation, Permit, Role, User
 
 PASSWORD = "correct-horse-battery-9"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf_upload(name: str = "permit.pdf", extra: bytes = b"") -> SimpleUploadedFile:
+    """A small PDF, recognised by its content; ``extra`` bytes make a different document."""
+    return SimpleUploadedFile(name, PDF + extra, content_type="application/pdf")
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -27,6 +36,15 @@ class PermitFactory(factory.django.DjangoModelFactory):
     authority = "Ministry of Digital Development"
     issued_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=10))
     expires_on = factory.LazyAttribute(lambda p: p.issued_on + datetime.timedelta(days=3 * 365))
+    # A permit in force, as a compliance officer verified it against its document; tests of
+    # verification itself ask for status=PENDING and no verifier.
+    status = Permit.Status.ACTIVE
+    document_sha256 = factory.LazyAttribute(
+        lambda p: hashlib.sha256(f"{p.authority}/{p.number}".encode()).hexdigest()
+    )
+    document_content_type = "application/pdf"
+    verified_by = factory.LazyFunction(lambda: permit_verifier())
+    verified_at = factory.LazyFunction(timezone.now)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -54,6 +72,12 @@ class HolderProfileFactory(factory.django.DjangoModelFactory):
     kind = HolderProfile.Kind.INDIVIDUAL
     full_name = factory.Sequence(lambda n: f"Holder {n}")
     identification_number = "791028302728"
+
+
+def permit_verifier():
+    """The one compliance officer the factories' permits name as their verifier."""
+    user = User.objects.filter(username="permit-verifier").first()
+    return user or UserFactory(username="permit-verifier", role=Role.COMPLIANCE_OFFICER)
 
 
 def make_user(role: Role, **kwargs):

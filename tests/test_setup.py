@@ -96,6 +96,38 @@ def test_production_starts_with_its_secrets(tmp_path):
     assert result.stdout.strip() == "False True 7"
 
 
+ANVIL_ACCOUNT_0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+ANVIL_ACCOUNT_9_KEY = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6"
+
+
+@pytest.mark.parametrize(
+    ("name", "published"),
+    [
+        ("SECRET_KEY", "embedded-default-not-for-production-0123456789abcdef"),
+        ("CUSTODY_ENCRYPTION_KEYS", "OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="),
+        (
+            "CUSTODY_ENCRYPTION_KEYS",
+            f"{PRODUCTION_ENV['CUSTODY_ENCRYPTION_KEYS']},OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA=",
+        ),
+        ("CHAIN_ADMIN_KEY", ANVIL_ACCOUNT_0_KEY),
+        ("CHAIN_OPERATOR_KEY", ANVIL_ACCOUNT_9_KEY.upper().replace("0X", "0x")),
+        ("CHAIN_COMPLIANCE_KEY", ANVIL_ACCOUNT_0_KEY.removeprefix("0x")),
+    ],
+)
+def test_production_refuses_each_secret_published_in_the_repository_or_by_anvil(
+    tmp_path, name, published
+):
+    result = settings_value(
+        "qoima.settings.production",
+        "settings.DEBUG",
+        QOIMA_VAR_DIR=str(tmp_path),
+        **{**PRODUCTION_ENV, name: published},
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} is a value published" in result.stderr
+
+
 def compose_command() -> list[str]:
     if (
         shutil.which("docker")

@@ -45,7 +45,10 @@ def valid_permit(organisation: Organisation, *, step: str) -> Permit:
     for permit in permits:
         if permit_validity(permit).valid:
             return permit
-    reason = permit_validity(permits[0]).reason if permits else _("The issuer has no permit.")
+    # A renewed permit waiting for compliance explains the refusal better than the old one.
+    pending = [permit for permit in permits if permit.status == Permit.Status.PENDING]
+    explained = (pending or permits)[:1]
+    reason = permit_validity(explained[0]).reason if explained else _("The issuer has no permit.")
     messages = {
         "submit": _("The application cannot be submitted: %(reason)s"),
         "approval": _("The application cannot be approved: %(reason)s"),

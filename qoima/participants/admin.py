@@ -1,18 +1,31 @@
+"""The Django admin: it edits descriptive data only, and every change lands in the audit log.
+
+Who may do what is not an admin matter: roles (groups), permissions, the staff and superuser
+flags and passwords cannot be set here, whoever is logged in (a superuser too). Staff accounts
+are created and their passwords set by the audited ``createstaff`` and ``setpassword``
+commands; participants register themselves; permits are verified by compliance on its
+dashboard.
+"""
+
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
+from qoima.audit.admin import ReadOnlyAdmin
 from qoima.audit.services import audit_record
 
 from .identifiers import validate_issuer_identification
 from .models import HolderProfile, Organisation, Permit, User
+from .selectors import user_role
 
 
 class AuditedAdmin(admin.ModelAdmin[Any]):
@@ -22,11 +35,15 @@ class AuditedAdmin(admin.ModelAdmin[Any]):
         self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
+        changed = sorted(form.changed_data)
         audit_record(
             actor=request.user,
             action=f"admin.{obj._meta.model_name}.{'changed' if change else 'added'}",
             obj=obj,
-            details={"fields": sorted(form.changed_data)},
+            details={
+                "fields": changed,
+                "values": {name: str(form.cleaned_data.get(name, "")) for name in changed},
+            },
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -76,19 +93,13 @@ class OrganisationAdmin(AuditedAdmin):
 
 
 @admin.register(Permit)
-class PermitAdmin(AuditedAdmin):
+class PermitAdmin(ReadOnlyAdmin):
+    """Permits are recorded by issuers, verified by compliance and changed on the authority's
+    decision, each through its audited service: here they are only looked at."""
+
     list_display = ["number", "organisation", "authority", "issued_on", "expires_on", "status"]
     list_filter = ["status", "authority"]
     search_fields = ["number", "organisation__legal_name", "organisation__identification_number"]
-    autocomplete_fields = ["organisation"]
-    # Status changes need a reason and a document: compliance makes them on its dashboard.
-    readonly_fields = [
-        "status",
-        "status_reason",
-        "status_document_ref",
-        "status_changed_at",
-        "status_changed_by",
-    ]
 
 
 @admin.register(HolderProfile)
@@ -112,9 +123,46 @@ class HolderProfileAdmin(AuditedAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
+    """Names, e-mail, language and whether the account may log in; nothing that grants access."""
+
     fieldsets = (
-        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        (None, {"fields": ("username", "role")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
         (_("Qoima"), {"fields": ("organisation", "preferred_language")}),
+        (
+            _("Account"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")},
+        ),
     )
+    readonly_fields = [
+        "username",
+        "role",
+        "organisation",
+        "is_staff",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+    ]
     list_display = ["username", "email", "organisation", "is_active", "last_login"]
     list_filter = ["groups", "is_active"]
+
+    @admin.display(description=_("Role"))
+    def role(self, obj: User) -> str:
+        role = user_role(obj)
+        return str(role.label) if role else "—"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A staff account is created by the audited createstaff command; participants register.
+        return False
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Passwords are set by their owners or the audited setpassword command.
+        raise PermissionDenied
+
+
+# Roles are groups with fixed permissions (roles_sync); API tokens are their holders' own and
+# only their digests are stored. Neither is edited through the admin.
+admin.site.unregister(Group)
+admin.site.unregister(AuthToken)

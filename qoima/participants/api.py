@@ -3,6 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,6 +67,9 @@ class IssuerRegistrationIn(serializers.Serializer[Any]):
     permit_authority = serializers.CharField(max_length=255)
     permit_issued_on = serializers.DateField()
     permit_expires_on = serializers.DateField(required=False, allow_null=True)
+    permit_document = serializers.FileField(
+        help_text="The permit (PDF, PNG or JPEG); compliance verifies the permit against it."
+    )
     username = serializers.CharField(max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, min_length=8)
@@ -78,9 +82,13 @@ class OrganisationOut(serializers.ModelSerializer[Organisation]):
 
 
 class IssuerRegistrationApi(APIView):
-    """Register an issuer organisation with its permit and first staff account."""
+    """Register an issuer organisation with its permit and first staff account.
+
+    The permit is pending until a compliance officer has verified it against its document.
+    """
 
     permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [AnonRateThrottle]
 
     @extend_schema(request=IssuerRegistrationIn, responses={201: OrganisationOut})

@@ -3,11 +3,20 @@
 import datetime
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from .models import HolderProfile, Organisation, Role, User
-from .services import holder_register, holder_verify, organisation_register, user_create
+from issuance.demo import demo_pdf
+
+from .models import HolderProfile, Organisation, Permit, Role, User
+from .services import (
+    holder_register,
+    holder_verify,
+    organisation_register,
+    permit_verify,
+    user_create,
+)
 
 DEMO_PASSWORD = "qoima-demo-2026"  # noqa: S105 - published demo logins, never in production
 
@@ -57,8 +66,9 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
                 password=login.password,
                 role=login.role,
             )
+    officer = User.objects.get(username="compliance")
     if "issuer" not in existing:
-        organisation_register(
+        organisation = organisation_register(
             kind=Organisation.Kind.LEGAL_ENTITY,
             legal_name="ТОО «Qoima Demo Agro»",
             identification_number=DEMO_ISSUER_BIN,
@@ -68,11 +78,19 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
                 "Министерство цифрового развития, инноваций и аэрокосмической промышленности РК"
             ),
             permit_issued_on=today - datetime.timedelta(days=30),
+            permit_document=SimpleUploadedFile(
+                "permit-KZ-2026-0001.pdf", demo_pdf("Demo issuance permit KZ-2026-0001")
+            ),
             username="issuer",
             email="issuer@demo.qoima.kz",
             password=DEMO_PASSWORD,
         )
-    officer = User.objects.get(username="compliance")
+        # The demo issuer may issue at once: compliance verifies its permit as it would.
+        permit_verify(
+            officer=officer,
+            permit_id=organisation.permits.get(status=Permit.Status.PENDING).pk,
+            document_ref="DEMO-PERMIT-CHECK",
+        )
     for username, kind, name, number in DEMO_HOLDERS:
         if username in existing:
             continue

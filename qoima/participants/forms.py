@@ -30,6 +30,13 @@ class IssuerRegistrationForm(_AccountFields):
         help_text=_("Leave empty for the standard term of three years."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    permit_document = forms.FileField(
+        label=_("Permit document"),
+        help_text=_(
+            "The permit as a PDF, PNG or JPEG. Compliance verifies the permit against it; "
+            "until then the organisation cannot submit applications."
+        ),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -66,7 +73,14 @@ class HolderSuspendForm(forms.Form):
 
 
 class PermitStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("New status"), choices=Permit.Status.choices)
+    # The authority's decisions on a verified permit; verification has its own forms.
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[
+            (status.value, status.label)
+            for status in (Permit.Status.ACTIVE, Permit.Status.SUSPENDED, Permit.Status.REVOKED)
+        ],
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     document_ref = forms.CharField(label=_("Authority's document reference"), max_length=255)
 
@@ -83,3 +97,24 @@ class PermitAddForm(forms.Form):
         help_text=_("Leave empty for the standard term of three years."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    document = forms.FileField(
+        label=_("Permit document"),
+        help_text=_("The permit as a PDF, PNG or JPEG. Compliance verifies the permit against it."),
+    )
+
+
+class PermitVerifyForm(forms.Form):
+    document_ref = forms.CharField(
+        label=_("Check reference"),
+        max_length=255,
+        help_text=_("The reference of the check against the authority's register."),
+    )
+    document = forms.FileField(
+        label=_("Permit document"),
+        required=False,
+        help_text=_("Only for a permit recorded without its document."),
+    )
+
+
+class PermitRefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

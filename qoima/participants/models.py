@@ -4,7 +4,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+
+from issuance.storage import document_storage
 
 from .identifiers import validate_identification_number
 
@@ -68,12 +71,18 @@ class User(AbstractUser):
 
 
 class Permit(models.Model):
-    """The issuer's permit for issue and circulation of backed digital assets."""
+    """The issuer's permit for issue and circulation of backed digital assets.
+
+    What an issuer records is only its statement: the permit counts once a compliance officer
+    has verified it against the uploaded permit document.
+    """
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("Pending verification")
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
         REVOKED = "revoked", _("Revoked")
+        REFUSED = "refused", _("Refused by compliance")
 
     organisation = models.ForeignKey(
         Organisation,
@@ -86,8 +95,23 @@ class Permit(models.Model):
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"))
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
+    document = models.FileField(
+        _("permit document"), storage=document_storage, max_length=200, blank=True
+    )
+    document_sha256 = models.CharField(_("SHA-256 of the document"), max_length=64, blank=True)
+    document_content_type = models.CharField(_("content type"), max_length=64, blank=True)
+    document_original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     status_reason = models.TextField(_("reason for the status"), blank=True)
     status_document_ref = models.CharField(_("document reference"), max_length=255, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
@@ -106,10 +130,27 @@ class Permit(models.Model):
         verbose_name_plural = _("issuance permits")
         ordering = ["-issued_on"]
         constraints = [
-            models.UniqueConstraint(fields=["authority", "number"], name="permit_unique_number"),
+            # One authority never issues one number twice, whatever its spelling's case; a
+            # permit compliance refused does not hold its number.
+            models.UniqueConstraint(
+                Upper("authority"),
+                Upper("number"),
+                condition=~Q(status="refused"),
+                name="permit_unique_number_per_authority",
+            ),
             models.CheckConstraint(
                 condition=Q(expires_on__gt=models.F("issued_on")),
                 name="permit_expires_after_issue",
+            ),
+            # A permit in force says who verified it, when, and against which document.
+            models.CheckConstraint(
+                condition=~Q(status__in=["active", "suspended"])
+                | (
+                    Q(verified_by__isnull=False)
+                    & Q(verified_at__isnull=False)
+                    & ~Q(document_sha256="")
+                ),
+                name="permit_in_force_is_verified",
             ),
         ]
         permissions = [("change_permit_status", "Can suspend, revoke and reinstate permits")]
@@ -118,7 +159,11 @@ class Permit(models.Model):
         return f"{self.number} ({self.get_status_display()})"
 
     def is_valid_on(self, on: datetime.date) -> bool:
-        return self.status == self.Status.ACTIVE and self.issued_on <= on <= self.expires_on
+        return (
+            self.status == self.Status.ACTIVE
+            and self.verified_at is not None
+            and self.issued_on <= on <= self.expires_on
+        )
 
 
 class HolderProfile(models.Model):

@@ -32,6 +32,16 @@ class PermitValidity:
 def permit_validity(permit: Permit, *, on: datetime.date | None = None) -> PermitValidity:
     """Whether the permit allows issuing on a day, and if not, a message that says why."""
     day = on or timezone.localdate()
+    if permit.status == Permit.Status.PENDING:
+        return PermitValidity(
+            False,
+            _("Permit %(number)s is not verified yet: it counts once compliance has verified it.")
+            % {"number": permit.number},
+        )
+    if permit.status == Permit.Status.REFUSED:
+        return PermitValidity(
+            False, _("Permit %(number)s was refused by compliance.") % {"number": permit.number}
+        )
     if permit.status == Permit.Status.REVOKED:
         return PermitValidity(False, _("Permit %(number)s is revoked.") % {"number": permit.number})
     if permit.status == Permit.Status.SUSPENDED:
@@ -66,3 +76,12 @@ def holder_list(*, status: str | None = None) -> QuerySet[HolderProfile]:
 
 def organisation_list() -> QuerySet[Organisation]:
     return Organisation.objects.prefetch_related("permits").order_by("legal_name")
+
+
+def permits_pending() -> QuerySet[Permit]:
+    """Compliance's queue: permits waiting to be verified against their documents, oldest first."""
+    return (
+        Permit.objects.filter(status=Permit.Status.PENDING)
+        .select_related("organisation")
+        .order_by("created_at", "pk")
+    )

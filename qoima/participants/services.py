@@ -1,14 +1,19 @@
 import datetime
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
+from issuance.documents import document_store
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
@@ -110,6 +115,63 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_password_set(*, actor: User | None, user: User, password: str) -> User:
+    """Set an account's password (its owner, or the operator's setpassword command)."""
+    if actor is not None and actor.pk != user.pk:
+        raise NotAllowed(_("Only the owner of an account sets its password."))
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_set", obj=user, details={})
+    return user
+
+
+def _permit_dates(
+    issued_on: datetime.date, expires_on: datetime.date | None, *, prefix: str
+) -> tuple[datetime.date, datetime.date]:
+    """The permit's term, refused unless plausible: issued between the law's entry into force
+    (or the configured earliest day) and today, expiring after it within the longest term."""
+    earliest: datetime.date = settings.PERMIT_EARLIEST_ISSUE_DATE
+    if issued_on > timezone.localdate():
+        raise InvalidInput(
+            _("A permit cannot be issued in the future."), field=f"{prefix}issued_on"
+        )
+    if issued_on < earliest:
+        raise InvalidInput(
+            _("A permit cannot be issued before %(date)s.") % {"date": date_format(earliest)},
+            field=f"{prefix}issued_on",
+        )
+    years = settings.PERMIT_MAX_TERM_YEARS
+    expiry = expires_on or permit_default_expiry(
+        issued_on, years=min(settings.PERMIT_DEFAULT_TERM_YEARS, years)
+    )
+    if expiry <= issued_on:
+        raise InvalidInput(
+            _("A permit must expire after the day it was issued."), field=f"{prefix}expires_on"
+        )
+    if expiry > permit_default_expiry(issued_on, years=years):
+        raise InvalidInput(
+            _("A permit runs for at most %(years)d years from the day it was issued.")
+            % {"years": years},
+            field=f"{prefix}expires_on",
+        )
+    return issued_on, expiry
+
+
+def _permit_document(upload: UploadedFile, field: str) -> dict[str, str]:
+    try:
+        stored = document_store(upload)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field=field, code=error.code) from None
+    return {
+        "document": stored.name,
+        "document_sha256": stored.sha256,
+        "document_content_type": stored.content_type,
+        "document_original_name": (upload.name or "")[:255],
+    }
+
+
 def _permit_build(
     *,
     organisation: Organisation,
@@ -117,25 +179,32 @@ def _permit_build(
     authority: str,
     issued_on: datetime.date,
     expires_on: datetime.date | None,
-    years: int,
+    document: UploadedFile,
+    field_prefix: str = "",
 ) -> Permit:
+    """A new permit, pending verification: what the issuer states, with the document."""
     number = text_required(
-        number, field="number", message=_("Give the permit's number."), max_length=64
+        number,
+        field=f"{field_prefix}number",
+        message=_("Give the permit's number."),
+        max_length=64,
     )
     authority = text_required(
         authority,
-        field="authority",
+        field=f"{field_prefix}authority",
         message=_("Give the authority that issued the permit."),
         max_length=255,
     )
-    expiry = expires_on or permit_default_expiry(issued_on, years=years)
-    if expiry <= issued_on:
+    issued_on, expiry = _permit_dates(issued_on, expires_on, prefix=field_prefix)
+    taken = (
+        Permit.objects.filter(authority__iexact=authority, number__iexact=number)
+        .exclude(status=Permit.Status.REFUSED)
+        .exists()
+    )
+    if taken:
         raise InvalidInput(
-            _("A permit must expire after the day it was issued."), field="expires_on"
-        )
-    if Permit.objects.filter(authority=authority, number=number).exists():
-        raise InvalidInput(
-            _("This authority has already issued a permit with this number."), field="number"
+            _("This authority has already issued a permit with this number."),
+            field=f"{field_prefix}number",
         )
     return Permit.objects.create(
         organisation=organisation,
@@ -143,6 +212,8 @@ def _permit_build(
         authority=authority,
         issued_on=issued_on,
         expires_on=expiry,
+        status=Permit.Status.PENDING,
+        **_permit_document(document, f"{field_prefix}document"),
     )
 
 
@@ -157,12 +228,13 @@ def organisation_register(
     permit_authority: str,
     permit_issued_on: datetime.date,
     permit_expires_on: datetime.date | None = None,
-    permit_term_years: int = 3,
+    permit_document: UploadedFile,
     username: str,
     email: str,
     password: str,
 ) -> Organisation:
-    """An issuer registers: the organisation, its permit and its first staff account."""
+    """An issuer registers: the organisation, its permit (pending until compliance verifies it
+    against the document) and its first staff account."""
     if kind not in Organisation.Kind.values:
         raise InvalidInput(_("Choose a legal entity or an individual entrepreneur."), field="kind")
     legal_name = text_required(
@@ -193,7 +265,8 @@ def organisation_register(
         authority=permit_authority,
         issued_on=permit_issued_on,
         expires_on=permit_expires_on,
-        years=permit_term_years,
+        document=permit_document,
+        field_prefix="permit_",
     )
     user = _user_build(
         username=username,
@@ -209,7 +282,11 @@ def organisation_register(
         details={
             "kind": kind,
             "identification_number": identification_number,
-            "permit": {"number": permit.number, "expires_on": permit.expires_on.isoformat()},
+            "permit": {
+                "number": permit.number,
+                "expires_on": permit.expires_on.isoformat(),
+                "document_sha256": permit.document_sha256,
+            },
         },
     )
     return organisation
@@ -224,9 +301,10 @@ def permit_add(
     authority: str,
     issued_on: datetime.date,
     expires_on: datetime.date | None = None,
-    term_years: int = 3,
+    document: UploadedFile,
 ) -> Permit:
-    """Record a new or renewed permit of an issuer (compliance, or the issuer's own staff)."""
+    """Record a new or renewed permit of an issuer (compliance, or the issuer's own staff); it
+    counts once a compliance officer has verified it."""
     if user_role(actor) != Role.COMPLIANCE_OFFICER and actor.organisation_id != organisation.pk:
         raise NotAllowed()
     permit = _permit_build(
@@ -235,18 +313,92 @@ def permit_add(
         authority=authority,
         issued_on=issued_on,
         expires_on=expires_on,
-        years=term_years,
+        document=document,
     )
     audit_record(
         actor=actor,
         action="permit.added",
         obj=permit,
-        details={"organisation": organisation.pk, "expires_on": permit.expires_on.isoformat()},
+        details={
+            "organisation": organisation.pk,
+            "expires_on": permit.expires_on.isoformat(),
+            "document_sha256": permit.document_sha256,
+        },
     )
     return permit
 
 
+@transaction.atomic
+def permit_verify(
+    *, officer: User, permit_id: int, document_ref: str, document: UploadedFile | None = None
+) -> Permit:
+    """Compliance checked the permit against its document (and the authority's register): from
+    now on it counts. A permit recorded without a document gets the one the officer checked."""
+    _require_role(officer, Role.COMPLIANCE_OFFICER)
+    if not document_ref.strip():
+        raise InvalidInput(
+            _("Give the reference of the check against the authority's register."),
+            field="document_ref",
+        )
+    permit = _locked(Permit, permit_id)
+    if permit.status != Permit.Status.PENDING:
+        raise Conflict(
+            _("Only a permit pending verification can be verified; this one is %(status)s.")
+            % {"status": permit.get_status_display()}
+        )
+    if document is not None:
+        if permit.document_sha256:
+            raise InvalidInput(
+                _("This permit already has its document; verify it against that one."),
+                field="document",
+            )
+        for field, value in _permit_document(document, "document").items():
+            setattr(permit, field, value)
+    if not permit.document_sha256:
+        raise InvalidInput(
+            _("A permit is verified against its document: upload the permit document."),
+            field="document",
+        )
+    now = timezone.now()
+    permit.status = Permit.Status.ACTIVE
+    permit.verified_by, permit.verified_at = officer, now
+    permit.status_changed_by, permit.status_changed_at = officer, now
+    permit.status_reason, permit.status_document_ref = "", document_ref
+    permit.save()
+    audit_record(
+        actor=officer,
+        action="permit.verified",
+        obj=permit,
+        details={"document_sha256": permit.document_sha256, "document_ref": document_ref},
+    )
+    return permit
+
+
+@transaction.atomic
+def permit_refuse(*, officer: User, permit_id: int, reason: str) -> Permit:
+    """Compliance refuses a permit that does not match its document or the authority's
+    register; the number is free again for a correct record."""
+    _require_role(officer, Role.COMPLIANCE_OFFICER)
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for the refusal."), field="reason")
+    permit = _locked(Permit, permit_id)
+    if permit.status != Permit.Status.PENDING:
+        raise Conflict(
+            _("Only a permit pending verification can be refused; this one is %(status)s.")
+            % {"status": permit.get_status_display()}
+        )
+    permit.status = Permit.Status.REFUSED
+    permit.status_reason = reason
+    permit.status_changed_by, permit.status_changed_at = officer, timezone.now()
+    permit.save()
+    audit_record(actor=officer, action="permit.refused", obj=permit, details={"reason": reason})
+    return permit
+
+
+# Authority decisions on a verified permit; verification itself is permit_verify/permit_refuse.
 PERMIT_TRANSITIONS: dict[str, set[str]] = {
+    Permit.Status.PENDING: set(),
+    Permit.Status.REFUSED: set(),
     Permit.Status.ACTIVE: {Permit.Status.SUSPENDED, Permit.Status.REVOKED},
     Permit.Status.SUSPENDED: {Permit.Status.ACTIVE, Permit.Status.REVOKED},
     Permit.Status.REVOKED: set(),
@@ -266,7 +418,10 @@ def permit_set_status(
     if status not in PERMIT_TRANSITIONS[permit.status]:
         raise Conflict(
             _("A permit that is %(current)s cannot become %(new)s.")
-            % {"current": permit.get_status_display(), "new": status}
+            % {
+                "current": permit.get_status_display(),
+                "new": Permit.Status(status).label if status in Permit.Status.values else status,
+            }
         )
     previous = permit.status
     permit.status = status
@@ -404,12 +559,17 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
 
 @transaction.atomic
 def api_token_issue(*, user: User) -> str:
-    """A new API token for the user, replacing any earlier one; the key is shown only now."""
-    from rest_framework.authtoken.models import Token
-
-    replaced = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
+    """A new API token for the user, replacing any earlier one. Only its digest is stored and it
+    expires after REST_KNOX's TOKEN_TTL: the token itself exists only in this return value."""
+    replaced = AuthToken.objects.filter(user=user).delete()[0] > 0
+    instance, token = AuthToken.objects.create(user=user)
     audit_record(
-        actor=user, action="user.api_token_issued", obj=user, details={"replaced": replaced}
+        actor=user,
+        action="user.api_token_issued",
+        obj=user,
+        details={
+            "replaced": replaced,
+            "expires_at": instance.expiry.isoformat() if instance.expiry else None,
+        },
     )
-    return str(token.key)
+    return token

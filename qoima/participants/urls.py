@@ -21,6 +21,9 @@ urlpatterns = [
         "compliance/holders/<int:holder_id>/suspend/", views.holder_suspend, name="holder-suspend"
     ),
     path("compliance/permits/<int:permit_id>/status/", views.permit_status, name="permit-status"),
+    path("compliance/permits/<int:permit_id>/verify/", views.permit_verify, name="permit-verify"),
+    path("compliance/permits/<int:permit_id>/refuse/", views.permit_refuse, name="permit-refuse"),
+    path("permits/<int:permit_id>/document/", views.permit_document, name="permit-document"),
 ]
 
 api_urlpatterns = [

@@ -7,14 +7,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from knox.models import AuthToken
 
+from issuance.storage import document_storage
 from qoima.audit.models import ChainCheck
 from qoima.chain.models import NodeHealth, PlatformDeployment
-from qoima.errors import ApplicationError
+from qoima.errors import ApplicationError, NotFound
 
 from . import selectors, services
 from .access import current_user, role_required
@@ -24,7 +27,9 @@ from .forms import (
     HolderVerifyForm,
     IssuerRegistrationForm,
     PermitAddForm,
+    PermitRefuseForm,
     PermitStatusForm,
+    PermitVerifyForm,
 )
 from .models import HolderProfile, Organisation, Permit, Role, User
 
@@ -70,7 +75,7 @@ def _apply_form_errors(form: Form, error: ApplicationError) -> None:
 
 
 def register_issuer(request: HttpRequest) -> HttpResponse:
-    form = IssuerRegistrationForm(request.POST or None)
+    form = IssuerRegistrationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -83,6 +88,7 @@ def register_issuer(request: HttpRequest) -> HttpResponse:
                 permit_authority=data["permit_authority"],
                 permit_issued_on=data["permit_issued_on"],
                 permit_expires_on=data["permit_expires_on"],
+                permit_document=data["permit_document"],
                 username=data["username"],
                 email=data["email"],
                 password=data["password"],
@@ -91,7 +97,13 @@ def register_issuer(request: HttpRequest) -> HttpResponse:
             _apply_form_errors(form, error)
         else:
             login(request, organisation.staff.get(), backend=_BACKEND)
-            messages.success(request, _("Your organisation is registered."))
+            messages.success(
+                request,
+                _(
+                    "Your organisation is registered. Compliance will verify your permit "
+                    "against its document; until then you cannot submit applications."
+                ),
+            )
             return redirect("dashboard")
     return render(
         request, "participants/register.html", {"form": form, "issuer": True}, status=_status(form)
@@ -147,7 +159,7 @@ def dashboard_issuer(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ISSUER_STAFF)
 def issuer_permit_add(request: HttpRequest) -> HttpResponse:
     """The issuer records a renewed or additional permit of its own organisation."""
-    form = PermitAddForm(request.POST)
+    form = PermitAddForm(request.POST, request.FILES)
     if not form.is_valid():
         return _issuer_page(request, form=form, status=400)
     user = current_user(request)
@@ -159,11 +171,14 @@ def issuer_permit_add(request: HttpRequest) -> HttpResponse:
             authority=form.cleaned_data["authority"],
             issued_on=form.cleaned_data["issued_on"],
             expires_on=form.cleaned_data["expires_on"],
+            document=form.cleaned_data["document"],
         )
     except ApplicationError as error:
         _apply_form_errors(form, error)
         return _issuer_page(request, form=form, status=error.status_code)
-    messages.success(request, _("The permit is recorded."))
+    messages.success(
+        request, _("The permit is recorded. It counts once compliance has verified it.")
+    )
     return redirect("dashboard-issuer")
 
 
@@ -183,6 +198,7 @@ def _compliance_page(request: HttpRequest, *, error: str = "", status: int = 200
         "participants/dashboard_compliance.html",
         {
             "holders": selectors.holder_list(),
+            "pending_permits": selectors.permits_pending(),
             "organisations": organisations,
             "verify_form": HolderVerifyForm(),
             "suspend_form": HolderSuspendForm(),
@@ -256,6 +272,57 @@ def permit_status(request: HttpRequest, permit_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def permit_verify(request: HttpRequest, permit_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        PermitVerifyForm(request.POST, request.FILES),
+        lambda officer, data: services.permit_verify(
+            officer=officer,
+            permit_id=permit_id,
+            document_ref=data["document_ref"],
+            document=data["document"],
+        ),
+        str(_("The permit is verified.")),
+    )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def permit_refuse(request: HttpRequest, permit_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        PermitRefuseForm(request.POST),
+        lambda officer, data: services.permit_refuse(
+            officer=officer, permit_id=permit_id, reason=data["reason"]
+        ),
+        str(_("The permit is refused.")),
+    )
+
+
+@role_required(Role.COMPLIANCE_OFFICER, Role.REGULATOR, Role.ISSUER_STAFF)
+def permit_document(request: HttpRequest, permit_id: int) -> FileResponse:
+    """The stored permit document, to compliance, the regulator and the issuer's own staff."""
+    user = current_user(request)
+    permits = Permit.objects.all()
+    if selectors.user_role(user) == Role.ISSUER_STAFF:
+        permits = permits.filter(organisation=user.organisation)
+    permit = get_object_or_404(permits, pk=permit_id)
+    if not permit.document:
+        raise Http404
+    try:
+        stored = document_storage().open(permit.document.name, "rb")
+    except FileNotFoundError:
+        raise NotFound(_("The stored file of this document is missing.")) from None
+    return FileResponse(
+        stored,
+        as_attachment=True,
+        filename=permit.document_original_name or permit.document.name.rsplit("/", 1)[-1],
+        content_type=permit.document_content_type,
+    )
+
+
 @role_required(Role.REGULATOR)
 def dashboard_regulator(request: HttpRequest) -> HttpResponse:
     return render(
@@ -288,15 +355,19 @@ def dashboard_admin(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def api_token(request: HttpRequest) -> HttpResponse:
-    """The user's API token: issued (or replaced) on request, its key shown once."""
-    from rest_framework.authtoken.models import Token
-
+    """The user's API token: issued (or replaced) on request, shown once (only its digest is
+    kept)."""
     user = current_user(request)
     key = ""
     if request.method == "POST":
         key = services.api_token_issue(user=user)
+    token = AuthToken.objects.filter(user=user).order_by("-created").first()
     return render(
         request,
         "participants/api_token.html",
-        {"token": Token.objects.filter(user=user).first(), "key": key},
+        {
+            "token": token,
+            "expired": bool(token and token.expiry and token.expiry <= timezone.now()),
+            "key": key,
+        },
     )

@@ -4,6 +4,7 @@ Without any environment the platform runs on SQLite, kombu's filesystem broker a
 project's own anvil, all kept under ``var/``.
 """
 
+import datetime
 from pathlib import Path
 
 import django_stubs_ext
@@ -19,8 +20,9 @@ env = environ.Env()
 VAR_DIR = Path(env.str("QOIMA_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-# The embedded default is a local demo; production.py demands a real secret.
-SECRET_KEY = env.str("SECRET_KEY", default="embedded-default-not-for-production-0123456789abcdef")
+# The embedded default is a local demo; production.py demands a real secret and refuses this one.
+DEMO_SECRET_KEY = "embedded-default-not-for-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -34,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "django_htmx",
     "qoima.audit",
@@ -247,9 +249,8 @@ CHAIN_COMPLIANCE_KEY = env.str(
 # Fernet keys for custodial private keys at rest, newest first (see qoima/custody/keys.py).
 # The embedded default is a fixed demo key, worthless anywhere else; production.py demands real
 # ones.
-CUSTODY_ENCRYPTION_KEYS = env.list(
-    "CUSTODY_ENCRYPTION_KEYS", default=["OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="]
-)
+DEMO_CUSTODY_ENCRYPTION_KEY = "OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="
+CUSTODY_ENCRYPTION_KEYS = env.list("CUSTODY_ENCRYPTION_KEYS", default=[DEMO_CUSTODY_ENCRYPTION_KEY])
 CONTRACTS_DIR = BASE_DIR / "contracts"
 # Transaction manager: blocks on top of a receipt before it counts, the most transfers one
 # recorded batch carries, and how long a pending transfer may wait for others to join it.
@@ -277,17 +278,31 @@ NODE_MODULES_DIR = BASE_DIR / "node_modules"
 
 # --- Participants -----------------------------------------------------------------------
 PERMIT_DEFAULT_TERM_YEARS = env.int("PERMIT_DEFAULT_TERM_YEARS", default=3)
+# A permit recorded on the platform is plausible only when issued on or after the day the law
+# came into force (1 April 2023) and running for at most this many years.
+PERMIT_EARLIEST_ISSUE_DATE = datetime.date.fromisoformat(
+    env.str("PERMIT_EARLIEST_ISSUE_DATE", default="2023-04-01")
+)
+PERMIT_MAX_TERM_YEARS = env.int("PERMIT_MAX_TERM_YEARS", default=3)
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token scheme first: DRF asks the first class for the WWW-Authenticate challenge, so
+    # an API call without valid credentials answers 401 "Token", not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qoima.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+}
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, the token itself is shown
+# once when issued, and it stops working after its term (no silent renewal).
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qoima API",

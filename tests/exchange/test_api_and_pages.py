@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from qoima.chain.models import Operation
@@ -113,9 +113,9 @@ def test_the_wallet_shows_balance_reserved_and_available(alice, bank, asset):
 
 
 def test_token_authentication_works_for_programs(alice, bank, asset):
-    token = Token.objects.create(user=alice.user)
+    _instance, token = AuthToken.objects.create(user=alice.user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert post(client).status_code == 201
 
 

@@ -12,8 +12,9 @@ def test_worker_verifies_the_audit_chain(celery_worker_process):
     audit_verify_chain.apply_async(queue=celery_worker_process.queue)
     check = celery_worker_process.wait_for(lambda: ChainCheck.objects.first())
     assert check.ok
-    # The demo's participants, and a wallet opened and allowlisted for each verified holder.
-    assert check.entries_checked == AuditEntry.objects.count() == 9 + 2 * 2
+    # The demo's participants, compliance's verification of the issuer's permit, and a wallet
+    # opened and allowlisted for each verified holder.
+    assert check.entries_checked == AuditEntry.objects.count() == 9 + 1 + 2 * 2
 
 
 def test_worker_records_the_chain_head_from_anvil(celery_worker_process, anvil_node):

@@ -120,6 +120,8 @@ def test_submit_without_the_decision_says_so(world):
     [
         (Permit.Status.SUSPENDED, "suspended"),
         (Permit.Status.REVOKED, "revoked"),
+        (Permit.Status.PENDING, "is not verified yet"),
+        (Permit.Status.REFUSED, "refused by compliance"),
         (None, "expired"),
     ],
 )

@@ -7,7 +7,7 @@ from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import Permit, Role
 from qoima.participants.selectors import permit_is_valid, permit_validity
 from qoima.participants.services import permit_add, permit_default_expiry, permit_set_status
-from tests.factories import PermitFactory, make_user
+from tests.factories import PermitFactory, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -88,9 +88,10 @@ def test_permit_term_defaults_to_three_years(permit):
         organisation=permit.organisation,
         number="P-RENEWED",
         authority=permit.authority,
-        issued_on=datetime.date(2028, 2, 1),
+        issued_on=datetime.date(2026, 2, 1),
+        document=pdf_upload(),
     )
-    assert renewed.expires_on == datetime.date(2031, 2, 1)
+    assert renewed.expires_on == datetime.date(2029, 2, 1)
 
 
 def test_issuer_staff_cannot_add_permits_to_another_organisation(permit):
@@ -105,4 +106,5 @@ def test_issuer_staff_cannot_add_permits_to_another_organisation(permit):
             number="X",
             authority="A",
             issued_on=datetime.date(2026, 1, 1),
+            document=pdf_upload(),
         )

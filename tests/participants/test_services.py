@@ -17,7 +17,7 @@ from qoima.participants.services import (
     organisation_register,
     user_create,
 )
-from tests.factories import HolderProfileFactory, make_user
+from tests.factories import HolderProfileFactory, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ REGISTRATION = {
     "permit_number": "KZ-1",
     "permit_authority": "MDDIAI",
     "permit_issued_on": datetime.date(2026, 1, 10),
+    "permit_document": pdf_upload(),
     "username": "astyq",
     "email": "office@astyq.kz",
     "password": "Strong-passphrase-42",
@@ -53,7 +54,9 @@ def test_issuer_registration_creates_organisation_permit_staff_and_audit_entry()
         ({"identification_number": "050150001232"}, "identification_number"),
         ({"kind": "foreign_company"}, "kind"),
         ({"password": "123"}, "password"),
-        ({"permit_expires_on": datetime.date(2025, 1, 1)}, "expires_on"),
+        ({"permit_expires_on": datetime.date(2025, 1, 1)}, "permit_expires_on"),
+        ({"permit_issued_on": datetime.date(1, 1, 1)}, "permit_issued_on"),
+        ({"permit_expires_on": datetime.date(9999, 12, 31)}, "permit_expires_on"),
     ],
 )
 def test_bad_registration_changes_nothing(changes, field):

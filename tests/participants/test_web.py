@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from qoima.audit.models import AuditEntry
 from qoima.participants.models import HolderProfile, Organisation, Role
-from tests.factories import HolderProfileFactory, make_user
+from tests.factories import HolderProfileFactory, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -67,9 +67,14 @@ ISSUER_FORM = {
 }
 
 
+def issuer_form(**changes: object) -> dict[str, object]:
+    """The registration form's fields with a fresh permit document (an upload is read once)."""
+    return {**ISSUER_FORM, "permit_document": pdf_upload(), **changes}
+
+
 def test_issuer_registration_form_registers_and_logs_in():
     client = Client()
-    response = client.post(reverse("register-issuer"), ISSUER_FORM)
+    response = client.post(reverse("register-issuer"), issuer_form())
     assert response.status_code == 302
     assert Organisation.objects.get().permits.count() == 1
     assert client.get(reverse("dashboard-issuer")).status_code == 200
@@ -88,7 +93,7 @@ def test_issuer_registration_form_registers_and_logs_in():
 )
 def test_issuer_registration_form_says_which_rule_failed(number, message):
     response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        reverse("register-issuer"), {**ISSUER_FORM, "identification_number": number}
+        reverse("register-issuer"), issuer_form(identification_number=number)
     )
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -97,7 +102,7 @@ def test_issuer_registration_form_says_which_rule_failed(number, message):
 
 def test_registration_form_messages_are_translated():
     response = Client(HTTP_ACCEPT_LANGUAGE="ru").post(
-        reverse("register-issuer"), {**ISSUER_FORM, "identification_number": "94014000038X"}
+        reverse("register-issuer"), issuer_form(identification_number="94014000038X")
     )
     assert response.status_code == 400
     assert "только из цифр" in response.content.decode()
@@ -105,7 +110,7 @@ def test_registration_form_messages_are_translated():
 
 def test_html_in_text_fields_is_escaped():
     client = Client()
-    client.post(reverse("register-issuer"), {**ISSUER_FORM, "legal_name": "<script>x()</script>"})
+    client.post(reverse("register-issuer"), issuer_form(legal_name="<script>x()</script>"))
     page = client.get(reverse("dashboard-issuer")).content.decode()
     assert "<script>x()</script>" not in page
     assert "&lt;script&gt;x()&lt;/script&gt;" in page
@@ -170,21 +175,21 @@ def test_api_number_check_reads_a_valid_iin():
 def test_api_issuer_registration_validates_like_the_form():
     url = reverse("api-issuer-register")
     bad = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        url,
-        {**ISSUER_FORM, "identification_number": "940140000386"},
-        content_type="application/json",
+        url, issuer_form(identification_number="940140000386")
     )
     assert bad.status_code == 400
     assert "check digit" in bad.json()["detail"]
     assert bad.json()["field"] == "identification_number"
     assert not Organisation.objects.exists()
-    good = Client().post(url, ISSUER_FORM, content_type="application/json")
+    good = Client().post(url, issuer_form())
     assert good.status_code == 201
     assert good.json()["identification_number"] == "940140000385"
 
 
 def test_api_me_needs_authentication_and_tells_the_role():
-    assert Client().get(reverse("api-me")).status_code == 403
+    anonymous = Client().get(reverse("api-me"))
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"] == "Token"
     response = client_for(Role.REGULATOR).get(reverse("api-me"))
     assert response.json()["role"] == "regulator"
 
@@ -286,12 +291,21 @@ def test_issuer_records_a_renewed_permit_and_bad_dates_change_nothing():
     url = reverse("issuer-permit-add")
     bad = client.post(
         url,
-        {"number": "R-1", "authority": "A", "issued_on": "2026-05-01", "expires_on": "2026-04-01"},
+        {
+            "number": "R-1",
+            "authority": "A",
+            "issued_on": "2026-05-01",
+            "expires_on": "2026-04-01",
+            "document": pdf_upload(),
+        },
     )
     assert bad.status_code == 400
     assert "must expire after" in bad.content.decode()
     assert not issuer.organisation.permits.exists()
-    good = client.post(url, {"number": "R-1", "authority": "A", "issued_on": "2026-05-01"})
+    good = client.post(
+        url,
+        {"number": "R-1", "authority": "A", "issued_on": "2026-05-01", "document": pdf_upload()},
+    )
     assert good.status_code == 302
     assert str(issuer.organisation.permits.get().expires_on) == "2029-05-01"
     assert client.get(reverse("dashboard-issuer")).status_code == 200

@@ -101,10 +101,10 @@ def test_the_regulator_changes_nothing(ledger, regulator_client):
 
 
 def test_the_regulators_api_token_reads_the_api(ledger, regulator):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=regulator)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(user=regulator)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     _pages, apis = registry_urls(ledger)
     assert client.get(apis[0]).status_code == 200
     assert client.post(apis[0]).status_code == 405
