@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from qoima.audit.models import AuditEntry
 from qoima.participants.models import HolderProfile, Organisation, Permit, Role, User
-from tests.factories import HolderProfileFactory, make_user
+from tests.factories import HolderProfileFactory, make_user, pdf_upload
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 ISSUER_FORM = {
@@ -42,13 +42,15 @@ HOLDER_FORM = {
 )
 def test_an_issuer_registering_with_an_invisible_text_is_refused(db, field, message):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    page = client.post(reverse("register-issuer"), {**ISSUER_FORM, field: ZERO_WIDTH})
+    page = client.post(
+        reverse("register-issuer"),
+        {**ISSUER_FORM, field: ZERO_WIDTH, "permit_document": pdf_upload()},
+    )
     assert page.status_code == 400
     assert message in page.content.decode()
     api = client.post(
         reverse("api-issuer-register"),
-        {**ISSUER_FORM, field: ZERO_WIDTH},
-        content_type="application/json",
+        {**ISSUER_FORM, field: ZERO_WIDTH, "permit_document": pdf_upload()},
     )
     assert api.status_code == 400
     assert message in api.json()["detail"]
