@@ -184,7 +184,9 @@ def test_api_issuer_registration_validates_like_the_form():
 
 
 def test_api_me_needs_authentication_and_tells_the_role():
-    assert Client().get(reverse("api-me")).status_code == 403
+    anonymous = Client().get(reverse("api-me"))
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"].startswith("Token")
     response = client_for(Role.REGULATOR).get(reverse("api-me"))
     assert response.json()["role"] == "regulator"
 
