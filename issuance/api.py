@@ -126,7 +126,7 @@ class ApplicationListApi(APIView):
         return [IsAuthenticated(), api_role_required(*roles)()]
 
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: {"type": "array", "items": {"type": "object"}}},
         summary="Applications the caller may see",
         operation_id="applications_list",
     )

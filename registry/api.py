@@ -99,8 +99,12 @@ class AssetOut(serializers.ModelSerializer[Application]):
     issuer_id_number = serializers.CharField(source="organisation.identification_number")
     permit = serializers.CharField(source="permit.number", default=None)
     backed_units = serializers.CharField()
-    approved_by = serializers.CharField(source="approved_by.username", default=None)
-    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
+    approved_by = serializers.CharField(
+        source="approved_by.username", default=None, allow_null=True
+    )
+    confirmed_by = serializers.CharField(
+        source="confirmed_by.username", default=None, allow_null=True
+    )
 
     class Meta:
         model = Application
