@@ -57,11 +57,8 @@ def test_within_the_balance_an_unknown_iin_is_refused(alice, bank, asset):
     assert response.json()["field"] == "to"
 
 
-def test_transfers_are_throttled_per_user(alice, bank, asset, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "recipient": "3/minute"},
-    }
+def test_transfers_are_throttled_per_user(alice, bank, asset, throttle_rate):
+    throttle_rate("3/minute")
     client = api_for(alice.user)
     answers = [transfer(client, UNKNOWN, "10", f"k-{n}").status_code for n in range(3)]
     assert answers == [400, 400, 400]
@@ -95,11 +92,8 @@ def test_an_over_balance_single_send_answers_the_same_for_a_verified_and_an_unkn
     assert not Distribution.objects.exists()
 
 
-def test_single_sends_are_throttled_per_user(world, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "recipient": "2/minute"},
-    }
+def test_single_sends_are_throttled_per_user(world, throttle_rate):
+    throttle_rate("2/minute")
     application = issued_without_chain(world)
     client = api_for(world.issuer)
     assert [send(client, application, UNKNOWN, "1", f"d-{n}").status_code for n in range(2)] == [
