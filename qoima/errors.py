@@ -44,6 +44,11 @@ class NotFound(ApplicationError):
     default_message = _("Not found.")
 
 
+class TooManyRequests(ApplicationError):
+    status_code = 429
+    default_message = _("Too many requests; please try again in a minute.")
+
+
 class Conflict(ApplicationError):
     """The object is not in a state that allows the action (e.g. already verified)."""
 

@@ -181,6 +181,15 @@ class RecipientLookupThrottle(UserRateThrottle):
         return str(rate) if rate else None
 
 
+def recipient_lookup_check(request: HttpRequest) -> None:
+    """The same throttle for the pages that look a recipient up (they share the count)."""
+    # Imported here: qoima.errors imports DRF's views, which import this module's parser.
+    from qoima.errors import TooManyRequests
+
+    if not RecipientLookupThrottle().allow_request(request, None):  # type: ignore[arg-type]
+        raise TooManyRequests(code="throttled")
+
+
 # ---------------------------------------------------------------------------------- ASGI
 
 Scope = MutableMapping[str, Any]

@@ -101,3 +101,27 @@ def test_single_sends_are_throttled_per_user(world, throttle_rate):
         400,
     ]
     assert send(client, application, UNKNOWN, "1", "d-3").status_code == 429
+
+
+def test_the_transfer_page_shares_the_throttle_and_the_answer(alice, bank, asset, throttle_rate):
+    from django.test import Client
+
+    throttle_rate("2/minute")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(alice.user)
+
+    def post(to, amount, key):
+        return client.post(
+            reverse("holder-transfers"),
+            {"asset": TOKEN, "to": to, "amount": amount, "idempotency_key": key},
+        )
+
+    to_bank = post(bank.holder.identification_number, "1000000", "p-1")
+    to_nobody = post(UNKNOWN, "1000000", "p-2")
+    assert to_bank.status_code == to_nobody.status_code == 400
+    assert "You have 1,000.00 ABAY10 available." in to_bank.text
+    assert "You have 1,000.00 ABAY10 available." in to_nobody.text
+    throttled = post(UNKNOWN, "10", "p-3")
+    assert throttled.status_code == 429
+    assert "Too many requests; please try again in a minute." in throttled.text
+    assert not Transfer.objects.exists()
