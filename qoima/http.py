@@ -23,7 +23,7 @@ from django.views import defaults
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 API_PREFIX = "/api/"
 
@@ -179,6 +179,24 @@ class RecipientLookupThrottle(UserRateThrottle):
         # Read per request, not at import, so the rate follows the settings in force.
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         return str(rate) if rate else None
+
+
+class RegistrationThrottle(AnonRateThrottle):
+    """Anonymous registrations, per client address: "already registered" tells whether an
+    IIN / BIN is known to the platform, so nobody may ask it in bulk."""
+
+    scope = "registration"
+
+    def get_rate(self) -> str | None:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate else None
+
+
+def registration_check(request: HttpRequest) -> None:
+    from qoima.errors import TooManyRequests
+
+    if not RegistrationThrottle().allow_request(request, None):  # type: ignore[arg-type]
+        raise TooManyRequests(code="throttled")
 
 
 def recipient_lookup_check(request: HttpRequest) -> None:

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from qoima.audit.models import ChainCheck
 from qoima.chain.models import NodeHealth, PlatformDeployment
-from qoima.errors import ApplicationError
+from qoima.errors import ApplicationError, TooManyRequests
+from qoima.http import registration_check
 
 from . import selectors, services
 from .access import current_user, role_required
@@ -100,6 +101,13 @@ def register_issuer(request: HttpRequest) -> HttpResponse:
 
 def register_holder(request: HttpRequest) -> HttpResponse:
     form = HolderRegistrationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            registration_check(request)
+        except TooManyRequests as error:
+            form.add_error(None, str(error.message))
+            context = {"form": form, "issuer": False}
+            return render(request, "participants/register.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -333,6 +333,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": "60/minute",
         "recipient": env.str("RECIPIENT_LOOKUP_RATE", default="30/minute"),
+        # Anonymous holder registrations per client address.
+        "registration": env.str("REGISTRATION_RATE", default="20/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

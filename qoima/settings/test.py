@@ -12,7 +12,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "recipient": "10000/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "10000/minute",
+        "recipient": "10000/minute",
+        "registration": "10000/minute",
+    },
 }
 # Each run counts its throttles afresh: a new database reuses user ids of the last run.
 CACHES["default"]["KEY_PREFIX"] = f"qoima-test-{uuid.uuid4().hex}"

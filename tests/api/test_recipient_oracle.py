@@ -125,3 +125,35 @@ def test_the_transfer_page_shares_the_throttle_and_the_answer(alice, bank, asset
     assert throttled.status_code == 429
     assert "Too many requests; please try again in a minute." in throttled.text
     assert not Transfer.objects.exists()
+
+
+def test_anonymous_holder_registrations_are_throttled_per_address(throttle_rate):
+    from django.test import Client
+
+    from qoima.participants.models import HolderProfile
+
+    throttle_rate("2/minute", scope="registration")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    numbers = valid_iins(3, start=600)
+
+    def register(n):
+        return client.post(
+            reverse("register-holder"),
+            {
+                "kind": "individual",
+                "full_name": f"Holder {n}",
+                "identification_number": numbers[n],
+                "username": f"h{n}",
+                "email": f"h{n}@example.kz",
+                "password": "Strong-passphrase-42",
+            },
+        )
+
+    assert register(0).status_code == 302
+    client.logout()
+    assert register(1).status_code == 302
+    client.logout()
+    throttled = register(2)
+    assert throttled.status_code == 429
+    assert "Too many requests; please try again in a minute." in throttled.text
+    assert HolderProfile.objects.count() == 2
