@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from qoima.chain.amounts import units_to_amount
 from qoima.errors import InvalidInput, NotFound
+from qoima.http import JSONObjectParser, RecipientLookupThrottle
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import Role
 from qoima.participants.selectors import user_role
@@ -125,7 +126,7 @@ class ApplicationListApi(APIView):
         return [IsAuthenticated(), api_role_required(*roles)()]
 
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: {"type": "array", "items": {"type": "object"}}},
         summary="Applications the caller may see",
         operation_id="applications_list",
     )
@@ -195,7 +196,7 @@ def _action(
     class ActionApi(APIView):
         permission_classes = [IsAuthenticated, api_role_required(*roles)]
 
-        @extend_schema(request=serializer, responses=OpenApiTypes.OBJECT)
+        @extend_schema(request=serializer, responses={200: OpenApiTypes.OBJECT})
         def post(self, request: Request, application_id: int) -> Response:
             data = _valid(serializer(data=request.data)) if serializer else {}
             application = call(current_user(request), application_id, data)
@@ -253,9 +254,12 @@ class DistributionCreateApi(APIView):
     """One holder (JSON ``receiver``, ``amount``) or a CSV ``file`` (multipart)."""
 
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
+    throttle_classes = [RecipientLookupThrottle]
 
-    @extend_schema(request=SendIn, responses=OpenApiTypes.OBJECT, summary="Send units to holders")
+    @extend_schema(
+        request=SendIn, responses={202: OpenApiTypes.OBJECT}, summary="Send units to holders"
+    )
     def post(self, request: Request, application_id: int) -> Response:
         user = current_user(request)
         if "file" in request.data:
@@ -319,7 +323,9 @@ class RedemptionFulfilApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
 
     @extend_schema(
-        request=ReferenceIn, responses=OpenApiTypes.OBJECT, summary="Fulfilled: burn the units"
+        request=ReferenceIn,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Fulfilled: burn the units",
     )
     def post(self, request: Request, redemption_id: int) -> Response:
         data = _valid(ReferenceIn(data=request.data))
@@ -333,7 +339,7 @@ class RedemptionRefuseApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
 
     @extend_schema(
-        request=ReasonIn, responses=OpenApiTypes.OBJECT, summary="Refuse, with the reason"
+        request=ReasonIn, responses={200: OpenApiTypes.OBJECT}, summary="Refuse, with the reason"
     )
     def post(self, request: Request, redemption_id: int) -> Response:
         data = _valid(ReasonIn(data=request.data))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from qoima.chain.amounts import units_to_amount
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict, NotFound
+from qoima.http import recipient_lookup_check
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
@@ -367,17 +368,21 @@ def application_request_changes(request: HttpRequest, application_id: int) -> Ht
 @require_POST
 @role_required(ISSUER)
 def distribution_send(request: HttpRequest, application_id: int) -> HttpResponse:
-    return _act(
-        request,
-        application_id,
-        SendForm(request.POST),
-        lambda user, data: services.distribution_send(
+    def send(user: User, data: dict[str, Any]) -> object:
+        recipient_lookup_check(request)
+        return services.distribution_send(
             actor=user,
             application_id=application_id,
             receiver=data["receiver"],
             amount=data["amount"],
             idempotency_key=data["idempotency_key"],
-        ),
+        )
+
+    return _act(
+        request,
+        application_id,
+        SendForm(request.POST),
+        send,
         str(_("The transfer is requested; it is recorded on-chain shortly.")),
         form_name="send_form",
     )

@@ -44,6 +44,11 @@ class NotFound(ApplicationError):
     default_message = _("Not found.")
 
 
+class TooManyRequests(ApplicationError):
+    status_code = 429
+    default_message = _("Too many requests; please try again in a minute.")
+
+
 class Conflict(ApplicationError):
     """The object is not in a state that allows the action (e.g. already verified)."""
 
@@ -83,3 +88,45 @@ class ApplicationErrorMiddleware:
                 status=exception.status_code,
             )
         return None
+
+
+# --- The error answers in the OpenAPI schema --------------------------------------------------
+
+_ERROR_ANSWERS = {
+    "400": "Bad input: nothing was changed.",
+    "401": "No valid credentials (see WWW-Authenticate).",
+    "403": "The caller's role may not do this.",
+    "404": "No such object, or not one the caller may see.",
+    "405": "The method is not allowed here.",
+    "409": "The object is not in a state that allows this.",
+    "413": "The request body is larger than this endpoint accepts.",
+    "415": "The request body's media type is not accepted here.",
+    "429": "Too many requests: try again later (see Retry-After).",
+}
+
+# ``{detail, code, field?}`` (ApplicationError, middleware and handlers); DRF's own validation
+# answers give the messages per field, its other errors ``{detail}``.
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "What went wrong, in the reader's language.",
+        },
+        "code": {"type": "string", "description": "A stable code for programs."},
+        "field": {"type": "string", "description": "The input field at fault, if one is."},
+    },
+    "additionalProperties": True,
+}
+
+
+def document_error_responses(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular hook: every operation documents the platform's error answers."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in _ERROR_ANSWERS.items():
+                responses.setdefault(code, {"description": description, "content": error})
+    return result

@@ -9,6 +9,12 @@ from registry.urls import api_urlpatterns as registry_api
 
 from .views import healthz
 
+# Under /api/ every error answers JSON, pages keep Django's own (qoima/http.py).
+handler400 = "qoima.http.bad_request"
+handler403 = "qoima.http.permission_denied"
+handler404 = "qoima.http.page_not_found"
+handler500 = "qoima.http.server_error"
+
 urlpatterns = [
     path("", include("qoima.participants.urls")),
     path("operations/", include("qoima.chain.urls")),

@@ -106,8 +106,12 @@ class AssetOut(serializers.ModelSerializer[Application]):
     backed_amount = serializers.SerializerMethodField(
         help_text="The same in the asset's units, with a point: 1000.00"
     )
-    approved_by = serializers.CharField(source="approved_by.username", default=None)
-    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
+    approved_by = serializers.CharField(
+        source="approved_by.username", default=None, allow_null=True
+    )
+    confirmed_by = serializers.CharField(
+        source="confirmed_by.username", default=None, allow_null=True
+    )
 
     class Meta:
         model = Application

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
-from qoima.chain.ledger import InsufficientBalance
+from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import OperationRequest, operations_request, settlement_handler
 from qoima.chain.models import Operation
 from qoima.custody.models import Wallet
@@ -67,6 +67,23 @@ def _existing(application: Application, key: str) -> Distribution | None:
     return Distribution.objects.filter(application=application, idempotency_key=key).first()
 
 
+def _ensure_available(application: Application, units: int) -> None:
+    sender = organisation_wallet(application.organisation)
+    if sender is None:
+        raise InvalidInput(_("The issuer has no wallet."))
+    available = available_units(
+        chain_id=settings.CHAIN_ID, token_address=application.token_address, holder=sender.address
+    )
+    if units > available:
+        raise InsufficientBalance(
+            chain_id=settings.CHAIN_ID,
+            token=application.token_address,
+            holder=sender.address,
+            available=available,
+            needed=units,
+        )
+
+
 @transaction.atomic
 def distribution_send(
     *, actor: User, application_id: int, receiver: str, amount: str, idempotency_key: str
@@ -77,6 +94,10 @@ def distribution_send(
     existing = _existing(application, key)
     if existing is not None:
         return existing
+    units = units_from_text(amount, application.decimals)
+    # As for transfers: the amount is checked against the issuer's wallet before the holder
+    # is looked up, so an over-balance send does not tell whether the holder exists.
+    _ensure_available(application, units)
     receiver = text_optional(receiver)
     holders = _holders([receiver])
     found = holders.get(receiver)
@@ -84,7 +105,6 @@ def distribution_send(
     if problem:
         raise InvalidInput(problem, field="receiver")
     assert found is not None
-    units = units_from_text(amount, application.decimals)
     distribution = Distribution.objects.create(
         application=application,
         created_by=actor,

@@ -78,6 +78,19 @@ def wallet_owner_name(address: str) -> str:
     return str(_("A wallet outside the platform"))
 
 
+def available_units(*, chain_id: int, token_address: str, holder: str) -> int:
+    """What ``holder`` may move of a token now (balance less reservations), read unlocked.
+
+    For answering early; ``reserve`` decides under its locks.
+    """
+    row = (
+        TokenBalance.objects.filter(chain_id=chain_id, token_address=token_address, holder=holder)
+        .values_list("amount", "reserved")
+        .first()
+    )
+    return max(int(row[0]) - int(row[1]), 0) if row else 0
+
+
 def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> None:
     """Reserve units per (token, holder): (checked, forced) amounts.
 

@@ -13,6 +13,7 @@ from qoima.chain.amounts import units_to_amount
 from qoima.chain.models import Operation
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import InvalidInput, NotFound
+from qoima.http import RecipientLookupThrottle
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import HolderProfile, Role
 
@@ -83,6 +84,9 @@ class TransferListApi(APIView):
     """The holder's transfers, sent and received; a new transfer to another verified holder."""
 
     permission_classes = [IsAuthenticated, api_role_required(Role.HOLDER)]
+
+    def get_throttles(self) -> list[Any]:
+        return [RecipientLookupThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(responses={200: TransferOut(many=True)})
     def get(self, request: Request) -> Response:

@@ -7,7 +7,7 @@ from web3 import Web3
 
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
-from qoima.chain.ledger import InsufficientBalance
+from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation, PlatformToken
 from qoima.custody.selectors import custodial_wallet
@@ -30,6 +30,18 @@ def _platform_token(address: str) -> PlatformToken:
     if token is None:
         raise InvalidInput(_("No asset of the platform has this token address."), field="asset")
     return token
+
+
+def _insufficient(available: int, token: PlatformToken) -> InvalidInput:
+    return InvalidInput(
+        _("You have %(available)s %(symbol)s available.")
+        % {
+            "available": format_units(available, token.decimals),
+            "symbol": token.symbol,
+        },
+        field="amount",
+        code="insufficient_balance",
+    )
 
 
 @transaction.atomic
@@ -66,6 +78,17 @@ def transfer_request(
     sender = HolderProfile.objects.filter(user=actor).first()
     if sender is None or sender.verification_status != HolderProfile.Status.VERIFIED:
         raise NotAllowed(_("Only a verified holder can transfer assets."))
+    sender_wallet = custodial_wallet(sender)
+    if sender_wallet is None:
+        raise InvalidInput(_("The holder's wallet is being opened; try again shortly."))
+    # The amount is checked against the sender before the receiver is looked up: until the
+    # sender could make the transfer, the answer is the same whoever the IIN / BIN belongs to
+    # (an IIN encodes its holder's birth date; whether it is a verified holder is not shown).
+    available = available_units(
+        chain_id=settings.CHAIN_ID, token_address=token.address, holder=sender_wallet.address
+    )
+    if units > available:
+        raise _insufficient(available, token)
     receiver = HolderProfile.objects.filter(
         identification_number=receiver_number, verification_status=HolderProfile.Status.VERIFIED
     ).first()
@@ -73,8 +96,8 @@ def transfer_request(
         raise InvalidInput(_("No verified holder has this IIN / BIN."), field="to")
     if receiver.pk == sender.pk:
         raise InvalidInput(_("A transfer goes to another holder."), field="to")
-    sender_wallet, receiver_wallet = custodial_wallet(sender), custodial_wallet(receiver)
-    if sender_wallet is None or receiver_wallet is None:
+    receiver_wallet = custodial_wallet(receiver)
+    if receiver_wallet is None:
         raise InvalidInput(_("The holder's wallet is being opened; try again shortly."))
     try:
         operation = operation_request(
@@ -86,15 +109,7 @@ def transfer_request(
             idempotency_key=f"exchange.transfer:{actor.pk}:{idempotency_key}",
         )
     except InsufficientBalance as short:
-        raise InvalidInput(
-            _("You have %(available)s %(symbol)s available.")
-            % {
-                "available": format_units(short.available, token.decimals),
-                "symbol": token.symbol,
-            },
-            field="amount",
-            code="insufficient_balance",
-        ) from None
+        raise _insufficient(short.available, token) from None
     try:
         with transaction.atomic():
             created = Transfer.objects.create(

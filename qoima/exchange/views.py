@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import ApplicationError, NotFound
+from qoima.http import recipient_lookup_check
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import HolderProfile, Role
 
@@ -63,6 +64,7 @@ def transfers_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, holder, form, status=400)
     try:
+        recipient_lookup_check(request)
         _transfer, created = services.transfer_request(
             actor=current_user(request),
             token_address=form.cleaned_data["asset"],

@@ -17,7 +17,8 @@ from knox.models import AuthToken
 from issuance.storage import document_storage
 from qoima.audit.models import ChainCheck
 from qoima.chain.models import NodeHealth, PlatformDeployment
-from qoima.errors import ApplicationError, NotFound
+from qoima.errors import ApplicationError, NotFound, TooManyRequests
+from qoima.http import registration_check
 
 from . import selectors, services
 from .access import current_user, role_required
@@ -112,6 +113,13 @@ def register_issuer(request: HttpRequest) -> HttpResponse:
 
 def register_holder(request: HttpRequest) -> HttpResponse:
     form = HolderRegistrationForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            registration_check(request)
+        except TooManyRequests as error:
+            form.add_error(None, str(error.message))
+            context = {"form": form, "issuer": False}
+            return render(request, "participants/register.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

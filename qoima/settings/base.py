@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it (qoima/http.py).
+    "qoima.http.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,6 +153,21 @@ STORAGES = {
     },
 }
 
+# --- Request bodies (qoima/http.py) ------------------------------------------------------
+# Forms and JSON: at most 1 MB. The views named below take one file of at most the named
+# setting, plus room for the multipart envelope and the form's other fields.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+REQUEST_BODY_MULTIPART_OVERHEAD = 1024 * 1024
+REQUEST_BODY_UPLOAD_LIMITS = {
+    "issuance-document": "ISSUANCE_DOCUMENT_MAX_BYTES",
+    "api-application-documents": "ISSUANCE_DOCUMENT_MAX_BYTES",
+    "issuance-csv": "ISSUANCE_DISTRIBUTION_MAX_BYTES",
+    "api-distributions": "ISSUANCE_DISTRIBUTION_MAX_BYTES",
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Uploaded files above this are streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -177,6 +194,24 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_default_broker)
+# One cache for every web process (API throttles count there): Redis when there is one,
+# otherwise files under var/.
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "qoima",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -294,9 +329,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A JSON body must be an object, so every view reads request.data as a mapping.
+    "DEFAULT_PARSER_CLASSES": [
+        "qoima.http.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qoima.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+    # "recipient": lookups of another holder by IIN / BIN (a transfer's receiver), per user.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/minute",
+        "recipient": env.str("RECIPIENT_LOOKUP_RATE", default="30/minute"),
+        # Anonymous holder registrations per client address.
+        "registration": env.str("REGISTRATION_RATE", default="20/hour"),
+    },
 }
 # API tokens (django-rest-knox): only a SHA-512 digest is stored, the token itself is shown
 # once when issued, and it stops working after its term (no silent renewal).
@@ -309,6 +356,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Platform for storage and exchange of backed digital assets",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation also documents the platform's error answers (qoima/errors.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qoima.errors.document_error_responses",
+    ],
     # Several models have a field named "kind"; each choice set gets its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKind": "qoima.participants.models.Organisation.Kind",

@@ -1,14 +1,25 @@
 """Test settings: the same services as production whenever DATABASE_URL / REDIS_URL are set."""
 
+import uuid
+
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR, env
+from .base import CACHES, DATABASES, VAR_DIR, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A real worker process must see the test database, so SQLite tests use a file, not memory.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute"}}  # noqa: F405
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "10000/minute",
+        "recipient": "10000/minute",
+        "registration": "10000/minute",
+    },
+}
+# Each run counts its throttles afresh: a new database reuses user ids of the last run.
+CACHES["default"]["KEY_PREFIX"] = f"qoima-test-{uuid.uuid4().hex}"
 
 # Fault injection: a worker started with QOIMA_CRASH_AT=<point> kills itself there (SIGKILL),
 # as a power cut would, so tests can prove that nothing is lost or done twice.
