@@ -7,7 +7,7 @@ from qoima.exchange.urls import api_urlpatterns as exchange_api
 from qoima.participants.urls import api_urlpatterns
 from registry.urls import api_urlpatterns as registry_api
 
-from .views import healthz
+from .views import health, healthz
 
 urlpatterns = [
     path("", include("qoima.participants.urls")),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("health/", health, name="health"),
 ]

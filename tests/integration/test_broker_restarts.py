@@ -1,0 +1,57 @@
+"""A worker keeps working through broker restarts: Redis stopped and started under it."""
+
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from qoima.chain.manager import operation_request
+from qoima.chain.models import Operation
+from qoima.chain.tasks import chain_confirm, chain_sweep
+from tests.brokers import publishing_to
+
+from .test_chain_worker import all_confirmed, assert_exactly_once, issued_token
+
+
+def _kick() -> None:
+    # As beat would, every time the test looks; while Redis is away there is no one to tell.
+    for task in (chain_sweep, chain_confirm):
+        try:
+            task.delay()
+        except OperationalError:
+            return
+
+
+def request_transfers_from(issued, first, amounts):
+    with transaction.atomic():
+        return [
+            operation_request(
+                kind="transfer",
+                token_address=issued.token.address,
+                amount=amount,
+                idempotency_key=f"{issued.token.address}-{first + i}",
+                sender=issued.issuer,
+                receiver=issued.holders[(first + i) % 2],
+            )
+            for i, amount in enumerate(amounts)
+        ]
+
+
+def under_way(operations):
+    return Operation.objects.filter(
+        pk__in=[op.pk for op in operations], state=Operation.State.SUBMITTED
+    ).exists()
+
+
+def test_transfers_in_flight_confirm_through_three_redis_restarts(worker_factory, own_redis, chain):
+    issued = issued_token(chain)
+    with publishing_to(own_redis.url):
+        worker = worker_factory.start(CELERY_BROKER_URL=own_redis.url, REDIS_URL=own_redis.url)
+        operations = []
+        for restart in range(3):
+            requested = request_transfers_from(issued, len(operations), [restart + 1] * 20)
+            operations += requested
+            worker.wait_for(lambda r=requested: under_way(r) or all_confirmed(r))
+            own_redis.restart()
+        # The worker finds its broker again by itself: nobody restarts it.
+        worker.wait_for(lambda: (_kick(), all_confirmed(operations))[1], timeout=180)
+        assert worker.process.poll() is None
+    assert_exactly_once(issued, operations, chain)
