@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kombu import pools
+
 from qoima import celery_app
 from qoima.chain.anvil import free_port
 
@@ -75,9 +77,10 @@ class RedisServer:
 
 
 def _reset_producers() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # kombu keeps one pool of connections and producers per broker URL for the whole process;
+    # closing them all and forgetting them makes the next publish connect afresh.
+    pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
