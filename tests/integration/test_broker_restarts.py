@@ -54,6 +54,11 @@ def test_transfers_in_flight_confirm_through_three_redis_restarts(worker_factory
             requested = request_transfers_from(issued, len(operations), [restart + 1] * 20)
             operations += requested
             worker.wait_for(lambda r=requested: under_way(r) or all_confirmed(r))
+            # Messages the worker holds unacknowledged until their time comes, as it does when
+            # the batcher waits for more transfers to join a batch: the state a lost
+            # connection used to end the worker in.
+            held = [chain_sweep.apply_async(countdown=60).id for _ in range(3)]
+            worker.wait_for(lambda h=held: all(i.encode() in worker.log.read_bytes() for i in h))
             own_redis.restart()
         # The worker finds its broker again by itself: nobody restarts it.
         worker.wait_for(lambda: (_kick(), all_confirmed(operations))[1], timeout=180)
