@@ -80,8 +80,8 @@ def _reset_producers() -> None:
     # kombu keeps one pool of connections and producers per broker URL for the whole process;
     # closing them all and forgetting them makes the next publish connect afresh.
     pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -89,14 +89,13 @@ def publishing_to(url: str) -> Iterator[None]:
     """What this process enqueues goes to the broker at ``url`` while the block lasts."""
     previous = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
     _reset_producers()
-    celery_app.conf.broker_url = url
     # The embedded default's options describe its filesystem folders, not a Redis.
-    celery_app.conf.broker_transport_options = {}
+    celery_app.conf.update(broker_url=url, broker_transport_options={})
     try:
         yield
     finally:
         _reset_producers()
-        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = previous
+        celery_app.conf.update(broker_url=previous[0], broker_transport_options=previous[1])
 
 
 def nothing_listening() -> str:
