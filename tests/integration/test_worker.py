@@ -30,10 +30,14 @@ def test_demo_data_loads_once(committed_db):
     assert demo_load() is False
 
 
-def test_a_running_worker_is_heard_from_at_start_and_on_each_heartbeat(celery_worker_process):
+def test_a_running_worker_is_heard_from_at_start_and_on_each_heartbeat(
+    celery_worker_process, settings
+):
     worker = celery_worker_process
     started = worker.wait_for(lambda: WorkerHeartbeat.objects.first())
     assert started.worker.startswith(worker.queue)
+    # What beat sends every WORKER_HEARTBEAT_INTERVAL_SECONDS.
+    assert settings.CELERY_BEAT_SCHEDULE["chain-heartbeat"]["task"] == chain_heartbeat.name
     chain_heartbeat.delay()
     worker.wait_for(lambda: WorkerHeartbeat.objects.get().seen_at > started.seen_at)
     checks = Client().get(reverse("health")).json()["checks"]

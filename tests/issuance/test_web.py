@@ -370,7 +370,7 @@ def test_a_document_whose_stored_file_is_gone_answers_404(world):
 
 
 def test_an_upload_while_the_broker_is_down_is_taken_and_the_sweep_checks_it(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, settings
 ):
     application = issued_without_chain(world)
     a, b = world.holders
@@ -385,6 +385,8 @@ def test_an_upload_while_the_broker_is_down_is_taken_and_the_sweep_checks_it(
     distribution = Distribution.objects.get()
     assert response.json()["status"] == Distribution.Status.VALIDATING
     # No message reached a worker; beat's sweep finds the file all the same.
+    schedule = settings.CELERY_BEAT_SCHEDULE["issuance-distributions-sweep"]
+    assert schedule["task"] == issuance_distributions_sweep.name
     issuance_distributions_sweep()
     distribution.refresh_from_db()
     assert distribution.status == Distribution.Status.SENDING
