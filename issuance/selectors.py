@@ -272,3 +272,10 @@ def balance_of(*, token_address: str, holder: str) -> tuple[int, int]:
     if row is None:
         return 0, 0
     return int(row.amount), int(row.amount) - int(row.reserved)
+
+
+def distributions_waiting() -> QuerySet[Distribution]:
+    """Uploaded files no worker has checked yet, oldest first (the sweep's work)."""
+    return Distribution.objects.filter(status=Distribution.Status.VALIDATING).order_by(
+        "created_at", "pk"
+    )

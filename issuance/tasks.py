@@ -4,6 +4,7 @@ from celery import shared_task
 
 from qoima.chain.client import get_web3
 
+from .selectors import distributions_waiting
 from .services import distribution_process, documents_recheck
 
 
@@ -11,6 +12,13 @@ from .services import distribution_process, documents_recheck
 def issuance_distribution_process(distribution_id: int) -> None:
     """Check an uploaded distribution file and send it; safe to run twice."""
     distribution_process(distribution_id=distribution_id)
+
+
+@shared_task
+def issuance_distributions_sweep() -> None:
+    """Check the uploaded files whose message was lost or never sent (the broker was down)."""
+    for distribution_id in distributions_waiting().values_list("pk", flat=True):
+        distribution_process(distribution_id=distribution_id)
 
 
 @shared_task

@@ -7,7 +7,7 @@ from qoima.exchange.urls import api_urlpatterns as exchange_api
 from qoima.participants.urls import api_urlpatterns
 from registry.urls import api_urlpatterns as registry_api
 
-from .views import healthz
+from .views import health, healthz
 
 # Under /api/ every error answers JSON, pages keep Django's own (qoima/http.py).
 handler400 = "qoima.http.bad_request"
@@ -29,4 +29,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("health/", health, name="health"),
 ]

@@ -1,7 +1,9 @@
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 
 from qoima.chain.client import ChainUnavailable, chain_head
+from qoima.health import platform_health
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -20,3 +22,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["chain"] = "unavailable"
     healthy = checks["database"] == "ok"
     return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitors: 200 when the platform works and its work moves, 503
+    with the failing checks' reasons otherwise. Anonymous; counts and ages only."""
+    result = platform_health()
+    return JsonResponse(result.as_json(), status=200 if result.ok else 503)

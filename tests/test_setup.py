@@ -1,5 +1,6 @@
 """Settings, production's refusal to start without secrets, and the docker compose file."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -156,6 +157,15 @@ def test_compose_file_is_valid_and_names_the_full_stack():
     assert result.returncode == 0, result.stderr
     services = set(result.stdout.split())
     assert {"postgres", "redis", "anvil", "web", "worker", "beat"} <= services
+
+    # A worker or beat that exits for any reason is started again by compose.
+    result = subprocess.run(
+        [*command, "config", "--format", "json"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    resolved = json.loads(result.stdout)["services"]
+    for name in ("postgres", "redis", "anvil", "web", "worker", "beat"):
+        assert resolved[name]["restart"] == "unless-stopped", name
 
 
 def test_compose_refuses_to_start_without_a_secret_key():

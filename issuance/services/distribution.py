@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
+from qoima.broker import enqueue_on_commit
 from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import OperationRequest, operations_request, settlement_handler
@@ -164,8 +165,7 @@ def distribution_upload(
             "bytes": len(content),
         },
     )
-    pk = distribution.pk
-    transaction.on_commit(lambda: issuance_distribution_process.delay(pk))
+    enqueue_on_commit(issuance_distribution_process, distribution.pk)
     return distribution
 
 

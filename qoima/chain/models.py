@@ -565,3 +565,21 @@ class ReconciliationDifference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject}: {self.database_value} != {self.chain_value}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a worker last showed it takes work from the broker (one row per worker name).
+
+    Written when a worker starts and each time it runs the heartbeat task beat sends, so a
+    recent row means broker, beat and a worker all work; none means nothing moves.
+    """
+
+    worker = models.CharField(_("worker"), max_length=255, unique=True)
+    seen_at = models.DateTimeField(_("last heard from"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

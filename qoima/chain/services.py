@@ -11,7 +11,7 @@ from qoima.audit.services import audit_record
 
 from .client import ChainHead, chain_head, get_web3
 from .contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry, artifact
-from .models import NodeHealth, PlatformDeployment
+from .models import NodeHealth, PlatformDeployment, WorkerHeartbeat
 
 
 @transaction.atomic
@@ -27,6 +27,14 @@ def node_health_record(head: ChainHead | None = None) -> NodeHealth:
         },
     )
     return health
+
+
+def worker_heartbeat_record(*, worker: str) -> WorkerHeartbeat:
+    """Note that this worker is alive and taking work now."""
+    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
+        worker=worker[:255], defaults={"seen_at": timezone.now()}
+    )
+    return heartbeat
 
 
 def platform_keys() -> tuple[LocalAccount, LocalAccount, LocalAccount]:

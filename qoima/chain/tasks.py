@@ -9,8 +9,11 @@ not answer ends a task with a warning: the next beat tick tries again.
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.signals import worker_ready
+from django.db import DatabaseError
 from web3.exceptions import Web3Exception
 
 from .client import ChainUnavailable, get_web3
@@ -23,7 +26,7 @@ from .manager import (
     transactions_resend,
 )
 from .reconciliation import reconcile
-from .services import node_health_record
+from .services import node_health_record, worker_heartbeat_record
 from .volumes import daily_volumes_refresh
 
 logger = logging.getLogger(__name__)
@@ -91,6 +94,21 @@ def chain_sweep() -> None:
     """Pick up work whose message was lost: pending operations and unsent transactions."""
     operations_batch()
     _send_all()
+
+
+@shared_task(bind=True)
+def chain_heartbeat(self: Task) -> None:
+    """Stamp this worker as heard from now (beat sends it to whichever worker is free)."""
+    worker_heartbeat_record(worker=self.request.hostname or "unknown")
+
+
+@worker_ready.connect
+def _heard_at_start(sender: Any = None, **kwargs: Any) -> None:
+    # A freshly (re)started worker counts at once, not only at beat's next heartbeat.
+    try:
+        worker_heartbeat_record(worker=str(getattr(sender, "hostname", "") or "unknown"))
+    except DatabaseError as error:
+        logger.warning("the worker's start could not be recorded: %s", error)
 
 
 @shared_task

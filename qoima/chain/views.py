@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from qoima.health import health_rows, platform_health
 from qoima.participants.access import role_required
 from qoima.participants.models import Role
 
@@ -17,7 +18,11 @@ def operations(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "chain/_operations.html" if polled else "chain/operations.html",
-        {"overview": selectors.operations_overview(), "tokens": selectors.platform_tokens()},
+        {
+            "overview": selectors.operations_overview(),
+            "tokens": selectors.platform_tokens(),
+            "health": health_rows(platform_health()),
+        },
     )
     # The same URL answers with a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])

@@ -179,9 +179,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Qoima <no-reply@qoim
 # --- Celery -----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
+# A publish from a web request waits at most about this long for a broker that does not
+# answer; the request then succeeds anyway and the sweeps find its work (qoima/broker.py).
+BROKER_CONNECT_TIMEOUT_SECONDS = env.float("BROKER_CONNECT_TIMEOUT_SECONDS", default=2.0)
 if REDIS_URL:
     _default_broker = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "socket_connect_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
+        # A message a worker took and never acknowledged (it lost its connection, or died)
+        # goes back to the queue after this long. Every task is idempotent and short, so an
+        # hour (kombu's default) would only delay work the sweeps also find.
+        "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT_SECONDS", default=900),
+    }
 else:
     _default_broker = "filesystem://"
     for _sub in ("queue", "processed", "control"):
@@ -194,6 +203,25 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_default_broker)
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport, except that a worker survives losing Redis: see qoima/broker.py.
+    CELERY_BROKER_TRANSPORT = "qoima.broker:RedisTransport"
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+# A worker that lost its broker keeps trying for as long as it takes (Celery's default gives up
+# after 100 attempts and exits), at startup too.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks acknowledged late that run when the connection is lost are given back to the broker
+# rather than finished with no way to acknowledge them (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing tries a few times within about a second, then gives up (qoima/broker.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 # One cache for every web process (API throttles count there): Redis when there is one,
 # otherwise files under var/.
 CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
@@ -256,6 +284,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "issuance.tasks.issuance_documents_recheck",
         "schedule": env.float("DOCUMENTS_RECHECK_INTERVAL_SECONDS", default=86400.0),
     },
+    "chain-heartbeat": {
+        "task": "qoima.chain.tasks.chain_heartbeat",
+        "schedule": env.float("WORKER_HEARTBEAT_INTERVAL_SECONDS", default=15.0),
+    },
+    "issuance-distributions-sweep": {
+        "task": "issuance.tasks.issuance_distributions_sweep",
+        "schedule": env.float("DISTRIBUTIONS_SWEEP_INTERVAL_SECONDS", default=30.0),
+    },
     "chain-record-head": {
         "task": "qoima.chain.tasks.chain_record_head",
         "schedule": env.float("CHAIN_HEAD_INTERVAL_SECONDS", default=15.0),
@@ -309,6 +345,15 @@ ISSUANCE_CURRENCY_PREFIX_CODES = env.list(
 )
 # Blocks an accepted transaction may wait unmined before it is replaced with higher fees.
 CHAIN_STUCK_BLOCKS = env.int("CHAIN_STUCK_BLOCKS", default=5)
+# --- Health (/health/, the operations page, `reconcile`) ----------------------------------
+# Work older than this (an operation not yet confirmed or failed, blocks the indexer has not
+# read) means the platform has stalled.
+CHAIN_STALL_SECONDS = env.int("CHAIN_STALL_SECONDS", default=300)
+# No worker heard from for this long means none is running (beat sends the heartbeat task
+# every WORKER_HEARTBEAT_INTERVAL_SECONDS).
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=90)
+# Each of /health/'s checks of a service (broker, node) waits at most this long.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
 
 # --- Participants -----------------------------------------------------------------------

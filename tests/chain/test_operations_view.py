@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from qoima.chain.anvil import free_port
 from qoima.chain.models import (
     Attempt,
     ChainTransaction,
@@ -20,6 +21,7 @@ from qoima.chain.models import (
     ReconciliationDifference,
     ReconciliationRun,
     SigningKey,
+    WorkerHeartbeat,
 )
 from qoima.participants.models import Role
 from tests.factories import make_user
@@ -451,3 +453,28 @@ def test_the_number_of_queries_does_not_grow_with_the_operations(django_assert_m
     assert response.status_code == 200
     unconfirmed = ChainTransaction.objects.filter(state=ChainTransaction.State.UNCONFIRMED)
     assert response.content.decode().count('data-testid="stuck-') == unconfirmed.count()
+
+
+def test_the_page_says_when_no_worker_is_heard_from_and_work_has_stalled(settings):
+    settings.CHAIN_STALL_SECONDS = 60
+    settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"  # the node is down
+    waiting = operation(Operation.State.PENDING)
+    Operation.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - timezone.timedelta(seconds=7200)
+    )
+    response = page()
+    assertContains(response, 'data-testid="health-worker_heartbeat-state">Failing<')
+    assertContains(
+        response, "No worker has been heard from: nothing is sent to the chain.", html=False
+    )
+    assertContains(response, 'data-testid="health-oldest_pending_operation-state">Failing<')
+    assertContains(response, "longer than 60 s: the work has stalled.")
+    assertContains(response, 'data-testid="health-node-state">Failing<')
+
+
+def test_the_page_says_when_workers_were_last_heard_from(settings):
+    WorkerHeartbeat.objects.create(worker="celery@host", seen_at=timezone.now())
+    response = page()
+    assertContains(response, 'data-testid="health-worker_heartbeat-state">OK<')
+    assertContains(response, "No operation is waiting.")
+    assertNotContains(response, "No worker has been heard from")

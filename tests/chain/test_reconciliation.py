@@ -1,8 +1,12 @@
 """Reconciliation finds every difference between the database's ledger and the chain."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from qoima.chain.anvil import free_port
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import (
     IndexedBlock,
@@ -120,3 +124,29 @@ def test_reading_the_chain_again_from_scratch_releases_nothing_twice(
     }
     assert after == before
     assert reconcile(w3=chain).differences == 0
+
+
+def test_work_older_than_the_stall_limit_fails_the_command_with_its_reason(
+    ledger, token, accounts, chain, settings, capsys
+):
+    settings.CHAIN_STALL_SECONDS = 60
+    index_until_head(w3=chain)
+    issuer = accounts.issuer.address
+    # Requested an hour ago, and no worker has taken it since.
+    stalled = request("transfer", token, 5, "rc-stalled", issuer, accounts.holder_a.address)
+    Operation.objects.filter(pk=stalled.pk).update(
+        created_at=timezone.now() - timedelta(seconds=3600)
+    )
+    assert reconcile(w3=chain).differences == 0
+    with pytest.raises(CommandError, match=r"0 differences\. But work has stalled"):
+        call_command("reconcile")
+    printed = capsys.readouterr().err
+    assert "the oldest unfinished operation has waited" in printed
+    assert "CHAIN_STALL_SECONDS=60" in printed
+    assert "no worker has been heard from" in printed
+
+
+def test_a_dead_node_fails_the_command_with_its_reason(ledger, chain, settings):
+    settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(CommandError, match="does not answer"):
+        call_command("reconcile")

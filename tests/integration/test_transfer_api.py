@@ -7,8 +7,9 @@ from qoima.chain.contracts import PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import Operation, TokenBalance, TokenTransfer
 from qoima.chain.services import platform_keys, platform_registry_ensure
-from qoima.chain.tasks import chain_confirm, chain_index
+from qoima.chain.tasks import chain_confirm, chain_index, chain_sweep
 from qoima.exchange.models import Transfer
+from tests.brokers import publishing_to
 from tests.exchange.conftest import verified_holder
 from tests.factories import make_user
 
@@ -71,3 +72,46 @@ def test_the_same_api_request_twice_moves_the_units_once(worker_factory, chain):
     assert shown["block_number"] > 0
     mine = TokenBalance.objects.get(holder=alice.wallet.address)
     assert (int(mine.amount), int(mine.reserved)) == (MINTED - 250, 0)
+
+
+def test_a_transfer_asked_for_while_the_broker_is_down_is_taken_and_confirmed_once(
+    worker_factory, own_redis, chain
+):
+    platform_registry_ensure(chain)
+    broker = {"CELERY_BROKER_URL": own_redis.url, "REDIS_URL": own_redis.url}
+    with publishing_to(own_redis.url):
+        worker = worker_factory.start(**broker)
+        officer = make_user("compliance_officer")
+        alice = verified_holder("alice", "791028302728", "individual", officer)
+        bank = verified_holder("bank", "950341000052", "legal_entity", officer)
+        worker.wait_for(lambda: settled("allowlist"))
+        issued = issued_token(chain)
+        issued.token.record_transfer(
+            platform_keys()[1], issued.issuer, alice.wallet.address, MINTED, 10**15 + 7
+        )
+        index_until_head(w3=chain)
+        worker.stop()
+        own_redis.stop()
+
+        client = APIClient()
+        client.force_authenticate(alice.user)
+        body = {"asset": issued.token.address, "to": "950341000052", "amount": "250"}
+        answer = client.post(
+            reverse("api-transfers"), body, format="json", HTTP_IDEMPOTENCY_KEY="broker-down"
+        )
+        # Taken: the client must not ask again with another key, which would move it twice.
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["state"] == "pending"
+
+        own_redis.start()
+        later = worker_factory.start(**broker)
+        # Nothing told the new worker about the transfer: the sweep (beat's, here the test's)
+        # finds it in the database.
+        later.wait_for(lambda: (chain_sweep.delay(), settled("transfer"))[1])
+
+    transfer = Transfer.objects.get()
+    assert transfer.pk == answer.json()["id"]
+    assert transfer.operation.state == Operation.State.CONFIRMED
+    assert issued.token.is_ref_used(transfer.operation.pk)
+    assert issued.token.balance_of(bank.wallet.address) == 250
+    assert issued.token.balance_of(alice.wallet.address) == MINTED - 250

@@ -1,9 +1,12 @@
 """A real Celery worker process on the real broker runs the platform's tasks."""
 
+from django.test import Client
+from django.urls import reverse
+
 from qoima.audit.models import AuditEntry, ChainCheck
 from qoima.audit.tasks import audit_verify_chain
-from qoima.chain.models import NodeHealth
-from qoima.chain.tasks import chain_record_head
+from qoima.chain.models import NodeHealth, WorkerHeartbeat
+from qoima.chain.tasks import chain_heartbeat, chain_record_head
 from qoima.participants.demo import demo_load
 
 
@@ -26,3 +29,18 @@ def test_worker_records_the_chain_head_from_anvil(celery_worker_process, anvil_n
 def test_demo_data_loads_once(committed_db):
     assert demo_load() is True
     assert demo_load() is False
+
+
+def test_a_running_worker_is_heard_from_at_start_and_on_each_heartbeat(
+    celery_worker_process, settings
+):
+    worker = celery_worker_process
+    started = worker.wait_for(lambda: WorkerHeartbeat.objects.first())
+    assert started.worker.startswith(worker.queue)
+    # What beat sends every WORKER_HEARTBEAT_INTERVAL_SECONDS.
+    assert settings.CELERY_BEAT_SCHEDULE["chain-heartbeat"]["task"] == chain_heartbeat.name
+    chain_heartbeat.delay()
+    worker.wait_for(lambda: WorkerHeartbeat.objects.get().seen_at > started.seen_at)
+    checks = Client().get(reverse("health")).json()["checks"]
+    assert checks["worker_heartbeat"]["ok"] is True
+    assert checks["worker_heartbeat"]["age_seconds"] is not None

@@ -9,8 +9,10 @@ from django.urls import reverse
 
 from issuance import services
 from issuance.models import Application, Distribution
+from issuance.tasks import issuance_distributions_sweep
 from qoima.chain.models import Operation
 from qoima.participants.models import Permit, Role
+from tests.brokers import nothing_listening, publishing_to
 from tests.factories import make_user
 
 from .conftest import issued_without_chain, pdf
@@ -367,3 +369,27 @@ def test_a_document_whose_stored_file_is_gone_answers_404(world):
     response = client_for(world.issuer).get(reverse("issuance-download", args=[document.pk]))
     assert response.status_code == 404
     assert "The stored file of this document is missing." in response.content.decode()
+
+
+def test_an_upload_while_the_broker_is_down_is_taken_and_the_sweep_checks_it(
+    world, django_capture_on_commit_callbacks, settings
+):
+    application = issued_without_chain(world)
+    a, b = world.holders
+    text = f"holder,amount\n{a.identification_number},10.50\n{b.pk},5\n"
+    with publishing_to(nothing_listening()), django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.issuer).post(
+            reverse("api-distributions", args=[application.pk]),
+            {"file": SimpleUploadedFile("rows.csv", text.encode())},
+            HTTP_IDEMPOTENCY_KEY="broker-down",
+        )
+    assert response.status_code == 202, response.content
+    distribution = Distribution.objects.get()
+    assert response.json()["status"] == Distribution.Status.VALIDATING
+    # No message reached a worker; beat's sweep finds the file all the same.
+    schedule = settings.CELERY_BEAT_SCHEDULE["issuance-distributions-sweep"]
+    assert schedule["task"] == issuance_distributions_sweep.name
+    issuance_distributions_sweep()
+    distribution.refresh_from_db()
+    assert distribution.status == Distribution.Status.SENDING
+    assert Operation.objects.filter(kind="transfer").count() == 2

@@ -288,9 +288,9 @@ def operations_batch(
         created.append(tx.pk)
     if deferred and (batcher.deferred_until is None or batcher.deferred_until <= now):
         Batcher.objects.filter(pk=batcher.pk).update(deferred_until=now + timedelta(seconds=wait))
-        transaction.on_commit(lambda: enqueue_batch(countdown=wait))
+        enqueue_batch(countdown=wait)
     if len(pending) == limit:
         # More may be pending (a distribution requests thousands at once): the next run takes
         # them now rather than at the sweep's next tick.
-        transaction.on_commit(enqueue_batch)
+        enqueue_batch()
     return created

@@ -248,5 +248,5 @@ def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str
         Operation.objects.filter(pk__in=retried).update(
             state=Operation.State.PENDING, transaction=None, updated_at=now
         )
-        transaction.on_commit(enqueue_batch)
+        enqueue_batch()
     operations_settled(failed)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from eth_utils import to_checksum_address
 from web3 import Web3
 
+from qoima.broker import enqueue_on_commit
 from qoima.errors import Conflict, InvalidInput
 
 from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
@@ -93,7 +94,7 @@ def operations_request(*, requests: Sequence[OperationRequest]) -> list[Operatio
                 raise
         else:
             break
-    transaction.on_commit(enqueue_batch)
+    enqueue_batch()
     return operations
 
 
@@ -125,10 +126,13 @@ def operations_cancel(*, addresses: Sequence[str], reason: str) -> list[Operatio
 
 
 def enqueue_batch(countdown: float = 0) -> None:
-    """Ask a worker to batch what is pending (the sweep finds it anyway if this is lost)."""
+    """Once the caller's transaction commits, ask a worker to batch what is pending.
+
+    Never raises: the sweep finds the work anyway if the message is lost or cannot be sent.
+    """
     from ..tasks import chain_batch
 
-    chain_batch.apply_async(countdown=countdown)
+    enqueue_on_commit(chain_batch, countdown=countdown)
 
 
 def _create(wanted: list[dict[str, Any]]) -> list[Operation]:

@@ -340,7 +340,7 @@ def _requeue(tx: ChainTransaction) -> None:
         Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED).update(
             state=Operation.State.PENDING, transaction=None, updated_at=timezone.now()
         )
-        transaction.on_commit(enqueue_batch)
+        enqueue_batch()
 
 
 def _replace(tx: ChainTransaction, attempt: Attempt, w3: Web3) -> int:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import urlparse
@@ -20,6 +22,74 @@ from qoima.chain.anvil import AnvilNode
 from qoima.chain.client import ChainUnavailable, chain_head
 from qoima.chain.services import node_health_record
 from qoima.participants.demo import DEMO_LOGINS
+
+
+class Supervised:
+    """A child process that is started again whenever it exits, after a pause that doubles
+    with each quick exit (up to ``longest_pause``) and starts over once it has run a while.
+
+    A worker that dies for any reason (a broker restart it did not survive, a crash, the OOM
+    killer) is back without anyone at the keyboard; each exit and restart is said in one line.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        log: Path,
+        say: Callable[[str], None],
+        *,
+        first_pause: float = 1.0,
+        longest_pause: float = 60.0,
+        healthy_after: float = 60.0,
+    ) -> None:
+        self.name, self.command, self.log, self.say = name, command, log, say
+        self.first_pause, self.longest_pause = first_pause, longest_pause
+        self.healthy_after = healthy_after
+        self.pause = first_pause
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT)
+        self.started_at = time.monotonic()
+
+    def check(self) -> None:
+        """Notice an exit and schedule the restart; start it again once its pause is over."""
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restart_at = None
+                self.restarts += 1
+                self.start()
+                self.say(f"{self.name} started again (restart {self.restarts}).")
+            return
+        if self.process is None or self.process.poll() is None:
+            return
+        if now - self.started_at >= self.healthy_after:
+            self.pause = self.first_pause
+        self.say(
+            f"{self.name} exited with code {self.process.returncode}; starting it again in "
+            f"{self.pause:g} s. See {self.log}."
+        )
+        self.restart_at = now + self.pause
+        self.pause = min(self.pause * 2, self.longest_pause)
+
+    def stop(self) -> None:
+        self.restart_at = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 class Command(BaseCommand):
@@ -49,7 +119,6 @@ class Command(BaseCommand):
         call_command("loaddemoassets")
 
         python = sys.executable
-        children: dict[str, subprocess.Popen[bytes]] = {}
         commands = {
             "worker": [
                 python,
@@ -98,31 +167,33 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        children = {
+            name: Supervised(name, command, logs / f"{name}.log", self.stderr.write)
+            for name, command in commands.items()
+        }
         try:
-            for name, command in commands.items():
-                log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-                children[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            for child in children.values():
+                child.start()
             self._print_welcome(host, port, logs)
             self._follow_demo(logs)
+            web = children["web"]
             while not stopping:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(
-                            f"{name} exited with code {child.returncode}; see "
-                            f"{logs / (name + '.log')}. Stopping."
-                        )
-                        stopping = True
+                # The worker and beat come back by themselves; the web server exits only on
+                # an error that starting it again would not cure (a port already taken).
+                if web.process is not None and web.process.poll() is not None:
+                    self.stderr.write(
+                        f"web exited with code {web.process.returncode}; see {web.log}. Stopping."
+                    )
+                    break
+                children["worker"].check()
+                children["beat"].check()
                 time.sleep(0.5)
         finally:
             self.stdout.write("\nStopping…")
             for child in children.values():
-                if child.poll() is None:
-                    child.terminate()
+                child.stop()
             for child in children.values():
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+                child.wait()
             if anvil is not None:
                 anvil.stop()
             self.stdout.write("Stopped. Data is kept under var/.")
