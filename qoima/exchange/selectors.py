@@ -259,7 +259,7 @@ def holder_history(holder: HolderProfile, *, limit: int = 50) -> list[Movement]:
     )
     operations = {
         operation.pk: operation
-        for operation in Operation.objects.filter(pk__in=refs).only("pk", "kind", "purpose")
+        for operation in Operation.objects.filter(pk__in=refs).only("pk", "kind", "state")
     }
     operations.update((operation.pk, operation) for operation in waiting)
     transfers = dict(
@@ -313,22 +313,27 @@ def holder_history(holder: HolderProfile, *, limit: int = 50) -> list[Movement]:
             **fields,
         )
 
-    history = [
-        movement(
+    def from_log(row: TokenTransfer) -> Movement:
+        operation = operations.get(int(row.ref)) if row.ref is not None else None
+        # A row not yet applied is not yet as deep as the platform waits for, unless the
+        # transaction manager has already followed its receipt that far.
+        confirmed = row.applied or (
+            operation is not None and operation.state == Operation.State.CONFIRMED
+        )
+        return movement(
             sender=row.sender,
             receiver=row.receiver,
-            operation=operations.get(int(row.ref)) if row.ref is not None else None,
+            operation=operation,
             at=times.get(row.block_number),
             token_address=row.token_address,
             amount=row.amount,
-            # Logged, but not yet as deep as the platform waits for before it counts it.
-            state=Operation.State.CONFIRMED if row.applied else Operation.State.SUBMITTED,
+            state=Operation.State.CONFIRMED if confirmed else Operation.State.SUBMITTED,
             failure_reason="",
             tx_hash=row.tx_hash,
             block_number=row.block_number,
         )
-        for row in chain_rows
-    ] + [
+
+    history = [from_log(row) for row in chain_rows] + [
         movement(
             sender=operation.sender,
             receiver=operation.receiver,
