@@ -25,8 +25,19 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+def _collapsed(text: str) -> str:
+    # Collapses what HTML collapses; a no-break space (in amounts) stays.
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
 def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
-    # Collapses what HTML collapses; a no-break space (in amounts) stays.
-    return re.sub(r"[ \t\r\n]+", " ", " ".join(parser.parts)).strip()
+    return _collapsed(" ".join(parser.parts))
+
+
+def visible_texts(html: str) -> list[str]:
+    """Each piece of text between tags, on its own."""
+    parser = _Text()
+    parser.feed(html)
+    return [text for text in map(_collapsed, parser.parts) if text]

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.forms import ModelForm
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from qoima.audit.services import audit_record
 
 from .identifiers import validate_issuer_identification
-from .models import HolderProfile, Organisation, Permit, User
+from .models import HolderProfile, Organisation, Permit, Role, User
 
 
 class AuditedAdmin(admin.ModelAdmin[Any]):
@@ -110,6 +111,22 @@ class HolderProfileAdmin(AuditedAdmin):
         return False
 
 
+def _role_label(group: Group) -> str:
+    # A role's group is named by the role's code; people read its label.
+    return str(Role(group.name).label) if group.name in Role.values else group.name
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(role.value), str(role.label)) for role in Role]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
     fieldsets = (
@@ -117,4 +134,10 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
         (_("Qoima"), {"fields": ("organisation", "preferred_language")}),
     )
     list_display = ["username", "email", "organisation", "is_active", "last_login"]
-    list_filter = ["groups", "is_active"]
+    list_filter = [RoleFilter, "is_active"]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = _role_label  # type: ignore[method-assign,assignment]
+        return field
