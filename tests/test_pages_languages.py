@@ -92,7 +92,7 @@ def known_codes() -> set[str]:
 def english_sentences(language: str) -> set[str]:
     """The platform's own English messages that its catalogue translates into ``language``."""
     with (ROOT / "locale" / language / "LC_MESSAGES" / "django.mo").open("rb") as mo:
-        catalogue = gettext.GNUTranslations(mo)._catalog
+        catalogue = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
     return {
         msgid
         for msgid, text in catalogue.items()
