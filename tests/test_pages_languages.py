@@ -11,11 +11,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
+import django
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext as gettext_
+from django.utils.translation import trans_real
+from rest_framework.test import APIClient
 
 from issuance import services as issuance
 from issuance.models import Application
@@ -179,3 +184,63 @@ def test_every_page_reads_in_the_readers_language(platform, role, language):
             found[path] = wrong
     assert pages > 3
     assert found == {}
+
+
+def _django_russian_missing_in_kazakh() -> dict[str, str]:
+    """Russian texts of Django's own catalogues whose Kazakh catalogue lacks them: what Django
+    shows on a Kazakh page when nothing else translates them (it falls back to the default
+    language, Russian)."""
+    found = {}
+    for mo in Path(django.__file__).parent.rglob("locale/ru/LC_MESSAGES/django.mo"):
+        with mo.open("rb") as file:
+            russian = gettext.GNUTranslations(file)._catalog  # type: ignore[attr-defined]
+        kazakh_mo = Path(str(mo).replace("/ru/", "/kk/"))
+        kazakh = {}
+        if kazakh_mo.exists():
+            with kazakh_mo.open("rb") as file:
+                kazakh = gettext.GNUTranslations(file)._catalog  # type: ignore[attr-defined]
+        found.update(
+            (text, msgid)
+            for msgid, text in russian.items()
+            if isinstance(msgid, str) and msgid and text and not kazakh.get(msgid) and len(text) > 3
+        )
+    return found
+
+
+def test_the_kazakh_admin_reads_in_kazakh(platform):
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk")
+    client.force_login(platform["admin"])
+    russian = _django_russian_missing_in_kazakh()
+    # Every Kazakh catalogue Django reads (its own, the platform's, the libraries'), merged:
+    # what it has not is what a Kazakh page would show in Russian.
+    kazakh = trans_real.translation("kk")._catalog  # type: ignore[attr-defined]
+    untranslated = {text for text, msgid in russian.items() if not kazakh.get(msgid)}
+    found: dict[str, list[str]] = {}
+    pages = 0
+    for path, html in walk(client, ["/admin/"]):
+        pages += 1
+        wrong = [text for text in visible_texts(html) if text in untranslated]
+        if wrong:
+            found[path] = wrong
+    assert pages > 10
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "english"),
+    [("ru", "Not a valid string."), ("kk", "Not a valid string.")],
+)
+def test_the_api_answers_in_the_readers_language(platform, language, english):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_authenticate(platform["holder"])
+    response = client.post(
+        "/api/v1/transfers/",
+        {"asset": {"a": 1}, "to": ["x"], "amount": "1"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert english not in body
+    with translation.override(language):
+        assert gettext_(english) in response.json()["asset"]
