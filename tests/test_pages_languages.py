@@ -190,12 +190,12 @@ def _django_russian_missing_in_kazakh() -> dict[str, str]:
     """Russian texts of Django's own catalogues whose Kazakh catalogue lacks them: what Django
     shows on a Kazakh page when nothing else translates them (it falls back to the default
     language, Russian)."""
-    found = {}
+    found: dict[str, str] = {}
     for mo in Path(django.__file__).parent.rglob("locale/ru/LC_MESSAGES/django.mo"):
         with mo.open("rb") as file:
             russian = gettext.GNUTranslations(file)._catalog  # type: ignore[attr-defined]
         kazakh_mo = Path(str(mo).replace("/ru/", "/kk/"))
-        kazakh = {}
+        kazakh: dict[str, str] = {}
         if kazakh_mo.exists():
             with kazakh_mo.open("rb") as file:
                 kazakh = gettext.GNUTranslations(file)._catalog  # type: ignore[attr-defined]
@@ -213,7 +213,7 @@ def test_the_kazakh_admin_reads_in_kazakh(platform):
     russian = _django_russian_missing_in_kazakh()
     # Every Kazakh catalogue Django reads (its own, the platform's, the libraries'), merged:
     # what it has not is what a Kazakh page would show in Russian.
-    kazakh = trans_real.translation("kk")._catalog  # type: ignore[attr-defined]
+    kazakh = trans_real.translation("kk")._catalog
     untranslated = {text for text, msgid in russian.items() if not kazakh.get(msgid)}
     found: dict[str, list[str]] = {}
     pages = 0
