@@ -67,6 +67,7 @@ ACTIONS: dict[str, Promise] = {
     "permit.revoked": _("Permit revoked"),
     "user.api_token_issued": _("API token issued"),
     "user.created": _("User created"),
+    "user.language_changed": _("Preferred language changed"),
 }
 ADMIN_CHANGES: dict[str, Promise] = {
     "added": _("Added in the administration: %(object)s"),

@@ -1,6 +1,7 @@
 import datetime
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -368,6 +369,23 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
             details={"operations": [op.pk for op in withdrawn]},
         )
     return holder
+
+
+@transaction.atomic
+def user_language_remember(*, user: User, language: str) -> None:
+    """Keep the language the user signed in with as theirs: mails to them are written in it."""
+    code = (language or "").split("-")[0]
+    if code not in dict(settings.LANGUAGES) or user.preferred_language == code:
+        return
+    previous = user.preferred_language
+    User.objects.filter(pk=user.pk).update(preferred_language=code)
+    user.preferred_language = code
+    audit_record(
+        actor=user,
+        action="user.language_changed",
+        obj=user,
+        details={"from": previous, "to": code},
+    )
 
 
 @transaction.atomic
