@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from issuance.models import Review
 from qoima.audit.labels import ACTIONS, action_label
@@ -127,3 +128,12 @@ def test_the_compliance_decisions_read_as_labels(logged):
     assert "holder.suspended" not in text
     assert "Holder suspended" in text
     assert "Court order 12" in text
+
+
+def test_the_registry_api_gives_each_actions_label_beside_its_code(logged):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(make_user(Role.REGULATOR))
+    body = client.get(reverse("api-registry-audit")).json()
+    entries = body["results"] if isinstance(body, dict) else body
+    suspended = next(e for e in entries if e["action"] == "holder.suspended")
+    assert suspended["action_label"] == "Holder suspended"
