@@ -13,6 +13,7 @@ from qoima.chain.amounts import units_to_amount
 from qoima.chain.contracts import ZERO_ADDRESS
 from qoima.chain.models import (
     Attempt,
+    ChainTransaction,
     EventBlock,
     IndexerCursor,
     Operation,
@@ -232,9 +233,19 @@ def holder_history(holder: HolderProfile, *, limit: int = 50) -> list[Movement]:
         .first()
     )
     mined = Receipt.objects.filter(attempt__transaction=OuterRef("transaction")).order_by("-pk")
+    # Confirmed in a block the indexer has not read yet: not in the log for a moment. Found
+    # from the few transactions mined above the indexer's cursor, not among every operation.
+    unread = ChainTransaction.objects.filter(
+        attempts__receipts__block_number__gt=-1 if read is None else read
+    )
     waiting = list(
         Operation.objects.filter(chain_id=chain_id, kind__in=MOVEMENTS)
+        .filter(
+            Q(state__in=ON_THEIR_WAY)
+            | Q(state=Operation.State.CONFIRMED, transaction__in=unread.values("pk"))
+        )
         .filter(Q(sender__in=addresses) | Q(receiver__in=addresses))
+        .exclude(pk__in=refs)
         .annotate(
             block_number=Subquery(mined.values("block_number")[:1]),
             tx_hash=Coalesce(
@@ -246,15 +257,6 @@ def holder_history(holder: HolderProfile, *, limit: int = 50) -> list[Movement]:
                 ),
             ),
         )
-        .filter(
-            # Confirmed in a block the indexer has not read yet: not in the log for a moment.
-            Q(state__in=ON_THEIR_WAY)
-            | Q(
-                state=Operation.State.CONFIRMED,
-                block_number__gt=-1 if read is None else read,
-            )
-        )
-        .exclude(pk__in=refs)
         .order_by("-created_at", "-pk")[:limit]
     )
     operations = {
