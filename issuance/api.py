@@ -242,7 +242,10 @@ def _distribution_out(distribution: Distribution) -> dict[str, Any]:
         "rows": distribution.row_count,
         "confirmed": progress.confirmed,
         "failed": progress.failed,
-        "errors": distribution.errors,
+        "errors": [
+            {"line": error.line, "reason": error.reason, "codes": error.codes}
+            for error in selectors.distribution_errors(distribution)
+        ],
     }
 
 

@@ -267,12 +267,11 @@ class Distribution(models.Model):
     )
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     total_units = models.DecimalField(_("units"), max_digits=78, decimal_places=0, default=0)
-    # [{"line": n, "reason": "..."}], every bad row of a refused file.
+    # Every bad row of a refused file (line 0: the file as a whole), each problem as a code and
+    # its parameters: [{"line": n, "problems": [{"code": "...", "params": {...}}]}]. Put into
+    # words when read, in the reader's language (selectors.distribution_errors).
     errors = models.JSONField(_("errors"), default=list, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100)
-    # The uploader's language: the file is checked later, by a worker, and its errors are
-    # written for the uploader to read.
-    language = models.CharField(_("language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

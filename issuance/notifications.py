@@ -12,7 +12,13 @@ from qoima.participants.models import Organisation, Role, User
 
 
 def notify(*, users: Iterable[User], subject: Promise, body: Promise, **values: object) -> None:
-    """Mail each user, in their language, once the current transaction commits."""
+    """Mail each user, in their language, once the current transaction commits.
+
+    A user's language is their preferred language (set in the admin, or when they choose one
+    on the site), else the platform's default. Everything the mail says is put into words in
+    that language: pass labels (a status, a kind) as their lazy translations, never as text
+    already rendered in the language of whoever acted.
+    """
     recipients = [(user.email, user.preferred_language) for user in users if user.email]
     if not recipients:
         return
@@ -21,10 +27,14 @@ def notify(*, users: Iterable[User], subject: Promise, body: Promise, **values: 
         messages = []
         for email, language in recipients:
             with translation.override(language or settings.LANGUAGE_CODE):
+                rendered = {
+                    key: str(value) if isinstance(value, Promise) else value
+                    for key, value in values.items()
+                }
                 messages.append(
                     (
-                        str(subject) % values,
-                        str(body) % values,
+                        str(subject) % rendered,
+                        str(body) % rendered,
                         settings.DEFAULT_FROM_EMAIL,
                         [email],
                     )

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.models import Operation, TokenBalance
+from qoima.errors import ApplicationError
 from qoima.participants.models import HolderProfile, Organisation
 
 from .models import Application, AssetClass, Distribution, Document, Redemption, Review
@@ -252,6 +254,62 @@ def distribution_progress(distribution: Distribution) -> Progress:
         failed=Count("pk", filter=Q(operation__state=Operation.State.FAILED)),
     )
     return Progress(counts["total"], counts["confirmed"], counts["failed"])
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A refused file's problem on one line (0: the file as a whole), in the reader's words."""
+
+    line: int
+    reason: str
+    codes: list[str]
+
+
+def _amount_problem(text: str, decimals: int) -> str:
+    """Why the file's amount was refused, worded as the amount check words it now."""
+    try:
+        units_from_text(text, decimals, localized=False)
+    except ApplicationError as error:
+        return str(error.message)
+    return str(_("The amount is not valid."))
+
+
+def _problem(code: str, params: dict[str, Any], application: Application) -> str:
+    from .services.distribution import AMOUNT, PROBLEMS, STORED_TEXT
+
+    if code == AMOUNT:
+        return _amount_problem(str(params.get("text", "")), int(params.get("decimals", 0)))
+    if code == STORED_TEXT:
+        return str(params.get("text", ""))
+    if code == "short":
+        params = {
+            "needed": format_units(
+                int(params["needed"]), application.decimals, symbol=application.symbol
+            ),
+            "available": format_units(
+                int(params["available"]), application.decimals, symbol=application.symbol
+            ),
+        }
+    template = PROBLEMS.get(code)
+    return str(template) % params if template is not None else code
+
+
+def distribution_errors(distribution: Distribution, *, limit: int | None = None) -> list[FileError]:
+    """A refused file's errors, put into words now, in the reader's language."""
+    shown = []
+    for error in distribution.errors[:limit]:
+        problems = error.get("problems", [])
+        shown.append(
+            FileError(
+                line=int(error.get("line", 0)),
+                reason=" ".join(
+                    _problem(p["code"], p.get("params", {}), distribution.application)
+                    for p in problems
+                ),
+                codes=[p["code"] for p in problems],
+            )
+        )
+    return shown
 
 
 def holder_redemptions(holder: HolderProfile) -> QuerySet[Redemption]:

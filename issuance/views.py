@@ -424,7 +424,7 @@ def _distribution_context(distribution: Distribution) -> dict[str, Any]:
     return {
         "distribution": distribution,
         "progress": progress,
-        "errors": distribution.errors[:1000],
+        "errors": selectors.distribution_errors(distribution, limit=1000),
         "error_count": len(distribution.errors),
         "running": distribution.status
         in (Distribution.Status.VALIDATING, Distribution.Status.SENDING),

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from issuance.models import Application, Document
+from qoima.audit.labels import action_label
 from qoima.audit.models import AuditEntry
 from qoima.chain.amounts import units_to_amount
 from qoima.chain.client import get_web3
@@ -175,10 +176,17 @@ class HolderOut(serializers.ModelSerializer[HolderProfile]):
 
 
 class AuditOut(serializers.ModelSerializer[AuditEntry]):
+    """The entry as stored (what its hash covers), and its action in the reader's words."""
+
+    action_label = serializers.SerializerMethodField()
+
     class Meta:
         model = AuditEntry
-        fields = ["seq", "created_at", "actor_repr", "action", "object_type", "object_id"]
-        fields += ["object_repr", "details", "prev_hash", "entry_hash"]
+        fields = ["seq", "created_at", "actor_repr", "action", "action_label", "object_type"]
+        fields += ["object_id", "object_repr", "details", "prev_hash", "entry_hash"]
+
+    def get_action_label(self, entry: AuditEntry) -> str:
+        return str(action_label(entry.action))
 
 
 class _InAssetUnits(serializers.ModelSerializer[Any]):

@@ -5,7 +5,7 @@ live through ``qoima.chain.reads``.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
 from issuance.integrity import DocumentVerification, documents_verify, onchain_names
-from issuance.models import Application, Document, DocumentCheck, Review
+from issuance.models import Application, AssetClass, Document, DocumentCheck, Review
 from issuance.selectors import ReviewedChecklist, checklist_as_reviewed, current_documents
 from qoima.audit.models import AuditEntry
 from qoima.audit.services import ChainReport, audit_chain_check
@@ -122,6 +122,8 @@ class Fact:
     chain: str
     # Set for amounts: compared as units, given in the asset's units with these places.
     decimals: int | None = None
+    # What a person reads for a value that is a code (an asset class): its label.
+    labels: dict[str, str | Promise] = field(default_factory=dict)
 
     @property
     def matches(self) -> bool:
@@ -129,8 +131,11 @@ class Fact:
 
     def value(self, side: str, *, for_people: bool) -> str:
         """One side's value; an amount in the asset's units, in the reader's language for
-        people and as the exact decimal with a point for machines."""
+        people and as the exact decimal with a point for machines; a code as its label for
+        people."""
         raw = self.database if side == "database" else self.chain
+        if for_people and raw in self.labels:
+            return str(self.labels[raw])
         if self.decimals is None or not raw.isdigit():
             return raw
         if for_people:
@@ -179,6 +184,17 @@ def asset_onchain(application: Application, *, w3: Web3) -> OnChainComparison:
     return OnChainComparison(_compare(application, facts))
 
 
+def _document_name(name: str) -> str | Promise:
+    """A document's name on-chain (its kind's code, ``other_<n>`` for further ones) as its
+    kind's label."""
+    if name in Document.Kind.values:
+        return Document.Kind(name).label
+    prefix, _sep, number = name.rpartition("_")
+    if prefix == Document.Kind.OTHER and number.isdigit():
+        return f"{Document.Kind.OTHER.label} {number}"
+    return name
+
+
 def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
     organisation = application.organisation
     permit_number = application.permit.number if application.permit else ""
@@ -190,7 +206,12 @@ def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
         Fact(_("BIN / IIN"), organisation.identification_number, facts.issuer_id_number),
         Fact(_("Permit number"), permit_number, facts.permit_number),
         Fact(_("Registry identifier"), application.asset_identifier, facts.asset_identifier),
-        Fact(_("Asset class"), application.asset_class, facts.asset_class),
+        Fact(
+            _("Asset class"),
+            application.asset_class,
+            facts.asset_class,
+            labels=dict(AssetClass.choices),
+        ),
         Fact(
             _("Cap (backed units)"),
             str(int(application.backed_units)),
@@ -208,7 +229,7 @@ def _compare(application: Application, facts: TokenFacts) -> list[Fact]:
     for name in sorted(recorded.keys() | facts.documents.keys()):
         rows.append(
             Fact(
-                _("Document %(name)s (SHA-256)") % {"name": name},
+                _("Document %(name)s (SHA-256)") % {"name": _document_name(name)},
                 recorded.get(name, ""),
                 facts.documents.get(name, ""),
             )

@@ -16,13 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
 from qoima.broker import enqueue_on_commit
-from qoima.chain.amounts import format_units, units_from_text
+from qoima.chain.amounts import units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import OperationRequest, operations_request, settlement_handler
 from qoima.chain.models import Operation
@@ -104,7 +103,7 @@ def distribution_send(
     found = holders.get(receiver)
     problem = _holder_problem(receiver, found)
     if problem:
-        raise InvalidInput(problem, field="receiver")
+        raise InvalidInput(PROBLEMS[problem], field="receiver")
     assert found is not None
     distribution = Distribution.objects.create(
         application=application,
@@ -113,11 +112,10 @@ def distribution_send(
         row_count=1,
         total_units=units,
         status=Distribution.Status.SENDING,
-        language=translation.get_language() or "",
     )
     wallet = _wallets([found]).get(found.pk)
     if wallet is None:
-        raise InvalidInput(_("The holder has no wallet yet."), field="receiver")
+        raise InvalidInput(PROBLEMS["no_wallet"], field="receiver")
     _request(distribution, [Line(1, found, wallet, units)])
     return distribution
 
@@ -149,7 +147,6 @@ def distribution_upload(
                 idempotency_key=key,
                 file_name=(upload.name or "")[:255],
                 content=content,
-                language=translation.get_language() or "",
             )
     except IntegrityError:
         found = _existing(application, key)
@@ -175,48 +172,31 @@ def distribution_process(*, distribution_id: int) -> Distribution:
     distribution = locked(Distribution, distribution_id)
     if distribution.status != Distribution.Status.VALIDATING:
         return distribution
-    with translation.override(distribution.language or settings.LANGUAGE_CODE):
-        lines, errors = _check(distribution)
-        if not errors:
-            try:
-                with transaction.atomic():
-                    _request(distribution, lines)
-            except InsufficientBalance as short:
-                decimals = distribution.application.decimals
-                symbol = distribution.application.symbol
-                errors = [
-                    {
-                        "line": 0,
-                        "reason": str(
-                            _(
-                                "The file sends %(needed)s in all; the issuer's wallet has "
-                                "%(available)s available."
-                            )
-                            % {
-                                "needed": format_units(short.needed, decimals, symbol=symbol),
-                                "available": format_units(short.available, decimals, symbol=symbol),
-                            }
-                        ),
-                    }
-                ]
-        if errors:
-            distribution.status, distribution.errors = Distribution.Status.INVALID, errors
-            distribution.row_count = max(distribution.row_count, len(lines))
-            distribution.save(update_fields=["status", "errors", "row_count"])
-            audit_record(
-                actor=None,
-                action="issuance.distribution_refused",
-                obj=distribution,
-                details={"errors": len(errors)},
-            )
-        notify(
-            users=[distribution.created_by],
-            subject=_("Distribution of %(name)s: %(status)s"),
-            body=_("Your file %(file)s: %(status)s."),
-            name=distribution.application.name,
-            file=distribution.file_name,
-            status=distribution.get_status_display(),
+    lines, errors = _check(distribution)
+    if not errors:
+        try:
+            with transaction.atomic():
+                _request(distribution, lines)
+        except InsufficientBalance as short:
+            errors = [_error(0, "short", needed=int(short.needed), available=int(short.available))]
+    if errors:
+        distribution.status, distribution.errors = Distribution.Status.INVALID, errors
+        distribution.row_count = max(distribution.row_count, len(lines))
+        distribution.save(update_fields=["status", "errors", "row_count"])
+        audit_record(
+            actor=None,
+            action="issuance.distribution_refused",
+            obj=distribution,
+            details={"errors": len(errors)},
         )
+    notify(
+        users=[distribution.created_by],
+        subject=_("Distribution of %(name)s: %(status)s"),
+        body=_("Your file %(file)s: %(status)s."),
+        name=distribution.application.name,
+        file=distribution.file_name,
+        status=Distribution.Status(distribution.status).label,
+    )
     return distribution
 
 
@@ -227,48 +207,76 @@ def _rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
             yield number, [cell.strip() for cell in row]
 
 
+# What can be wrong with a file or a row. A refused file keeps each problem as its code and
+# parameters (``Distribution.errors``), and the page, the API and the mail put it into words
+# when it is read, in the reader's language (see selectors.distribution_errors).
+PROBLEMS: dict[str, Promise] = {
+    "not_csv": _("The file is not a CSV file in UTF-8."),
+    "no_rows": _("The file has no rows."),
+    "too_many_rows": _("The file has %(count)s rows; at most %(limit)s are accepted."),
+    "columns": _("Expected two columns: the holder's IIN / BIN or id, and the amount."),
+    "check_digit": _("This is not a valid IIN / BIN (its check digit does not match)."),
+    "unknown_holder": _("No holder has this IIN / BIN or id."),
+    "not_verified": _("The holder is not verified."),
+    "no_wallet": _("The holder has no wallet yet."),
+    "short": _(
+        "The file sends %(needed)s in all; the issuer's wallet has %(available)s available."
+    ),
+}
+# Rendered by checking the amount again, as units_from_text words its refusal.
+AMOUNT = "amount"
+# An error written before errors were kept as codes: its text, as it was stored.
+STORED_TEXT = "text"
+
+
+def _error(
+    line: int, *problems: str | tuple[str, dict[str, object]], **params: object
+) -> dict[str, object]:
+    listed = [
+        {"code": problem, "params": params}
+        if isinstance(problem, str)
+        else {"code": problem[0], "params": problem[1]}
+        for problem in problems
+    ]
+    return {"line": line, "problems": listed}
+
+
 def _check(distribution: Distribution) -> tuple[list[Line], list[dict[str, object]]]:
     """Every good row as a line and every bad one as an error; the file as a whole too."""
     application = distribution.application
     errors: list[dict[str, object]] = []
-
-    def bad(line: int, reason: object) -> None:
-        errors.append({"line": line, "reason": str(reason)})
-
     try:
         rows = list(_rows(bytes(distribution.content or b"")))
     except (UnicodeDecodeError, csv.Error):
-        bad(0, _("The file is not a CSV file in UTF-8."))
-        return [], errors
+        return [], [_error(0, "not_csv")]
     first = rows[0][1] if rows else []
     if rows and not _is_amount(first[1] if len(first) > 1 else ""):
         rows = rows[1:]  # a header row
     limit = settings.ISSUANCE_DISTRIBUTION_MAX_ROWS
     if not rows:
-        bad(0, _("The file has no rows."))
+        errors.append(_error(0, "no_rows"))
     if len(rows) > limit:
-        bad(0, _("The file has %(count)s rows; at most %(limit)s are accepted.")
-            % {"count": len(rows), "limit": limit})  # fmt: skip
-        return [], errors
+        return [], [_error(0, "too_many_rows", count=len(rows), limit=limit)]
     holders = _holders([row[0] for _n, row in rows if row])
     wallets = _wallets([h for key, h in holders.items() if _holder_problem(key, h) is None])
     lines: list[Line] = []
     total = 0
     for number, row in rows:
         if len(row) != 2:
-            bad(number, _("Expected two columns: the holder's IIN / BIN or id, and the amount."))
+            errors.append(_error(number, "columns"))
             continue
         holder = holders.get(row[0])
         problem = _holder_problem(row[0], holder) or (
-            None if holder is None or holder.pk in wallets else _("The holder has no wallet yet.")
+            None if holder is None or holder.pk in wallets else "no_wallet"
         )
         try:
             units = units_from_text(row[1], application.decimals, localized=False)
-        except ApplicationError as error:
-            bad(number, f"{problem} {error.message}" if problem else error.message)
+        except ApplicationError:
+            amount = (AMOUNT, {"text": row[1][:100], "decimals": application.decimals})
+            errors.append(_error(number, *([problem] if problem else []), amount))
             continue
         if problem:
-            bad(number, problem)
+            errors.append(_error(number, problem))
             continue
         assert holder is not None
         lines.append(Line(number, holder, wallets[holder.pk], units))
@@ -300,16 +308,17 @@ def _holders(keys: list[str]) -> dict[str, HolderProfile]:
     return found
 
 
-def _holder_problem(key: str, holder: HolderProfile | None) -> str | Promise | None:
+def _holder_problem(key: str, holder: HolderProfile | None) -> str | None:
+    """What is wrong with the holder a row names, as a code of PROBLEMS."""
     if holder is None:
         try:
             validate_identification_number(key)
         except ValidationError:
             if len(key) == 12:
-                return _("This is not a valid IIN / BIN (its check digit does not match).")
-        return _("No holder has this IIN / BIN or id.")
+                return "check_digit"
+        return "unknown_holder"
     if holder.verification_status != HolderProfile.Status.VERIFIED:
-        return _("The holder is not verified.")
+        return "not_verified"
     return None
 
 

@@ -154,7 +154,7 @@ def _tell_holder(redemption: Redemption) -> None:
         subject=_("Your redemption of %(symbol)s: %(status)s"),
         body=_("Your redemption of %(symbol)s is now: %(status)s."),
         symbol=redemption.application.symbol,
-        status=redemption.get_status_display(),
+        status=Redemption.Status(redemption.status).label,
     )
 
 

@@ -2,7 +2,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from .labels import action_label, audit_shown
 from .models import AuditEntry, ChainCheck
 
 
@@ -17,12 +19,52 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions the log holds, by their labels in the reader's language."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, str(action_label(code))) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "created_at", "actor_repr", "action", "object_repr"]
-    list_filter = ["action"]
-    search_fields = ["action", "actor_repr", "object_repr", "object_id"]
+    """Entries as a person reads them (labels, the object as it is now); the stored codes and
+    texts the hash chain covers are in the registry's audit-log export."""
+
+    list_display = ["seq", "created_at", "actor_repr", "action_shown", "subject"]
+    list_filter = [ActionFilter]
+    search_fields = ["action", "actor_repr", "object_id"]
     date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "seq",
+        "created_at",
+        "actor_repr",
+        "action_shown",
+        "subject",
+        "details_shown",
+        "prev_hash",
+        "entry_hash",
+    )
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_shown(self, entry: AuditEntry) -> str:
+        return str(action_label(entry.action))
+
+    @admin.display(description=_("object"))
+    def subject(self, entry: AuditEntry) -> str:
+        return audit_shown([entry])[0].subject
+
+    @admin.display(description=_("details"))
+    def details_shown(self, entry: AuditEntry) -> str:
+        shown = audit_shown([entry])[0].details_shown
+        return "; ".join(f"{label}: {value}" for label, value in shown)
 
 
 @admin.register(ChainCheck)

@@ -54,7 +54,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        from .labels import action_label  # the labels read entries: imported when shown
+
+        return f"#{self.seq} {action_label(self.action)}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:

@@ -36,7 +36,11 @@ def _not_a_number(field: str, *, localized: bool) -> InvalidInput:
     message = (
         _("Enter the amount as a number, such as 12.50.")
         if localized
-        else _("Write the amount with the digits 0-9 and a point for decimals, such as 12.50.")
+        # The example is a parameter so that no translation turns its point into a comma.
+        else _(
+            "Write the amount with the digits 0-9 and a point for decimals, such as %(example)s."
+        )
+        % {"example": "12.50"}
     )
     return InvalidInput(message, field=field, code="amount_not_a_number")
 

@@ -81,7 +81,10 @@ def _holder(request: Request) -> HolderProfile:
 
 
 class TransferListApi(APIView):
-    """The holder's transfers, sent and received; a new transfer to another verified holder."""
+    """The transfers the holder requested or was sent by another holder, with their live
+    state; a new transfer to another verified holder. Every movement of the holder's wallets
+    (issues, distributions, redemptions, transfers from outside the platform as well) is
+    ``/api/v1/wallet/history/``."""
 
     permission_classes = [IsAuthenticated, api_role_required(Role.HOLDER)]
 
@@ -161,3 +164,68 @@ class WalletApi(APIView):
                 {"address": wallet.address, "holdings": selectors.wallet_holdings(wallet)}
             ).data
         )
+
+
+class MovementOut(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(
+        choices=list(selectors.MOVEMENT_KINDS.items()),
+        help_text="transfer: between holders; distribution: from or to an issuer; issuance: "
+        "minted; redemption: burned; forced: a compliance order; external: logged on-chain "
+        "with no request on the platform (a wallet outside it).",
+    )
+    kind_label = serializers.CharField(help_text="The kind in the reader's language.")
+    direction = serializers.ChoiceField(choices=[("in", "in"), ("out", "out")])
+    asset = serializers.CharField(source="token_address")
+    symbol = serializers.CharField()
+    counterparty = serializers.CharField(
+        help_text="The other party's name (a holder's or issuer's), \"issuance\" or "
+        '"redemption" in the reader\'s language, or an address outside the platform.'
+    )
+    counterparty_id_number = serializers.CharField(
+        source="counterparty_number", help_text="The other party's IIN / BIN, when it has one."
+    )
+    amount = serializers.CharField(help_text="In the asset's units, e.g. 12.50.")
+    state = serializers.ChoiceField(choices=Operation.State.choices)
+    state_label = serializers.CharField()
+    failure_reason = serializers.CharField()
+    tx_hash = serializers.CharField(allow_null=True)
+    block_number = serializers.IntegerField(allow_null=True)
+    time = serializers.DateTimeField(
+        source="at",
+        allow_null=True,
+        help_text="The block's time for a movement on-chain; the request's while it waits.",
+    )
+    transfer_id = serializers.IntegerField(
+        allow_null=True, help_text="The transfer request's id, for /api/v1/transfers/{id}/."
+    )
+
+
+class WalletHistoryApi(APIView):
+    """Every movement of the holder's wallets, in and out, newest first."""
+
+    permission_classes = [IsAuthenticated, api_role_required(Role.HOLDER)]
+
+    @extend_schema(responses={200: MovementOut(many=True)})
+    def get(self, request: Request) -> Response:
+        history = selectors.holder_history(_holder(request), limit=200)
+        shown = [
+            {
+                "kind": movement.kind,
+                "kind_label": str(movement.kind_label),
+                "direction": movement.direction,
+                "token_address": movement.token_address,
+                "symbol": movement.token.symbol if movement.token else "",
+                "counterparty": str(movement.counterparty),
+                "counterparty_number": movement.counterparty_number,
+                "amount": str(movement.amount_decimal),
+                "state": movement.state,
+                "state_label": str(movement.state_label),
+                "failure_reason": movement.failure_reason,
+                "tx_hash": movement.tx_hash,
+                "block_number": movement.block_number,
+                "at": movement.at,
+                "transfer_id": movement.transfer_id,
+            }
+            for movement in history
+        ]
+        return Response(MovementOut(shown, many=True).data)

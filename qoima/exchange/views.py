@@ -23,29 +23,27 @@ def _holder(request: HttpRequest) -> HolderProfile:
     return holder
 
 
-def _history(holder: HolderProfile) -> dict[str, object]:
-    transfers = list(selectors.holder_transfers(holder)[:SHOWN])
+def _live(holder: HolderProfile) -> dict[str, object]:
+    """The wallet's balances and its history: what the page refreshes together."""
+    wallet = custodial_wallet(holder)
+    history = selectors.holder_history(holder, limit=SHOWN)
     return {
         "holder": holder,
-        "transfers": transfers,
-        "tokens": selectors.transfer_tokens(transfers),
-        # The list polls itself while anything is still on its way to the chain.
-        "in_flight": any(t.operation.state in ("pending", "submitted") for t in transfers),
+        "wallet": wallet,
+        "holdings": selectors.wallet_holdings(wallet) if wallet else [],
+        "history": history,
+        # The page polls itself while anything is still on its way to the chain.
+        "in_flight": any(movement.in_flight for movement in history),
     }
 
 
 def _page(
     request: HttpRequest, holder: HolderProfile, form: TransferForm | None = None, status: int = 200
 ) -> HttpResponse:
-    wallet = custodial_wallet(holder)
-    holdings = selectors.wallet_holdings(wallet) if wallet else []
+    context = _live(holder)
+    holdings: list[selectors.Holding] = context["holdings"]  # type: ignore[assignment]
     assets = [(h.token.address, f"{h.token.symbol} · {h.token.name}") for h in holdings]
-    context = {
-        "wallet": wallet,
-        "holdings": holdings,
-        "form": form or TransferForm(assets=assets),
-        **_history(holder),
-    }
+    context["form"] = form or TransferForm(assets=assets)
     return render(request, "exchange/transfers.html", context, status=status)
 
 
@@ -83,7 +81,8 @@ def transfers_page(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.HOLDER)
 def transfers_list(request: HttpRequest) -> HttpResponse:
-    """The history alone, for the page's live refresh."""
-    response = render(request, "exchange/_transfers.html", _history(_holder(request)))
+    """The history with the balances above it (swapped out of band), for the live refresh."""
+    context = {**_live(_holder(request)), "refresh": True}
+    response = render(request, "exchange/_transfers.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -24,7 +24,7 @@ from qoima.audit.admin import ReadOnlyAdmin
 from qoima.audit.services import audit_record
 
 from .identifiers import validate_issuer_identification
-from .models import HolderProfile, Organisation, Permit, User
+from .models import HolderProfile, Organisation, Permit, Role, User
 from .selectors import user_role
 
 
@@ -121,6 +121,17 @@ class HolderProfileAdmin(AuditedAdmin):
         return False
 
 
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(role.value), str(role.label)) for role in Role]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
     """Names, e-mail, language and whether the account may log in; nothing that grants access."""
@@ -144,7 +155,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
         "date_joined",
     ]
     list_display = ["username", "email", "organisation", "is_active", "last_login"]
-    list_filter = ["groups", "is_active"]
+    list_filter = [RoleFilter, "is_active"]
 
     @admin.display(description=_("Role"))
     def role(self, obj: User) -> str:

@@ -558,6 +558,23 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
 
 
 @transaction.atomic
+def user_language_remember(*, user: User, language: str) -> None:
+    """Keep the language the user signed in with as theirs: mails to them are written in it."""
+    code = (language or "").split("-")[0]
+    if code not in dict(settings.LANGUAGES) or user.preferred_language == code:
+        return
+    previous = user.preferred_language
+    User.objects.filter(pk=user.pk).update(preferred_language=code)
+    user.preferred_language = code
+    audit_record(
+        actor=user,
+        action="user.language_changed",
+        obj=user,
+        details={"from": previous, "to": code},
+    )
+
+
+@transaction.atomic
 def api_token_issue(*, user: User) -> str:
     """A new API token for the user, replacing any earlier one. Only its digest is stored and it
     expires after REST_KNOX's TOKEN_TTL: the token itself exists only in this return value."""

@@ -5,11 +5,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
@@ -46,6 +47,13 @@ DASHBOARDS = {
 class LoginView(auth_views.LoginView):
     template_name = "participants/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_language_remember(
+            user=form.get_user(), language=translation.get_language() or ""
+        )
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

@@ -118,7 +118,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The platform's own catalogues first; then translations it ships for its libraries' strings
+# that their catalogues lack (see qoima/translations/kk/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "qoima" / "translations"]
 # Django ships no Kazakh number and date formats; the platform's are in qoima/formats/kk/.
 FORMAT_MODULE_PATH = ["qoima.formats"]
 TIME_ZONE = "Asia/Almaty"

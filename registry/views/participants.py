@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from qoima.audit.labels import audit_shown
+
 from .. import selectors
 from ..forms import HolderSearchForm
 from .common import (
@@ -91,7 +93,7 @@ def issuer(request: HttpRequest, organisation_id: int) -> HttpResponse:
         {
             "organisation": organisation,
             "permits": [(permit, permit.is_valid_on(today)) for permit in permits],
-            "history": selectors.permits_history(permits),
+            "history": audit_shown(selectors.permits_history(permits)),
             "assets": selectors.assets().filter(organisation=organisation),
             "wallets": organisation.wallets.all(),
         },
@@ -144,11 +146,16 @@ def holders(request: HttpRequest) -> HttpResponseBase:
 @registry_view
 def compliance(request: HttpRequest) -> HttpResponseBase:
     decisions = selectors.compliance_decisions()
-    return exported_list(request, "compliance-decisions", DECISION_COLUMNS, decisions) or render(
+    download = exported_list(request, "compliance-decisions", DECISION_COLUMNS, decisions)
+    if download:
+        return download
+    page = page_of(request, decisions)
+    page.object_list = audit_shown(page.object_list)
+    return render(
         request,
         "registry/compliance.html",
         {
-            "page": page_of(request, decisions),
+            "page": page,
             "query": list_query(request),
             "operations": selectors.compliance_operations()[:PAGE],
         },

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from issuance.models import Application
+from qoima.audit.labels import audit_shown
 from qoima.audit.models import ChainCheck
 from qoima.chain.models import IndexerCursor, NodeHealth, ReconciliationRun
 
@@ -139,7 +140,7 @@ def audit(request: HttpRequest) -> HttpResponseBase:
         "registry/audit.html",
         {
             "form": form,
-            "entries": shown[:PAGE],
+            "entries": audit_shown(shown[:PAGE]),
             "next_before": shown[PAGE - 1].seq if len(shown) > PAGE else None,
             "query": query_without(request, "before", "check", "export"),
             "last_check": ChainCheck.objects.first(),

@@ -129,6 +129,7 @@ def test_token_authentication_works_for_programs(alice, bank, asset):
         ("post", "api-transfers", []),
         ("get", "api-transfer", [1]),
         ("get", "api-wallet", []),
+        ("get", "api-wallet-history", []),
     ],
 )
 def test_other_roles_and_anonymous_users_are_refused(role, method, name, args):

@@ -2,10 +2,13 @@
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from issuance import services
 from issuance.models import Distribution, DistributionLine, Redemption
+from issuance.selectors import distribution_errors
 from qoima.chain.models import Hold, Operation, TokenBalance
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict
@@ -59,9 +62,9 @@ def test_a_file_with_bad_rows_reports_each_and_moves_nothing(world):
     )
     distribution = upload(world, application, text)
     assert distribution.status == Distribution.Status.INVALID
-    lines = [error["line"] for error in distribution.errors]
-    assert lines == [2, 3, 4, 5, 6, 7]
-    reasons = {error["line"]: error["reason"] for error in distribution.errors}
+    errors = distribution_errors(distribution)
+    assert [error.line for error in errors] == [2, 3, 4, 5, 6, 7]
+    reasons = {error.line: error.reason for error in errors}
     assert "No holder" in reasons[2]
     assert "check digit" in reasons[3]
     assert "above zero" in reasons[4]
@@ -76,8 +79,9 @@ def test_a_file_sending_more_than_the_issuer_has_moves_nothing(world):
     a, b = world.holders
     distribution = upload(world, application, f"{a.pk},6\n{b.pk},6\n")
     assert distribution.status == Distribution.Status.INVALID
-    assert distribution.errors[0]["line"] == 0
-    assert distribution.errors[0]["reason"] == (
+    (error,) = distribution_errors(distribution)
+    assert error.line == 0
+    assert error.reason == (
         "The file sends 12.00 WHT3 in all; the issuer's wallet has 10.00 WHT3 available."
     )
     assert not Operation.objects.filter(kind="transfer").exists()
@@ -89,7 +93,8 @@ def test_an_unverified_holder_row_is_refused(world):
     a.verification_status = "suspended"
     a.save()
     distribution = upload(world, application, f"{a.pk},1\n")
-    assert distribution.errors == [{"line": 1, "reason": "The holder is not verified."}]
+    shown = [(e.line, e.reason, e.codes) for e in distribution_errors(distribution)]
+    assert shown == [(1, "The holder is not verified.", ["not_verified"])]
 
 
 def test_the_same_upload_twice_is_one_distribution(world):
@@ -107,7 +112,7 @@ def test_a_file_over_the_row_limit_is_refused(world, settings):
     a, _b = world.holders
     distribution = upload(world, application, f"{a.pk},1\n" * 3)
     assert distribution.status == Distribution.Status.INVALID
-    assert "at most 2" in distribution.errors[0]["reason"]
+    assert "at most 2" in distribution_errors(distribution)[0].reason
 
 
 def test_sending_before_the_asset_is_issued_is_refused(world):
@@ -197,3 +202,21 @@ def test_a_redemption_above_the_balance_is_refused(world):
     assert "at most 10.00 WHT3" in str(caught.value.message)
     assert not Redemption.objects.exists()
     assert not Hold.objects.exists()
+
+
+def test_the_mail_about_a_refused_file_is_all_in_the_readers_language(
+    world, django_capture_on_commit_callbacks
+):
+    """Uploaded and checked while English was active; the uploader reads Russian."""
+    application = issued_without_chain(world)
+    type(world.issuer).objects.filter(pk=world.issuer.pk).update(preferred_language="ru")
+    mail.outbox.clear()
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        upload(world, application, "99999999,1\n")
+    (sent,) = [m for m in mail.outbox if "rows.csv" in m.body]
+    with translation.override("ru"):
+        status = str(Distribution.Status.INVALID.label)
+    assert status != "Refused: the file has errors"
+    assert status in sent.subject
+    assert status in sent.body
+    assert "Refused" not in sent.subject + sent.body

@@ -6,6 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from rest_framework.test import APIClient
 
 from issuance import services
 from issuance.models import Application, Distribution
@@ -29,8 +31,8 @@ FORM = {
 }
 
 
-def client_for(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+def client_for(user, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client
 
@@ -210,6 +212,34 @@ def test_a_csv_with_bad_rows_is_shown_line_by_line(world):
     assert "No holder has this IIN / BIN or id." in page
     assert "Write the amount with the digits 0-9 and a point for decimals" in page
     assert not Operation.objects.filter(kind="transfer").exists()
+
+
+def test_a_refused_files_errors_read_in_each_readers_language(world):
+    """Uploaded in English, read in Russian: the reasons are Russian, and the file's decimal
+    mark is still a point."""
+    application = issued_without_chain(world)
+    a = world.holders[0]
+    csv_file = SimpleUploadedFile("rows.csv", f'99999999,1\n{a.pk},"12,50"\n'.encode())
+    uploader = client_for(world.issuer, language="en")
+    uploader.post(
+        reverse("issuance-csv", args=[application.pk]), {"file": csv_file, "idempotency_key": "a"}
+    )
+    distribution = Distribution.objects.get()
+    with translation.override("en"):
+        services.distribution_process(distribution_id=distribution.pk)
+    url = reverse("issuance-distribution", args=[distribution.pk])
+    russian = client_for(world.issuer, language="ru").get(url).content.decode()
+    with translation.override("ru"):
+        assert translation.gettext("No holder has this IIN / BIN or id.") in russian
+    assert "No holder has this IIN / BIN or id." not in russian
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="ru")
+    api.force_authenticate(world.issuer)
+    body = api.get(reverse("api-distribution", args=[distribution.pk])).json()
+    assert [error["codes"] for error in body["errors"]] == [["unknown_holder"], ["amount"]]
+    assert "No holder" not in body["errors"][0]["reason"]
+    # A file takes a point whatever the reader's language: the example says so in Russian too.
+    assert "12.50" in body["errors"][1]["reason"]
+    assert "12,50" not in body["errors"][1]["reason"]
 
 
 def test_a_redemption_above_the_balance_is_refused_on_the_page(world):

@@ -309,3 +309,21 @@ def test_issuer_records_a_renewed_permit_and_bad_dates_change_nothing():
     assert good.status_code == 302
     assert str(issuer.organisation.permits.get().expires_on) == "2029-05-01"
     assert client.get(reverse("dashboard-issuer")).status_code == 200
+
+
+def test_the_language_a_user_signs_in_with_is_the_language_of_their_mail():
+    user = make_user(Role.ISSUER_STAFF)
+    client = Client()
+    client.post(reverse("set_language"), {"language": "kk", "next": "/accounts/login/"})
+    client.post(
+        reverse("login"), {"username": user.username, "password": "correct-horse-battery-9"}
+    )
+    user.refresh_from_db()
+    assert user.preferred_language == "kk"
+    entry = AuditEntry.objects.filter(action="user.language_changed").get()
+    assert entry.details == {"from": "", "to": "kk"}
+    # The same language again changes nothing and logs nothing.
+    client.post(
+        reverse("login"), {"username": user.username, "password": "correct-horse-battery-9"}
+    )
+    assert AuditEntry.objects.filter(action="user.language_changed").count() == 1

@@ -8,15 +8,17 @@ real chain (anvil) with a ledger made by the platform's own services.
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
-from issuance.models import Document, DocumentCheck
+from issuance.models import AssetClass, Document, DocumentCheck
 from issuance.storage import document_storage
 from issuance.tasks import issuance_documents_recheck
 from qoima.chain.models import DailyVolume, EventBlock, TokenBalance, TokenTransfer
 from qoima.chain.reconciliation import reconcile
 from qoima.chain.volumes import daily_volumes_refresh
+from tests.pages import visible_text
 
-from .conftest import issued_on_chain
+from .conftest import client_for, issued_on_chain
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +129,22 @@ def test_asset_data_that_differs_from_the_token_is_flagged(chain, regulator_clie
     assert 'data-testid="mismatch"' in flagged.content.decode()
     detail = regulator_client.get(reverse("api-registry-asset", args=[application.pk])).json()
     assert {f["label"] for f in detail["onchain"]["facts"] if not f["matches"]} == mismatched
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_the_tokens_codes_read_as_labels(chain, regulator, language):
+    """The token stores the asset class and its documents' names as codes; a person reads
+    their labels, in their language."""
+    _world, application = issued_on_chain(chain)
+    client = client_for(regulator, language)
+    page = client.get(reverse("registry-asset-onchain", args=[application.pk]))
+    text = visible_text(page.content.decode())
+    for code in ("tangible_asset", "issuance_decision", "proof_of_rights"):
+        assert code not in text
+    with translation.override(language):
+        assert str(AssetClass.TANGIBLE_ASSET.label) in text
+        assert str(Document.Kind.PROOF_OF_RIGHTS.label) in text
+    assert not page.context["comparison"].mismatches
 
 
 def test_a_transfer_is_verified_on_chain_and_a_tampered_one_is_not(chain, regulator_client):

@@ -1,0 +1,298 @@
+"""What the audit log's codes mean, in the reader's language.
+
+An entry stores codes and parameters (its action code, the object's type and id, details as
+data), and the hash chain covers exactly those. Everything a person reads is rendered here at
+read time in the reader's language: the action's label, the object as its type's name, its id
+and its current name, and each detail with a label and its value (a choice's label, an
+amount in the asset's units). ``object_repr`` stays in the entry for the chain, but is never
+shown: it was written in the actor's language.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from qoima.chain.amounts import units_to_amount
+from qoima.participants.models import Role
+
+from .models import AuditEntry
+
+ACTIONS: dict[str, Promise] = {
+    "chain.registry_deployed": _("Platform registry deployed on-chain"),
+    "chain.registry_redeployed": _("Platform registry deployed again on-chain"),
+    "custody.key_reencrypted": _("Wallet key re-encrypted"),
+    "custody.wallet_opened": _("Wallet opened"),
+    "custody.wallet_allowlist": _("Wallet put on the allowlist"),
+    "custody.wallet_delist": _("Wallet taken off the allowlist"),
+    "exchange.transfer_requested": _("Transfer requested"),
+    "holder.movements_withdrawn": _("Pending movements of a suspended holder withdrawn"),
+    "holder.registered": _("Holder registered"),
+    "holder.suspended": _("Holder suspended"),
+    "holder.verified": _("Holder verified"),
+    "issuance.application_approved": _("Application approved"),
+    "issuance.application_confirmed": _("Approval confirmed by a second officer"),
+    "issuance.application_drafted": _("Application drafted"),
+    "issuance.application_edited": _("Application edited"),
+    "issuance.application_submitted": _("Application submitted for review"),
+    "issuance.application_reject": _("Application rejected"),
+    "issuance.application_request_changes": _("Changes to the application requested"),
+    "issuance.distribution_refused": _("Distribution file refused"),
+    "issuance.distribution_requested": _("Distribution requested"),
+    "issuance.distribution_uploaded": _("Distribution file uploaded"),
+    "issuance.document_check_failed": _("Document failed its integrity check"),
+    "issuance.document_uploaded": _("Document uploaded"),
+    "issuance.mint_requested": _("Mint requested"),
+    "issuance.minted": _("Units minted"),
+    "issuance.onchain_failed": _("Issue failed on-chain"),
+    "issuance.redemption_fulfilled": _("Redemption fulfilled by the issuer"),
+    "issuance.redemption_refused": _("Redemption refused by the issuer"),
+    "issuance.redemption_requested": _("Redemption requested"),
+    "issuance.redemption_redeemed": _("Redeemed units burned"),
+    "issuance.redemption_failed": _("Burn of redeemed units failed on-chain"),
+    "issuance.token_issued": _("Token issued on-chain"),
+    "organisation.registered": _("Issuer registered"),
+    "permit.added": _("Permit recorded"),
+    "permit.active": _("Permit reinstated"),
+    "permit.suspended": _("Permit suspended"),
+    "permit.revoked": _("Permit revoked"),
+    "user.api_token_issued": _("API token issued"),
+    "user.created": _("User created"),
+    "user.language_changed": _("Preferred language changed"),
+}
+ADMIN_CHANGES: dict[str, Promise] = {
+    "added": _("Added in the administration: %(object)s"),
+    "changed": _("Changed in the administration: %(object)s"),
+}
+
+DETAILS: dict[str, Promise] = {
+    "address": _("address"),
+    "application": _("application"),
+    "asset_class": _("asset class"),
+    "asset_identifier": _("registry identifier"),
+    "backed_amount": _("backed amount"),
+    "decimals": _("decimals"),
+    "description": _("description"),
+    "mint_amount": _("amount to mint"),
+    "name": _("name"),
+    "sha256": _("SHA-256"),
+    "symbol": _("symbol"),
+    "approved_by": _("approved by"),
+    "bytes": _("bytes"),
+    "chain_id": _("chain id"),
+    "compliance": _("compliance address"),
+    "count": _("count"),
+    "document_ref": _("document reference"),
+    "errors": _("errors"),
+    "expires_on": _("expires on"),
+    "fields": _("fields"),
+    "file": _("file"),
+    "from": _("previous status"),
+    "holder": _("holder"),
+    "identification_number": _("IIN / BIN"),
+    "items": _("Art. 5 items"),
+    "kind": _("kind"),
+    "limit": _("limit"),
+    "line": _("line"),
+    "number": _("number"),
+    "operation": _("operation"),
+    "operations": _("operations"),
+    "operator": _("operator address"),
+    "organisation": _("organisation"),
+    "permit": _("permit"),
+    "reason": _("reason"),
+    "reference": _("reference"),
+    "registry": _("registry address"),
+    "replaced": _("replaced"),
+    "revision": _("revision"),
+    "role": _("role"),
+    "rows": _("rows"),
+    "size": _("size in bytes"),
+    "supersedes": _("supersedes"),
+    "to": _("to"),
+    "token": _("token"),
+    "tx_hash": _("transaction"),
+    "units": _("amount"),
+}
+# Details that are amounts in the token's smallest units: shown in the asset's units.
+AMOUNTS = {"units"}
+
+
+def action_label(code: str) -> str | Promise:
+    """The action in the reader's language; an unknown code as itself (a test keeps the
+    catalogue complete: see tests/audit/test_labels.py)."""
+    if code in ACTIONS:
+        return ACTIONS[code]
+    parts = code.split(".")
+    if len(parts) == 3 and parts[0] == "admin" and parts[2] in ADMIN_CHANGES:
+        model = _model(parts[1])
+        if model is not None:
+            return ADMIN_CHANGES[parts[2]] % {"object": model._meta.verbose_name}
+    return code
+
+
+def _model(name: str) -> type[models.Model] | None:
+    if "." in name:
+        try:
+            return apps.get_model(name)
+        except (LookupError, ValueError):
+            return None
+    for model in apps.get_models():
+        if model._meta.model_name == name:
+            return model
+    return None
+
+
+def _choice_label(field: models.Field[Any, Any], value: object) -> object:
+    return dict(field.flatchoices).get(value, value)
+
+
+def _decimals(obj: models.Model | None, details: dict[str, Any]) -> int | None:
+    application = getattr(obj, "application", None) if obj is not None else None
+    if application is None and obj is not None and obj._meta.label_lower == "issuance.application":
+        application = obj
+    if application is None and isinstance(details.get("application"), int):
+        application = (
+            apps.get_model("issuance", "Application")
+            .objects.filter(pk=details["application"])
+            .first()
+        )
+    if application is not None:
+        return int(application.decimals)
+    token = details.get("token")
+    if isinstance(token, str) and token:
+        found = (
+            apps.get_model("chain", "PlatformToken")
+            .objects.filter(address=token)
+            .values_list("decimals", flat=True)
+            .first()
+        )
+        return None if found is None else int(found)
+    return None
+
+
+def _amount(units: object, decimals: int) -> str:
+    try:
+        amount = units_to_amount(Decimal(str(units)), decimals)
+    except ArithmeticError:
+        return str(units)
+    return number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _key(key: str, model: type[models.Model] | None) -> str | Promise:
+    if key in DETAILS:
+        return DETAILS[key]
+    if model is not None:
+        try:
+            return model._meta.get_field(key).verbose_name  # type: ignore[union-attr]
+        except FieldDoesNotExist:
+            pass
+    return key
+
+
+def _value(key: str, value: object, model: type[models.Model] | None, decimals: int | None) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value(key, item, model, decimals) for item in value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if key in AMOUNTS and decimals is not None:
+        return _amount(value, decimals)
+    if key == "role":
+        return (
+            str(Role(value).label)
+            if isinstance(value, str) and value in Role.values
+            else str(value)
+        )
+    if key == "asset_class":
+        model = apps.get_model("issuance", "Application")
+    if model is not None:
+        name = "status" if key == "from" else key
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is not None and getattr(field, "choices", None):
+            return str(_choice_label(field, value))  # type: ignore[arg-type]
+    return "" if value is None else str(value)
+
+
+def _name(obj: models.Model) -> str:
+    """The object's current name, read now, in the reader's language."""
+    label = obj._meta.label_lower
+    if label == "issuance.redemption":
+        application = obj.application  # type: ignore[attr-defined]
+        return f"{application.symbol} · {_amount(obj.amount, application.decimals)}"  # type: ignore[attr-defined]
+    if label == "issuance.distribution":
+        return f"{obj.application} · {obj.file_name}".rstrip(" ·")  # type: ignore[attr-defined]
+    return str(obj)
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    """An audit entry as a reader reads it; every stored field is still there (``entry``)."""
+
+    entry: AuditEntry
+    action_label: str | Promise
+    subject: str
+    details_shown: list[tuple[str | Promise, str]]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.entry, name)
+
+
+def audit_shown(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
+    """The entries rendered for the reader: their objects looked up in one query a type."""
+    entries = list(entries)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        if entry.object_type and entry.object_id:
+            wanted[entry.object_type].add(entry.object_id)
+    found: dict[tuple[str, str], models.Model] = {}
+    types: dict[str, type[models.Model] | None] = {}
+    for object_type, ids in wanted.items():
+        model = types[object_type] = _model(object_type)
+        if model is None:
+            continue
+        pk = model._meta.pk
+        assert pk is not None
+        try:
+            keys = [pk.to_python(i) for i in ids]
+        except ValidationError:
+            # An id its type cannot read names nothing to look up.
+            continue
+        for row in model._default_manager.filter(pk__in=keys):
+            found[(object_type, str(row.pk))] = row
+    shown = []
+    for entry in entries:
+        model = types.get(entry.object_type)
+        obj = found.get((entry.object_type, entry.object_id))
+        subject = ""
+        if model is not None:
+            subject = f"{model._meta.verbose_name} #{entry.object_id}"
+            if obj is not None:
+                subject += f": {_name(obj)}"
+        elif entry.object_type:
+            subject = f"#{entry.object_id}"
+        details = entry.details if isinstance(entry.details, dict) else {}
+        decimals = _decimals(obj, details) if AMOUNTS & details.keys() else None
+        shown.append(
+            ShownEntry(
+                entry=entry,
+                action_label=action_label(entry.action),
+                subject=subject,
+                details_shown=[
+                    (_key(key, model), _value(key, value, model, decimals))
+                    for key, value in details.items()
+                ],
+            )
+        )
+    return shown
