@@ -8,7 +8,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import models
+from django.db import connection, models
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max, Min
 
 from qoima.chain.contracts import ZERO_ADDRESS, PlatformRegistry
@@ -172,3 +173,33 @@ def test_a_ledger_above_2_63_reconciles_with_the_chain(wide_token, accounts, cha
     out = StringIO()
     call_command("reconcile", stdout=out)
     assert "0 differences" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_keeps_the_amounts_a_database_already_holds():
+    before = [("chain", "0010_registry_reads")]
+    after = [("chain", "0011_uint256_exact_on_every_database")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("chain", "TokenTransfer")
+        kept = [0, 10**15, 10**15 + 1, 1_234_567_890_123_456_789, 2**63 - 1]
+        for n, value in enumerate(kept):
+            old.objects.create(
+                chain_id=1,
+                token_address=TOKEN,
+                block_number=1,
+                block_hash="0x",
+                log_index=n,
+                tx_hash="0x",
+                sender=ZERO_ADDRESS,
+                receiver=TOKEN,
+                amount=value,
+                ref=None if value == 0 else value,
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+    rows = TokenTransfer.objects.order_by("log_index").values_list("amount", "ref")
+    assert list(rows) == [(v, None if v == 0 else v) for v in kept]
+    assert TokenTransfer.objects.filter(ref__gt=10**15).count() == 3
