@@ -161,6 +161,12 @@ class Uint256Field(models.DecimalField):
     def from_db_value(
         self, value: Any, expression: Any, connection: BaseDatabaseWrapper
     ) -> int | None:
+        if isinstance(value, float):
+            # SQLite's own arithmetic (SUM, +) on the text: exact only by chance, so refused.
+            raise TypeError(
+                "a uint256 value computed by SQLite's own arithmetic; use Uint256Sum, "
+                "Uint256Add or the uint256_* functions"
+            )
         return _number(value)
 
 

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Sum
 
 from qoima.chain.contracts import ZERO_ADDRESS, PlatformRegistry
-from qoima.chain.fields import Uint256Field
+from qoima.chain.fields import Uint256Field, Uint256Sum
 from qoima.chain.indexer import index_until_head
 from qoima.chain.ledger import movements_apply
 from qoima.chain.models import Attempt, ChainTransaction, TokenBalance, TokenTransfer
@@ -84,6 +84,16 @@ def test_values_read_back_exactly_and_compare_as_numbers():
         10**15 + 1,
     ]
     assert rows.aggregate(low=Min("amount"), high=Max("ref")) == {"low": 0, "high": 2**256 - 1}
+
+
+def test_sqlites_own_sum_of_a_uint256_column_is_refused_rather_than_rounded():
+    transfers_of([2**200 + 1, 1])
+    assert TokenTransfer.objects.aggregate(s=Uint256Sum("amount")) == {"s": 2**200 + 2}
+    if connection.vendor == "sqlite":
+        with pytest.raises(TypeError, match="Uint256Sum"):
+            TokenTransfer.objects.aggregate(s=Sum("amount"))
+    else:
+        assert TokenTransfer.objects.aggregate(s=Sum("amount")) == {"s": 2**200 + 2}
 
 
 def test_every_kind_of_uint256_column_keeps_the_widest_value():
