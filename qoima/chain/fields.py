@@ -20,7 +20,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Func, Sum
 from django.db.models.expressions import Combinable
 
-MAX_UINT256 = 2**256 - 1
+from .contracts import MAX_UINT256
+
 # Digits of the widest uint256 (and of the column on SQLite).
 WIDTH = 78
 
