@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qoima.chain.fields import Uint256Field
 from qoima.chain.models import Operation
 from qoima.participants.models import HolderProfile, Organisation, Permit
 
@@ -60,8 +61,8 @@ class Application(models.Model):
     )
     decimals = models.PositiveSmallIntegerField(_("decimals"), default=0)
     # Both in the token's smallest units.
-    backed_units = models.DecimalField(_("backed units"), max_digits=78, decimal_places=0)
-    mint_units = models.DecimalField(_("units to mint"), max_digits=78, decimal_places=0)
+    backed_units = Uint256Field(_("backed units"))
+    mint_units = Uint256Field(_("units to mint"))
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.DRAFT
     )
@@ -266,7 +267,7 @@ class Distribution(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.VALIDATING
     )
     row_count = models.PositiveIntegerField(_("rows"), default=0)
-    total_units = models.DecimalField(_("units"), max_digits=78, decimal_places=0, default=0)
+    total_units = Uint256Field(_("units"), default=0)
     # Every bad row of a refused file (line 0: the file as a whole), each problem as a code and
     # its parameters: [{"line": n, "problems": [{"code": "...", "params": {...}}]}]. Put into
     # words when read, in the reader's language (selectors.distribution_errors).
@@ -296,7 +297,7 @@ class DistributionLine(models.Model):
     holder = models.ForeignKey(
         HolderProfile, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("units"), max_digits=78, decimal_places=0)
+    amount = Uint256Field(_("units"))
     operation = models.OneToOneField(
         Operation, verbose_name=_("on-chain"), on_delete=models.PROTECT, related_name="+"
     )
@@ -329,7 +330,7 @@ class Redemption(models.Model):
     holder = models.ForeignKey(
         HolderProfile, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("units"), max_digits=78, decimal_places=0)
+    amount = Uint256Field(_("units"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED
     )

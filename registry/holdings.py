@@ -12,9 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min
 
 from qoima.chain.contracts import ZERO_ADDRESS
+from qoima.chain.fields import Uint256Sum, sqlite_text
 from qoima.chain.models import IndexerCursor, TokenBalance, TokenTransfer
 
 
@@ -33,6 +34,10 @@ class CapTable:
     block: int | None
 
 
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def _applied_block(chain_id: int) -> int | None:
     cursor = IndexerCursor.objects.filter(chain_id=chain_id).first()
     return cursor.applied_block if cursor else None
@@ -47,7 +52,7 @@ def cap_table(
     applied = _applied_block(chain_id)
     if block is None or (applied is not None and block >= applied):
         balances = TokenBalance.objects.filter(chain_id=chain_id, token_address=token, amount__gt=0)
-        totals = balances.aggregate(holders=Count("pk"), units=Sum("amount"))
+        totals = balances.aggregate(holders=Count("pk"), units=Uint256Sum("amount"))
         rows = balances.order_by("-amount", "holder").values_list("holder", "amount")[
             offset : None if limit is None else offset + limit
         ]
@@ -73,18 +78,20 @@ def _ranked(
     all of them beside the requested page."""
     parts, params = _deltas(chain_id, token, block, applied)
     page = "" if limit is None else "LIMIT %s OFFSET %s"
+    # SQLite sums its text-stored uint256 values with its registered function (chain/fields.py).
+    total, zero = ("SUM", 0) if _postgres() else ("uint256_sum", sqlite_text(0))
     sql = f"""
-        SELECT holder, units, COUNT(*) OVER (), SUM(units) OVER ()
+        SELECT holder, units, COUNT(*) OVER (), {total}(units) OVER ()
         FROM (
-            SELECT holder, SUM(delta) AS units FROM ({" UNION ALL ".join(parts)}) AS deltas
+            SELECT holder, {total}(delta) AS units FROM ({" UNION ALL ".join(parts)}) AS deltas
             WHERE holder <> %s
             GROUP BY holder
-            HAVING SUM(delta) > 0
+            HAVING {total}(delta) > %s
         ) AS held
         ORDER BY units DESC, holder
         {page}
     """  # noqa: S608 - the parts are _deltas' own SQL, every value a parameter
-    values: list[Any] = [*params, ZERO_ADDRESS, *([] if limit is None else [limit, offset])]
+    values: list[Any] = [*params, ZERO_ADDRESS, zero, *([] if limit is None else [limit, offset])]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
@@ -114,6 +121,7 @@ def _deltas(
     transfers = connection.ops.quote_name(TokenTransfer._meta.db_table)
     balances = connection.ops.quote_name(TokenBalance._meta.db_table)
     of_asset = "chain_id = %s AND token_address >= %s AND token_address <= %s"
+    minus = "-amount" if _postgres() else "uint256_neg(amount)"
     token_params: list[Any] = [chain_id, token, token]
     split = (
         TokenTransfer.objects.filter(chain_id=chain_id, block_number__gt=block)
@@ -132,7 +140,7 @@ def _deltas(
                 [
                     f"SELECT holder, amount AS delta FROM {balances} "  # noqa: S608
                     "WHERE chain_id = %s AND token_address = %s",
-                    f"SELECT receiver, -amount FROM {transfers} WHERE {later}",  # noqa: S608
+                    f"SELECT receiver, {minus} FROM {transfers} WHERE {later}",  # noqa: S608
                     f"SELECT sender, amount FROM {transfers} WHERE {later}",  # noqa: S608
                 ],
                 [chain_id, token, *later_params, *later_params],
@@ -142,7 +150,7 @@ def _deltas(
     return (
         [
             f"SELECT receiver AS holder, amount AS delta FROM {transfers} WHERE {earlier}",  # noqa: S608
-            f"SELECT sender, -amount FROM {transfers} WHERE {earlier}",  # noqa: S608
+            f"SELECT sender, {minus} FROM {transfers} WHERE {earlier}",  # noqa: S608
         ],
         [*earlier_params, *earlier_params],
     )

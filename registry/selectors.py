@@ -22,6 +22,7 @@ from qoima.audit.models import AuditEntry
 from qoima.audit.services import ChainReport, audit_chain_check
 from qoima.chain.amounts import format_units, units_to_amount
 from qoima.chain.client import ChainUnavailable
+from qoima.chain.fields import Uint256Sum
 from qoima.chain.models import (
     DailyVolume,
     NodeHealth,
@@ -166,7 +167,7 @@ class OnChainComparison:
 
 def ledger_supply(token: str) -> int:
     total = TokenBalance.objects.filter(chain_id=settings.CHAIN_ID, token_address=token).aggregate(
-        units=Sum("amount")
+        units=Uint256Sum("amount")
     )["units"]
     return int(total or 0)
 
@@ -418,9 +419,9 @@ def period_totals(*, since: datetime.date, until: datetime.date) -> QuerySet[Dai
         .order_by()
         .values("token_address")
         .annotate(
-            minted=Sum("minted"),
-            burned=Sum("burned"),
-            transferred=Sum("transferred"),
+            minted=Uint256Sum("minted"),
+            burned=Uint256Sum("burned"),
+            transferred=Uint256Sum("transferred"),
             transfers=Sum("transfers"),
         )
         .order_by("-transfers", "token_address")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,8 @@ class ChainConfig(AppConfig):
 
     name = "qoima.chain"
     verbose_name = _("Chain")
+
+    def ready(self) -> None:
+        from .fields import sqlite_functions_install
+
+        connection_created.connect(sqlite_functions_install, dispatch_uid="uint256_functions")

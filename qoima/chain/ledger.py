@@ -23,6 +23,7 @@ from qoima.errors import InvalidInput
 
 from .amounts import format_units
 from .contracts import ZERO_ADDRESS
+from .fields import Uint256Add, sqlite_text, uint256_value
 from .models import Hold, Operation, PlatformToken, TokenBalance
 
 # Kinds that take units from their sender.
@@ -117,7 +118,7 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
                 needed=checked + forced,
             )
         TokenBalance.objects.filter(pk=row.pk).update(
-            reserved=F("reserved") + Decimal(checked + forced)
+            reserved=Uint256Add(F("reserved"), uint256_value(checked + forced))
         )
 
 
@@ -184,7 +185,9 @@ def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign
     _update(chain_id, "reserved", reserved)
 
 
-def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str, Decimal | None]]:
+def _flip_holding(
+    refs: dict[int, str], *, holding: bool
+) -> list[tuple[str, str, int | Decimal | None]]:
     """Set ``holding`` on the reserving operations among ``refs`` (id: token) that are not so
     yet, locking them; returns (token, sender, amount) of each one flipped.
 
@@ -212,7 +215,7 @@ def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str
                 sql, [list(refs), list(refs.values()), not holding, kinds, holding, holding]
             )
             return list(cursor.fetchall())
-    flipped: list[tuple[str, str, Decimal | None]] = []
+    flipped: list[tuple[str, str, int | Decimal | None]] = []
     ids = list(refs)
     for start in range(0, len(ids), 500):
         chunk = (
@@ -253,7 +256,7 @@ def balances_add(chain_id: int, deltas: Deltas) -> None:
         sql = (
             f"INSERT INTO {_table()} AS b (chain_id, token_address, holder, amount) "
             f"{values} ON CONFLICT (chain_id, token_address, holder) "
-            "DO UPDATE SET amount = b.amount + excluded.amount"
+            f"DO UPDATE SET amount = {_plus('b.amount', 'excluded.amount')}"
         )
         with connection.cursor() as cursor:
             _execute(cursor, sql, _rows(chain_id, rises))
@@ -280,7 +283,7 @@ def _update(chain_id: int, column: str, deltas: Deltas) -> None:
         )
     else:
         sql = (
-            f"UPDATE {table} SET {column} = {column} + %s "  # noqa: S608
+            f"UPDATE {table} SET {column} = {_plus(column, '%s')} "  # noqa: S608
             "WHERE chain_id = %s AND token_address = %s AND holder = %s"
         )
     rows = _rows(chain_id, deltas)
@@ -300,9 +303,15 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _plus(left: str, right: str) -> str:
+    """SQL adding two uint256 values (see fields.py: SQLite's are text, added by a function)."""
+    return f"{left} + {right}" if _postgres() else f"uint256_add({left}, {right})"
+
+
 def _rows(chain_id: int, deltas: Deltas) -> list[tuple[Any, ...]]:
+    postgres = _postgres()
     return [
-        (chain_id, token, holder, Decimal(delta))
+        (chain_id, token, holder, Decimal(delta) if postgres else sqlite_text(delta))
         for (token, holder), delta in sorted(deltas.items())
     ]
 

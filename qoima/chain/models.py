@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .fields import Uint256Field
+
 
 class BlockRangeIndex(BrinIndex):
     """A BRIN index on PostgreSQL, for a column that grows with the rows; a plain index on
@@ -159,10 +161,8 @@ class Attempt(models.Model):
     chain_id = models.PositiveBigIntegerField(_("chain id"))
     tx_hash = models.CharField(_("transaction hash"), max_length=66)
     raw = models.BinaryField(_("signed transaction"))
-    max_fee_per_gas = models.DecimalField(_("max fee per gas"), max_digits=78, decimal_places=0)
-    max_priority_fee_per_gas = models.DecimalField(
-        _("max priority fee per gas"), max_digits=78, decimal_places=0
-    )
+    max_fee_per_gas = Uint256Field(_("max fee per gas"))
+    max_priority_fee_per_gas = Uint256Field(_("max priority fee per gas"))
     created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
     broadcast_at = models.DateTimeField(_("broadcast at"), null=True, blank=True)
     # The chain's head when the node first accepted it: how long it has been waiting.
@@ -239,9 +239,7 @@ class Operation(models.Model):
     sender = models.CharField(_("sender"), max_length=42, blank=True)
     receiver = models.CharField(_("receiver"), max_length=42, blank=True)
     account = models.CharField(_("account"), max_length=42, blank=True)
-    amount = models.DecimalField(
-        _("amount"), max_digits=78, decimal_places=0, null=True, blank=True
-    )
+    amount = Uint256Field(_("amount"), null=True, blank=True)
     reason_hash = models.CharField(_("legal basis hash"), max_length=66, blank=True)
     # What a kind needs beyond the columns (an asset's data and documents for its issue).
     payload = models.JSONField(_("arguments"), default=dict, blank=True)
@@ -300,7 +298,7 @@ class Hold(models.Model):
     chain_id = models.PositiveBigIntegerField(_("chain id"))
     token_address = models.CharField(_("token"), max_length=42)
     holder = models.CharField(_("holder"), max_length=42)
-    amount = models.DecimalField(_("units"), max_digits=78, decimal_places=0)
+    amount = Uint256Field(_("units"))
     key = models.CharField(_("key"), max_length=128, unique=True)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
@@ -396,10 +394,8 @@ class TokenTransfer(models.Model):
     tx_hash = models.CharField(_("transaction hash"), max_length=66)
     sender = models.CharField(_("sender"), max_length=42)
     receiver = models.CharField(_("receiver"), max_length=42)
-    amount = models.DecimalField(_("amount"), max_digits=78, decimal_places=0)
-    ref = models.DecimalField(
-        _("platform reference"), max_digits=78, decimal_places=0, null=True, blank=True
-    )
+    amount = Uint256Field(_("amount"))
+    ref = Uint256Field(_("platform reference"), null=True, blank=True)
     applied = models.BooleanField(_("applied to balances"), default=False)
 
     class Meta:
@@ -467,11 +463,9 @@ class DailyVolume(models.Model):
     chain_id = models.PositiveBigIntegerField(_("chain id"))
     token_address = models.CharField(_("token"), max_length=42)
     day = models.DateField(_("day"))
-    minted = models.DecimalField(_("issued units"), max_digits=78, decimal_places=0, default=0)
-    burned = models.DecimalField(_("redeemed units"), max_digits=78, decimal_places=0, default=0)
-    transferred = models.DecimalField(
-        _("transferred units"), max_digits=78, decimal_places=0, default=0
-    )
+    minted = Uint256Field(_("issued units"), default=0)
+    burned = Uint256Field(_("redeemed units"), default=0)
+    transferred = Uint256Field(_("transferred units"), default=0)
     transfers = models.PositiveIntegerField(_("transfers"), default=0)
 
     class Meta:
@@ -497,12 +491,8 @@ class TokenBalance(models.Model):
     chain_id = models.PositiveBigIntegerField(_("chain id"))
     token_address = models.CharField(_("token"), max_length=42)
     holder = models.CharField(_("holder"), max_length=42)
-    amount = models.DecimalField(
-        _("amount"), max_digits=78, decimal_places=0, default=0, db_default=0
-    )
-    reserved = models.DecimalField(
-        _("reserved"), max_digits=78, decimal_places=0, default=0, db_default=0
-    )
+    amount = Uint256Field(_("amount"), default=0, db_default=0)
+    reserved = Uint256Field(_("reserved"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("token balance")

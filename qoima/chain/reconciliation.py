@@ -4,17 +4,17 @@ Everything is compared at the last block the indexer applied to balances, so a t
 on its way to its confirmations is not reported as a difference. Zero differences is normal.
 """
 
-from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from eth_utils import to_checksum_address
 from web3 import Web3
 
 from .contracts import ZERO_ADDRESS, artifact
+from .fields import Uint256Add, Uint256Sum, uint256_value
 from .ledger import MOVING
 from .models import (
     ChainTransaction,
@@ -79,7 +79,7 @@ def _differences_for(
         )
         .order_by()
         .values("sender")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Uint256Sum("amount"))
         .values("total")
     )
     on_hold = (
@@ -91,13 +91,15 @@ def _differences_for(
         )
         .order_by()
         .values("holder")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Uint256Sum("amount"))
         .values("total")
     )
     rows = list(
         TokenBalance.objects.filter(chain_id=run.chain_id, token_address=token_address).annotate(
-            held=Coalesce(Subquery(held), Value(Decimal(0)))
-            + Coalesce(Subquery(on_hold), Value(Decimal(0)))
+            held=Uint256Add(
+                Coalesce(Subquery(held), uint256_value(0)),
+                Coalesce(Subquery(on_hold), uint256_value(0)),
+            )
         )
     )
     db_balances = {row.holder: int(row.amount) for row in rows}
@@ -113,8 +115,8 @@ def _differences_for(
     applied = TokenTransfer.objects.filter(
         chain_id=run.chain_id, token_address=token_address, applied=True
     )
-    minted = applied.filter(sender=ZERO_ADDRESS).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    burned = applied.filter(receiver=ZERO_ADDRESS).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    minted = applied.filter(sender=ZERO_ADDRESS).aggregate(s=Uint256Sum("amount"))["s"] or 0
+    burned = applied.filter(receiver=ZERO_ADDRESS).aggregate(s=Uint256Sum("amount"))["s"] or 0
     supply = int(token.functions.totalSupply().call(block_identifier=block))
     if int(minted - burned) != supply or sum(db_balances.values()) != supply:
         differ(

@@ -9,11 +9,12 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .contracts import ZERO_ADDRESS
+from .fields import Uint256Sum
 from .models import DailyVolume, EventBlock, IndexerCursor, TokenTransfer
 
 
@@ -53,9 +54,9 @@ def daily_volumes_refresh(*, chain_id: int | None = None) -> int:
             .order_by()
             .values("token_address")
             .annotate(
-                minted=Sum("amount", filter=Q(sender=ZERO_ADDRESS), default=0),
-                burned=Sum("amount", filter=Q(receiver=ZERO_ADDRESS), default=0),
-                transferred=Sum("amount", filter=moved, default=0),
+                minted=Uint256Sum("amount", filter=Q(sender=ZERO_ADDRESS), default=0),
+                burned=Uint256Sum("amount", filter=Q(receiver=ZERO_ADDRESS), default=0),
+                transferred=Uint256Sum("amount", filter=moved, default=0),
                 transfers=Count("pk", filter=moved),
             )
         )

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from qoima.chain.fields import Uint256Field
 from qoima.chain.models import Operation
 from qoima.participants.models import HolderProfile
 
@@ -27,7 +28,7 @@ class Transfer(models.Model):
         related_name="transfers_received",
     )
     token_address = models.CharField(_("asset token"), max_length=42)
-    amount = models.DecimalField(_("units"), max_digits=78, decimal_places=0)
+    amount = Uint256Field(_("units"))
     operation = models.OneToOneField(
         Operation,
         verbose_name=_("on-chain operation"),
