@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
@@ -387,11 +387,9 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
             event=f"suspended-{holder.status_changed_at.isoformat()}",
             actor=officer,
         )
-    with translation.override("en"):
-        withdrawn = operations_cancel(
-            addresses=[wallet.address for wallet in wallets],
-            reason=str(_("The holder was suspended before the movement was sent.")),
-        )
+    withdrawn = operations_cancel(
+        addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
+    )
     if withdrawn:
         audit_record(
             actor=officer,
