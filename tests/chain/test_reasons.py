@@ -120,3 +120,31 @@ def test_a_failure_without_a_known_code_still_reads_as_a_sentence():
     assert failure_text(failed("", {}, failure_reason="raw [X(0xab)]"), "en") == (
         "The chain refused this operation."
     )
+
+
+@pytest.mark.django_db
+def test_failures_recorded_before_codes_read_as_sentences_after_the_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("qoima.chain.migrations.0011_operation_failure_code_and_params")
+    account = "0x" + "ab" * 20
+    frozen = failed("", {}, failure_reason=f"The address {account} is frozen. ")
+    frozen.failure_reason += f"[RegistryFrozen(account={account})]"
+    document = "0x" + b"proof_of_rights".ljust(32, b"\0").hex()
+    missing = failed("", {}, failure_reason=f"... [RegistryMissingDocument(name={document})]")
+    suspended = failed(
+        "", {}, failure_reason="The holder was suspended before the movement was sent."
+    )
+    for n, operation in enumerate((frozen, missing, suspended)):
+        operation.idempotency_key = f"legacy-{n}"
+        operation.save()
+
+    migration.codes_from_stored_reasons(apps, None)
+
+    for operation in (frozen, missing, suspended):
+        operation.refresh_from_db()
+    assert failure_text(frozen, "en") == "The address A wallet outside the platform is frozen."
+    assert failure_text(missing, "en").startswith("The proof_of_rights document is missing")
+    assert failure_text(suspended, "ru") == "Держатель приостановлен до отправки движения."
