@@ -11,15 +11,32 @@ from issuance import services
 from issuance.models import Application
 from qoima.chain.contracts import DecodedError
 from qoima.chain.manager import settle_revert
-from qoima.chain.models import ChainTransaction, Operation
+from qoima.chain.models import ChainTransaction, Operation, TokenBalance
 from qoima.custody.models import Wallet
+from qoima.custody.selectors import custodial_wallet
 
-from .conftest import World
+from .conftest import World, issued_without_chain
 
 SENTENCES = {
     "en": "The address {name} ({number}) is not a verified participant.",
     "ru": "Адрес {name} ({number}) не принадлежит верифицированному участнику.",
 }
+
+
+def refused(operation: Operation, error: DecodedError) -> None:
+    """The chain refused the transaction carrying ``operation`` with ``error``, as the node's
+    estimate decodes it (sending.py settles it the same way)."""
+    tx = ChainTransaction.objects.create(
+        chain_id=settings.CHAIN_ID,
+        from_address="0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        to_address="0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        data="0x",
+        function="batch",
+    )
+    Operation.objects.filter(pk=operation.pk).update(
+        state=Operation.State.SUBMITTED, transaction=tx
+    )
+    settle_revert(tx, error, final_state=ChainTransaction.State.FATAL)
 
 
 def issue_refused(world: World) -> Application:
@@ -71,3 +88,41 @@ def test_the_issuer_reads_why_the_issue_failed(world, language):
     api.force_authenticate(world.issuer)
     answer = api.get(reverse("api-application", args=[application.pk])).json()
     assert answer["status_reason"] == sentence
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "{holder} holds 3.00 WHT3 units; 4.00 WHT3 are needed."),
+        ("ru", "У {holder} единиц: 3,00 WHT3; требуется 4,00 WHT3."),
+    ],
+)
+def test_the_holder_reads_why_a_redemption_burn_failed(world, language, sentence):
+    application = issued_without_chain(world)
+    holder = world.holders[0]
+    wallet = custodial_wallet(holder)
+    TokenBalance.objects.create(
+        chain_id=settings.CHAIN_ID,
+        token_address=application.token_address,
+        holder=wallet.address,
+        amount=1000,
+    )
+    redemption = services.redemption_request(
+        actor=holder.user, application_id=application.pk, amount="4"
+    )
+    redemption = services.redemption_fulfil(
+        actor=world.issuer, redemption_id=redemption.pk, reference="Act 9"
+    )
+    error = DecodedError(
+        "ERC20InsufficientBalance", {"sender": wallet.address, "balance": 300, "needed": 400}
+    )
+    refused(redemption.operation, error)
+    expected = sentence.format(holder=f"{holder.full_name} ({holder.identification_number})")
+
+    for user, page in [(holder.user, "issuance-assets"), (world.issuer, "issuance-list")]:
+        client = Client(headers={"Accept-Language": language})
+        client.force_login(user)
+        content = client.get(reverse(page)).content.decode()
+        assert expected in content
+        assert "DecodedError" not in content
+        assert "ERC20InsufficientBalance" not in content
