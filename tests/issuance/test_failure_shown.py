@@ -64,8 +64,13 @@ def issue_refused(world: World) -> Application:
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_the_issuer_reads_why_the_issue_failed(world, language):
-    application = issue_refused(world)
+def test_the_issuer_reads_why_the_issue_failed(
+    world, language, mailoutbox, django_capture_on_commit_callbacks
+):
+    world.issuer.preferred_language = language
+    world.issuer.save(update_fields=["preferred_language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        application = issue_refused(world)
     holder = world.holders[0]
     sentence = SENTENCES[language].format(
         name=holder.full_name, number=holder.identification_number
@@ -88,6 +93,10 @@ def test_the_issuer_reads_why_the_issue_failed(world, language):
     api.force_authenticate(world.issuer)
     answer = api.get(reverse("api-application", args=[application.pk])).json()
     assert answer["status_reason"] == sentence
+
+    told = [m for m in mailoutbox if world.issuer.email in m.to and sentence in m.body]
+    assert told
+    assert all("0x" not in m.body for m in told)
 
 
 @pytest.mark.parametrize(
