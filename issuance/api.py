@@ -94,7 +94,7 @@ def _application_out(application: Application) -> dict[str, Any]:
         "backed_amount": str(units_to_amount(application.backed_units, application.decimals)),
         "mint_amount": str(units_to_amount(application.mint_units, application.decimals)),
         "status": application.status,
-        "status_reason": application.status_reason,
+        "status_reason": application.failure() or application.status_reason,
         "revision": application.revision,
         "issuer": application.organisation.identification_number,
         "permit": application.permit.number if application.permit else None,
@@ -304,7 +304,7 @@ def _redemption_out(redemption: Redemption) -> dict[str, Any]:
         "amount": str(units_to_amount(redemption.amount, redemption.application.decimals)),
         "status": redemption.status,
         "reference": redemption.fulfilment_reference,
-        "refusal_reason": redemption.refusal_reason,
+        "refusal_reason": redemption.failure() or redemption.refusal_reason,
     }
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from qoima.chain.fields import Uint256Field
 from qoima.chain.models import Operation
+from qoima.chain.reasons import failure_text
 from qoima.participants.models import HolderProfile, Organisation, Permit
 
 from .storage import document_storage
@@ -139,6 +140,13 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.symbol})"
+
+    def failure(self) -> str:
+        """Why its issue or mint failed on-chain, in the reader's language ("" otherwise)."""
+        for operation in (self.issue_operation, self.mint_operation):
+            if operation is not None and operation.state == Operation.State.FAILED:
+                return failure_text(operation)
+        return ""
 
     @property
     def asset_id(self) -> str:
@@ -373,6 +381,13 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.symbol} · {self.amount}"
+
+    def failure(self) -> str:
+        """Why its burn failed on-chain, in the reader's language ("" otherwise)."""
+        operation = self.operation
+        if operation is not None and operation.state == Operation.State.FAILED:
+            return failure_text(operation)
+        return ""
 
 
 class DocumentCheck(models.Model):

@@ -33,6 +33,7 @@ from qoima.chain.models import (
     ReconciliationRun,
     TokenTransfer,
 )
+from qoima.chain.reasons import failure_text
 from qoima.errors import InvalidInput
 from qoima.participants.access import api_role_required
 from qoima.participants.models import HolderProfile, Organisation, Permit, Role
@@ -207,15 +208,21 @@ class _AssetsInContext:
 
 class OperationOut(_InAssetUnits):
     amount_in_asset_units = serializers.SerializerMethodField()
+    failure_reason = serializers.SerializerMethodField(
+        help_text="Why the operation failed, in the request's language (blank unless it failed)."
+    )
 
     class Meta:
         model = Operation
         fields = ["id", "kind", "token_address", "sender", "receiver", "account", "amount"]
-        fields += ["amount_in_asset_units", "reason_hash", "state", "failure_reason"]
-        fields += ["created_at"]
+        fields += ["amount_in_asset_units", "reason_hash", "state", "failure_code"]
+        fields += ["failure_reason", "created_at"]
 
     def get_amount_in_asset_units(self, operation: Operation) -> str | None:
         return self._amount(operation, "amount")
+
+    def get_failure_reason(self, operation: Operation) -> str:
+        return failure_text(operation) if operation.state == Operation.State.FAILED else ""
 
 
 class RunOut(serializers.ModelSerializer[ReconciliationRun]):

@@ -8,11 +8,13 @@ the application first, so the two cannot both miss it.
 
 import logging
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request, settlement_handler
 from qoima.chain.models import Operation
+from qoima.chain.reasons import failure_text
 from qoima.custody.models import Wallet
 from qoima.custody.selectors import (
     organisation_wallet,
@@ -124,20 +126,25 @@ def _mint_if_ready(application: Application) -> None:
 def _fail(application: Application, operation: Operation) -> None:
     if application.status != S.ISSUING:
         return
-    application.status, application.status_reason = S.FAILED, operation.failure_reason
+    # Why is the operation's failure, put into words for each reader (Application.failure).
+    application.status, application.status_reason = S.FAILED, ""
     application.save(update_fields=["status", "status_reason", "updated_at"])
     audit_record(
         actor=None,
         action="issuance.onchain_failed",
         obj=application,
-        details={"operation": operation.pk, "reason": operation.failure_reason},
+        details={
+            "operation": operation.pk,
+            "code": operation.failure_code,
+            "params": operation.failure_params,
+        },
     )
     notify(
         users=issuer_staff(application.organisation),
         subject=_("Issue failed: %(name)s"),
         body=_("The chain refused the issue of %(name)s: %(reason)s"),
         name=application.name,
-        reason=operation.failure_reason,
+        reason=lazy(failure_text, str)(operation),
     )
 
 

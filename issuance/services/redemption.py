@@ -167,9 +167,9 @@ def redemption_settled(operations: list[Operation]) -> None:
         if operation.state == Operation.State.CONFIRMED:
             redemption.status = Redemption.Status.REDEEMED
         else:
+            # Why is the burn's failure, put into words for each reader (Redemption.failure).
             redemption.status = Redemption.Status.FAILED
-            redemption.refusal_reason = operation.failure_reason
-        redemption.save(update_fields=["status", "refusal_reason"])
+        redemption.save(update_fields=["status"])
         audit_record(
             actor=None,
             action=f"issuance.redemption_{redemption.status}",

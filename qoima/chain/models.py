@@ -258,6 +258,12 @@ class Operation(models.Model):
         blank=True,
         related_name="operations",
     )
+    # Why it failed as the platform stores it: a code (the contract error's name, or the
+    # platform's own) and its parameters, put into words in the reader's language when read
+    # (reasons.failure_text). ``failure_reason`` is the same in English with the raw
+    # arguments, for operators' logs; it is never shown to holders or issuers.
+    failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
+    failure_params = models.JSONField(_("failure parameters"), default=dict, blank=True)
     failure_reason = models.TextField(_("failure reason"), blank=True)
     # Whether the units it moves are held back from its sender's available balance now (see
     # ledger.py): set on request, cleared once its Transfer is applied or it fails.

@@ -1,7 +1,16 @@
-"""What each custom error of the platform's contracts means, in words staff can act on."""
+"""What each custom error of the platform's contracts means, in words staff can act on.
 
+An operation's failure is stored as a code (the error's name) and its parameters, and put into
+words only when someone reads it, in their language: amounts in the asset's units with its
+symbol, wallets by their owner's name (see ``failure_text``).
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from eth_utils import is_address, to_checksum_address
 
 from .contracts import (
     COMPLIANCE_ROLE,
@@ -67,7 +76,17 @@ REASONS: dict[str, Promise] = {
     ),
     "NodeRefused": _("The node refused the transaction: %(message)s"),
     "Error": _("The contract refused: %(message)s"),
+    "HolderSuspended": _("The holder was suspended before the movement was sent."),
 }
+
+if TYPE_CHECKING:
+    from .models import Operation
+
+# Parameters that are amounts in a token's smallest units, and those that are wallet addresses.
+AMOUNT_PARAMS = frozenset(
+    {"balance", "needed", "amount", "minted", "cap", "unfrozen", "available", "allowance"}
+)
+ADDRESS_PARAMS = frozenset({"account", "sender", "receiver", "spender", "approver", "caller"})
 
 
 def _readable(value: object) -> str:
@@ -92,3 +111,69 @@ def error_reason(error: DecodedError) -> str:
     if template is None:
         return str(error)
     return str(template) % {key: _readable(value) for key, value in error.args.items()}
+
+
+def failure_params(error: DecodedError) -> dict[str, str]:
+    """A decoded error's arguments as stored with a failed operation: JSON text that every
+    database gives back exactly (a uint256 does not fit a JSON number everywhere), addresses
+    checksummed as wallets are stored."""
+    return {
+        key: _wallet_address(value) if key in ADDRESS_PARAMS else _readable(value)
+        for key, value in error.args.items()
+    }
+
+
+def _token_of(operation: "Operation") -> tuple[int, str]:
+    from .models import PlatformToken
+
+    token = (
+        PlatformToken.objects.filter(
+            chain_id=operation.chain_id, address__iexact=operation.token_address
+        ).first()
+        if operation.token_address
+        else None
+    )
+    if token is not None:
+        return token.decimals, token.symbol
+    # An asset's issue, or a token the indexer has not recorded yet: the asset's own data.
+    asset = operation.payload.get("asset", operation.payload)
+    decimals = asset.get("decimals", 0) if isinstance(asset, dict) else 0
+    symbol = asset.get("symbol", "") if isinstance(asset, dict) else ""
+    return int(decimals) if str(decimals).isdigit() else 0, str(symbol)
+
+
+def _shown(key: str, value: Any, token: tuple[int, str], language: str | None) -> str:
+    from .amounts import format_units
+    from .ledger import wallet_owner_name
+
+    text = str(value)
+    if key in AMOUNT_PARAMS and text.isdigit():
+        decimals, symbol = token
+        return format_units(int(text), decimals, language=language, symbol=symbol)
+    if key in ADDRESS_PARAMS and text.startswith("0x"):
+        return wallet_owner_name(_wallet_address(text))
+    return text
+
+
+def _wallet_address(address: object) -> str:
+    text = str(address)
+    return to_checksum_address(text) if is_address(text) else text
+
+
+def failure_text(operation: "Operation", language: str | None = None) -> str:
+    """Why an operation failed, in the reader's language (the active one unless given)."""
+    if language is not None:
+        with translation.override(language):
+            return failure_text(operation)
+    template = REASONS.get(operation.failure_code)
+    if template is None:
+        return str(_("The chain refused this operation."))
+    token = _token_of(operation)
+    params = {
+        key: _shown(key, value, token, translation.get_language())
+        for key, value in (operation.failure_params or {}).items()
+    }
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(_("The chain refused this operation."))

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from qoima.chain.amounts import units_to_amount
 from qoima.chain.models import Operation
+from qoima.chain.reasons import failure_text
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import InvalidInput, NotFound
 from qoima.http import RecipientLookupThrottle
@@ -44,7 +45,12 @@ class TransferOut(serializers.Serializer[Any]):
     receiver = serializers.CharField(help_text="The receiving holder's IIN / BIN.")
     amount = serializers.CharField()
     state = serializers.ChoiceField(choices=Operation.State.choices)
-    failure_reason = serializers.CharField()
+    failure_code = serializers.CharField(
+        help_text="Why the transfer failed, as a code (blank unless it failed)."
+    )
+    failure_reason = serializers.CharField(
+        help_text="Why the transfer failed, in the request's language (blank unless it failed)."
+    )
     tx_hash = serializers.CharField(allow_null=True)
     block_number = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -64,7 +70,12 @@ def _shown(transfers: list[Transfer]) -> list[dict[str, Any]]:
                 "receiver": transfer.receiver.identification_number,
                 "amount": str(units_to_amount(transfer.amount, token.decimals if token else 0)),
                 "state": transfer.operation.state,
-                "failure_reason": transfer.operation.failure_reason,
+                "failure_code": transfer.operation.failure_code,
+                "failure_reason": (
+                    failure_text(transfer.operation)
+                    if transfer.operation.state == Operation.State.FAILED
+                    else ""
+                ),
                 "tx_hash": getattr(transfer, "tx_hash", None),
                 "block_number": getattr(transfer, "block_number", None),
                 "created_at": transfer.created_at,

@@ -22,6 +22,7 @@ from qoima.chain.models import (
     TokenBalance,
     TokenTransfer,
 )
+from qoima.chain.reasons import failure_text
 from qoima.custody.models import Wallet
 from qoima.participants.models import HolderProfile, User
 
@@ -344,7 +345,9 @@ def holder_history(holder: HolderProfile, *, limit: int = 50) -> list[Movement]:
             token_address=operation.token_address,
             amount=operation.amount or Decimal(0),
             state=operation.state,
-            failure_reason=operation.failure_reason,
+            failure_reason=(
+                failure_text(operation) if operation.state == Operation.State.FAILED else ""
+            ),
             tx_hash=getattr(operation, "tx_hash", None),
             block_number=getattr(operation, "block_number", None),
         )

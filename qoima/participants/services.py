@@ -8,7 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
@@ -542,11 +542,9 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
             event=f"suspended-{holder.status_changed_at.isoformat()}",
             actor=officer,
         )
-    with translation.override("en"):
-        withdrawn = operations_cancel(
-            addresses=[wallet.address for wallet in wallets],
-            reason=str(_("The holder was suspended before the movement was sent.")),
-        )
+    withdrawn = operations_cancel(
+        addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
+    )
     if withdrawn:
         audit_record(
             actor=officer,

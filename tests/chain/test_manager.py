@@ -142,6 +142,7 @@ def test_a_party_frozen_between_signing_and_mining_fails_only_its_transfers(
     to_b.refresh_from_db()
     assert to_b.state == Operation.State.FAILED
     assert to_b.failure_reason.startswith(f"The address {b.lower()} is frozen. [RegistryFrozen(")
+    assert (to_b.failure_code, to_b.failure_params) == ("RegistryFrozen", {"account": b})
     to_a.refresh_from_db()
     assert to_a.state == Operation.State.PENDING
     assert to_a.transaction is None

@@ -97,6 +97,11 @@ def operation(state: str, *, transaction: ChainTransaction | None = None, **fiel
     )
 
 
+def refused(message: str) -> dict[str, object]:
+    """A failure as the platform stores it: a code and its parameters."""
+    return {"failure_code": "Error", "failure_params": {"message": message}}
+
+
 def node_at(block: int) -> NodeHealth:
     return NodeHealth.objects.create(
         chain_id=settings.CHAIN_ID,
@@ -189,27 +194,29 @@ def test_a_failed_operation_shows_its_reason_escaped():
     failed = operation(
         Operation.State.FAILED,
         transaction=reverted,
-        failure_reason='TokenAddressFrozen(0x90F7…) <script>alert("x")</script>',
+        **refused('TokenAddressFrozen(0x90F7…) <script>alert("x")</script>'),
     )
 
     response = page()
 
     assertContains(response, f'data-testid="failed-{failed.pk}"')
     assertContains(
-        response, "TokenAddressFrozen(0x90F7…) &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+        response,
+        "The contract refused: TokenAddressFrozen(0x90F7…) "
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;",
     )
     assertNotContains(response, '<script>alert("x")</script>')
     assertContains(response, hash_)
 
 
 def test_failed_operations_are_listed_most_recent_first_and_bounded():
-    older = operation(Operation.State.FAILED, failure_reason="an old failure")
+    older = operation(Operation.State.FAILED, **refused("an old failure"))
     Operation.objects.filter(pk=older.pk).update(
         updated_at=timezone.now() - timezone.timedelta(hours=1)
     )
     for n in range(55):
-        operation(Operation.State.FAILED, failure_reason=f"bulk failure {n}")
-    newest = operation(Operation.State.FAILED, failure_reason="the newest failure")
+        operation(Operation.State.FAILED, **refused(f"bulk failure {n}"))
+    newest = operation(Operation.State.FAILED, **refused("the newest failure"))
 
     content = page().content.decode()
 

@@ -24,7 +24,7 @@ from ..contracts import ASSET_ISSUED_TOPIC, DecodedError, decode_error
 from ..faults import crash_point
 from ..ledger import release_failed
 from ..models import Attempt, ChainTransaction, Operation, Receipt
-from ..reasons import error_reason
+from ..reasons import error_reason, failure_params
 from .requests import enqueue_batch
 from .settlement import operations_settled
 
@@ -232,16 +232,22 @@ def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str
     # An error that names no operation of this transaction fails them all: sending them
     # again unchanged would only revert again.
     failed = named or operations
-    # Stored in English whatever language the worker runs in, beside the decoded error, so
-    # the record reads the same for every reader and auditor.
+    # People read the code and its parameters, in their language (reasons.failure_text); the
+    # English text beside the raw error is for operators' logs, whatever the worker's language.
     with translation.override("en"):
         reason = f"{error_reason(error)} [{error}]"
     now = timezone.now()
+    failure = {
+        "state": Operation.State.FAILED,
+        "failure_code": error.name,
+        "failure_params": failure_params(error),
+        "failure_reason": reason,
+        "updated_at": now,
+    }
     for operation in failed:
-        operation.state, operation.failure_reason, operation.updated_at = "failed", reason, now
-    Operation.objects.filter(pk__in=[op.pk for op in failed]).update(
-        state=Operation.State.FAILED, failure_reason=reason, updated_at=now
-    )
+        for field, value in failure.items():
+            setattr(operation, field, value)
+    Operation.objects.filter(pk__in=[op.pk for op in failed]).update(**failure)
     release_failed(chain_id=tx.chain_id, operations=failed)
     retried = [op.pk for op in operations if op not in failed]
     if retried:

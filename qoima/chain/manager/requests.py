@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from eth_utils import to_checksum_address
 from web3 import Web3
@@ -26,6 +26,7 @@ from qoima.errors import Conflict, InvalidInput
 from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
 from ..ledger import RESERVING, release_failed, reserve
 from ..models import Operation
+from ..reasons import REASONS
 from .settlement import has_settlement_handler, operations_settled
 
 K = Operation.Kind
@@ -103,9 +104,10 @@ CANCELLABLE = (K.TRANSFER, K.BURN, K.MINT)
 
 
 @transaction.atomic
-def operations_cancel(*, addresses: Sequence[str], reason: str) -> list[Operation]:
+def operations_cancel(*, addresses: Sequence[str], code: str) -> list[Operation]:
     """Fail the movements to or from these addresses that no transaction carries yet, giving
-    back what they reserved; returns them. Those already in a transaction may still land."""
+    back what they reserved; returns them. Those already in a transaction may still land.
+    ``code`` says why (one of reasons.REASONS, without parameters)."""
     cancelled = list(
         Operation.objects.select_for_update(skip_locked=True)
         .filter(state=Operation.State.PENDING, kind__in=CANCELLABLE)
@@ -114,12 +116,19 @@ def operations_cancel(*, addresses: Sequence[str], reason: str) -> list[Operatio
     )
     if not cancelled:
         return []
-    now = timezone.now()
-    Operation.objects.filter(pk__in=[op.pk for op in cancelled]).update(
-        state=Operation.State.FAILED, failure_reason=reason, updated_at=now
-    )
+    with translation.override("en"):
+        reason = str(REASONS[code])
+    failure = {
+        "state": Operation.State.FAILED,
+        "failure_code": code,
+        "failure_params": {},
+        "failure_reason": reason,
+        "updated_at": timezone.now(),
+    }
+    Operation.objects.filter(pk__in=[op.pk for op in cancelled]).update(**failure)
     for operation in cancelled:
-        operation.state, operation.failure_reason, operation.updated_at = "failed", reason, now
+        for name, value in failure.items():
+            setattr(operation, name, value)
     release_failed(chain_id=settings.CHAIN_ID, operations=cancelled)
     operations_settled(cancelled)
     return cancelled

@@ -2,7 +2,9 @@ from decimal import Decimal
 
 from django import template
 
+from qoima.chain import reasons
 from qoima.chain.amounts import format_amount, format_units
+from qoima.chain.models import Operation
 
 register = template.Library()
 
@@ -22,3 +24,10 @@ def token_amount(amount: Decimal, decimals: int) -> str:
 @register.filter
 def get_token(tokens: dict[str, object], address: str) -> object:
     return tokens.get(address)
+
+
+@register.filter
+def failure_text(operation: Operation) -> str:
+    """Why an operation failed, in the page's language, naming parties and amounts as people
+    know them."""
+    return reasons.failure_text(operation)
