@@ -65,9 +65,13 @@ ACTIONS: dict[str, Promise] = {
     "permit.active": _("Permit reinstated"),
     "permit.suspended": _("Permit suspended"),
     "permit.revoked": _("Permit revoked"),
+    "permit.pending": _("Permit waiting for verification by compliance"),
+    "permit.verified": _("Permit verified by compliance against its document"),
+    "permit.refused": _("Permit refused by compliance"),
     "user.api_token_issued": _("API token issued"),
     "user.created": _("User created"),
     "user.language_changed": _("Preferred language changed"),
+    "user.password_set": _("Password set by an administrator's command"),
 }
 ADMIN_CHANGES: dict[str, Promise] = {
     "added": _("Added in the administration: %(object)s"),

@@ -43,7 +43,6 @@ def test_a_distribution_body_that_is_not_a_json_object_is_refused(world, body):
         (Role.HOLDER, reverse("api-transfers")),
         (Role.ISSUER_STAFF, reverse("api-applications")),
         (None, reverse("api-identification-check")),
-        (None, reverse("api-issuer-register")),
     ],
 )
 @pytest.mark.parametrize("body", NOT_OBJECTS)
@@ -51,6 +50,17 @@ def test_no_api_endpoint_takes_a_json_body_that_is_not_an_object(role, url, body
     client = api_for(make_user(role)) if role else APIClient()
     response = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 400, response.content
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("body", NOT_OBJECTS)
+def test_the_issuer_registration_takes_a_form_with_its_permit_document_not_json(body):
+    # Registration carries the permit's document, so it is multipart only: JSON of any shape
+    # is refused as a media type, with a JSON message, before anything is read from it.
+    response = APIClient().post(
+        reverse("api-issuer-register"), body, content_type="application/json"
+    )
+    assert response.status_code == 415, response.content
     assert "detail" in response.json()
 
 

@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 
 from issuance import services as issuance
 from issuance.models import Application
-from qoima.chain.models import PlatformToken, TokenBalance
+from qoima.chain.models import TokenBalance
 from qoima.custody.selectors import custodial_wallet
 from qoima.exchange.services import transfer_request
 from qoima.participants.models import Role
@@ -82,16 +82,8 @@ def fuzz_world(world) -> Fuzzed:
     draft = world.draft(symbol="DRFT1")
     submitted = world.submitted(symbol="SBMT1")
     approved = world.approved(symbol="APRV1")
+    # The token as the indexer would have read it from the chain.
     issued = issued_without_chain(world)
-    PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=issued.token_address,
-        asset_id="0x" + "cd" * 32,
-        block_number=1,
-        name=issued.name,
-        symbol=issued.symbol,
-        decimals=issued.decimals,
-    )
     wallet = custodial_wallet(holder)
     assert wallet is not None
     TokenBalance.objects.create(
