@@ -71,6 +71,11 @@ def test_a_comma_is_a_decimal_mark_only_where_the_language_has_it():
         # A file takes a point whoever uploads it, and says so.
         with pytest.raises(InvalidInput) as error:
             units_from_text("12,50", 2, localized=False)
+        # The example keeps its point in Russian too.
+        assert "точкой" in str(error.value.message)
+        assert "12.50" in str(error.value.message)
+    with translation.override("en"), pytest.raises(InvalidInput) as error:
+        units_from_text("12,50", 2, localized=False)
     assert "a point for decimals" in str(error.value.message)
 
 

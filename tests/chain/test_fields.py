@@ -188,8 +188,9 @@ def test_a_ledger_above_2_63_reconciles_with_the_chain(wide_token, accounts, cha
 @pytest.mark.django_db(transaction=True)
 def test_migrating_keeps_the_amounts_a_database_already_holds():
     before = [("chain", "0011_worker_heartbeat")]
-    after = [("chain", "0012_uint256_exact_on_every_database")]
     executor = MigrationExecutor(connection)
+    # Back to the latest chain migration, so the tests after this one find every column.
+    after = executor.loader.graph.leaf_nodes("chain")
     executor.migrate(before)
     try:
         old = executor.loader.project_state(before).apps.get_model("chain", "TokenTransfer")
