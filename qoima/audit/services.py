@@ -7,6 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
 
+from qoima import locks
+
 from .hashing import GENESIS_HASH, entry_digest
 from .models import AuditEntry, AuditHead, ChainCheck
 
@@ -27,9 +29,8 @@ def audit_record(
     """Append an entry; call it inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(
-        id=1, defaults={"seq": 0, "entry_hash": GENESIS_HASH}
-    )
+    # The last lock of its transaction (see qoima/locks.py).
+    head = locks.lock_audit_head(seq=0, entry_hash=GENESIS_HASH)
     actor_user = actor if isinstance(actor, AbstractBaseUser) else None
     fields: dict[str, Any] = {
         "seq": head.seq + 1,

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qoima import locks
 from qoima.errors import InvalidInput
 
 from .contracts import ZERO_ADDRESS
@@ -56,15 +57,13 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
     Checked units must be available (balance less what is already reserved). Forced units (a
     forced transfer on a legal order) need only the balance: the order takes precedence over
     the holder's own pending movements, which then fail on-chain and release theirs. Rows are
-    locked in a fixed order, so concurrent requests of overlapping holders cannot deadlock.
+    locked in the platform's order (``qoima.locks``), in one statement, so concurrent requests
+    and index steps of overlapping holders cannot deadlock.
     """
+    rows = locks.lock_balances(chain_id=chain_id, keys=needs)
     for token, holder in sorted(needs):
         checked, forced = needs[(token, holder)]
-        row = (
-            TokenBalance.objects.select_for_update()
-            .filter(chain_id=chain_id, token_address=token, holder=holder)
-            .first()
-        )
+        row = rows.get((token, holder))
         amount = int(row.amount) if row else 0
         available = amount - int(row.reserved) if row else 0
         if row is None or checked > available or forced > amount:
@@ -99,7 +98,7 @@ def hold_place(*, chain_id: int, key: str, token_address: str, holder: str, unit
 
 def hold_release(*, key: str) -> Hold | None:
     """Give the units of an open hold back; returns it, or None if it was not open."""
-    hold = Hold.objects.select_for_update().filter(key=key, released_at__isnull=True).first()
+    hold = locks.lock_open_hold(key)
     if hold is None:
         return None
     Hold.objects.filter(pk=hold.pk).update(released_at=timezone.now())
@@ -135,8 +134,18 @@ def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign
             amounts[(token, sender)] -= units
         if receiver != ZERO_ADDRESS:
             amounts[(token, receiver)] += units
-    balances_add(chain_id, amounts)
-    _update(chain_id, "reserved", reserved)
+    # Every row this step changes, senders and receivers, is taken in the order a request
+    # takes its senders' rows, before any changes: taking the receivers first (an upsert)
+    # deadlocked with a request reserving for several senders.
+    touched = [key for key, delta in amounts.items() if delta] + list(reserved)
+    rising = [key for key, delta in amounts.items() if delta > 0]
+    locks.lock_balances_for_movements(chain_id=chain_id, keys=touched, rising=rising)
+    if _postgres():
+        # Every row exists and is locked now: one update applies rises and falls alike.
+        _update(chain_id, "amount", amounts, locked=True)
+    else:
+        balances_add(chain_id, amounts)
+    _update(chain_id, "reserved", reserved, locked=True)
 
 
 def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str, Decimal | None]]:
@@ -158,7 +167,7 @@ def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str
             "JOIN unnest(%s::bigint[], %s::text[]) AS r(id, token) "
             "ON o.id = r.id AND o.token_address = r.token "
             "WHERE o.holding = %s AND o.kind = ANY(%s) AND (NOT %s OR o.state <> 'failed') "
-            "ORDER BY o.id FOR UPDATE OF o) "
+            f"{locks.operations_lock_sql()}) "
             f"UPDATE {table} AS o SET holding = %s FROM locked WHERE o.id = locked.id "
             "RETURNING o.token_address, o.sender, o.amount"
         )
@@ -170,10 +179,10 @@ def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str
     flipped: list[tuple[str, str, Decimal | None]] = []
     ids = list(refs)
     for start in range(0, len(ids), 500):
-        chunk = (
-            Operation.objects.select_for_update()
-            .filter(pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding)
-            .order_by("pk")
+        chunk = locks.operations_for_update(
+            Operation.objects.filter(
+                pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding
+            )
         )
         if holding:
             chunk = chunk.exclude(state=Operation.State.FAILED)
@@ -215,21 +224,24 @@ def balances_add(chain_id: int, deltas: Deltas) -> None:
     _update(chain_id, "amount", falls)
 
 
-def _update(chain_id: int, column: str, deltas: Deltas) -> None:
-    """Add deltas to a column of existing rows; a missing row is an error, never skipped."""
+def _update(chain_id: int, column: str, deltas: Deltas, *, locked: bool = False) -> None:
+    """Add deltas to a column of existing rows; a missing row is an error, never skipped.
+
+    The rows are locked first in the platform's order unless the caller has (``locked``).
+    """
     deltas = {key: delta for key, delta in deltas.items() if delta}
     if not deltas:
         return
+    if not locked:
+        locks.lock_balance_rows(chain_id=chain_id, keys=deltas)
     table = _table()
     # Only the model's own table and column names are interpolated; values are parameters.
     if _postgres():
-        # The rows are locked in (token, holder) order first, as requests lock them.
-        # Each row is looked up and locked in the order of the (sorted) input.
         sql = (
             "WITH locked AS (SELECT l.id, v.delta FROM unnest(%s::bigint[], "  # noqa: S608
             "%s::text[], %s::text[], %s::numeric[]) AS v(chain_id, token_address, holder, delta) "
             f"CROSS JOIN LATERAL (SELECT b.id FROM {table} AS b WHERE b.chain_id = v.chain_id "
-            "AND b.token_address = v.token_address AND b.holder = v.holder FOR UPDATE) AS l) "
+            "AND b.token_address = v.token_address AND b.holder = v.holder) AS l) "
             f"UPDATE {table} AS b SET {column} = b.{column} + locked.delta FROM locked "
             "WHERE b.id = locked.id"
         )
