@@ -229,49 +229,41 @@ def lock_balances(*, chain_id: int, keys: Iterable[Key]) -> dict[Key, TokenBalan
     return {(row.token_address, row.holder): row for row in TokenBalance.objects.raw(sql, params)}
 
 
-def lock_balance_rows(*, chain_id: int, keys: Iterable[Key]) -> int:
-    """Lock the balance rows of ``keys`` in code-point order without reading them back (the
-    indexer's tens of thousands); returns how many exist. A no-op without row locks."""
+def locked_balances_cte(*columns: tuple[str, str]) -> str:
+    """A CTE ``locked(id, <columns>)`` for a statement that changes many balances in one round
+    trip: the rows named by its first parameters, arrays of chain ids, token addresses,
+    holders and then one array per (name, SQL type) of ``columns``, locked one by one in the
+    order of the arrays, which the caller sorts by (token, holder) in code-point order. Each
+    row is found through the unique index, never by scanning the table."""
     _taking(BALANCES)
-    wanted = sorted(set(keys))
-    if not wanted or connection.vendor != "postgresql":
-        return 0
-    table = _balance_table()
+    names = ", ".join(name for name, _type in columns)
+    arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in columns)
+    picked = ", ".join(f"v.{name}" for name, _type in columns)
+    return (
+        f"WITH locked AS (SELECT l.id, {picked} FROM "  # noqa: S608
+        f"unnest(%s::bigint[], %s::text[], %s::text[], {arrays}) "
+        f"AS v(chain_id, token_address, holder, {names}) CROSS JOIN LATERAL "
+        f"(SELECT b.id FROM {_balance_table()} AS b WHERE b.chain_id = v.chain_id "
+        "AND b.token_address = v.token_address AND b.holder = v.holder "
+        "FOR NO KEY UPDATE) AS l)"
+    )
+
+
+def balances_insert_missing(*, chain_id: int, keys: Iterable[Key]) -> None:
+    """Insert the balance rows of ``keys`` that do not exist yet, in the platform's order,
+    so that a statement locking them all (``locked_balances_cte``) finds every one. Inserts
+    wait only for another insert of the same row, and only the indexer inserts."""
+    new = sorted(set(keys))
+    if not new:
+        return
     sql = (
-        f"SELECT count(*) FROM (SELECT b.id FROM {table} AS b "  # noqa: S608
-        "JOIN unnest(%s::text[], %s::text[]) AS v(token_address, holder) "
-        "ON b.token_address = v.token_address AND b.holder = v.holder WHERE b.chain_id = %s "
-        'ORDER BY b.token_address COLLATE "C", b.holder COLLATE "C" FOR NO KEY UPDATE OF b) AS l'
+        f"INSERT INTO {_balance_table()} (chain_id, token_address, holder) "  # noqa: S608
+        "SELECT %s, v.token_address, v.holder FROM unnest(%s::text[], %s::text[]) "
+        'AS v(token_address, holder) ORDER BY v.token_address COLLATE "C", '
+        'v.holder COLLATE "C" ON CONFLICT (chain_id, token_address, holder) DO NOTHING'
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [[token for token, _ in wanted], [holder for _, holder in wanted], chain_id]
-        )
-        return int(cursor.fetchone()[0])
-
-
-def lock_balances_for_movements(
-    *, chain_id: int, keys: Iterable[Key], rising: Iterable[Key]
-) -> None:
-    """Take every balance row an index step changes, senders and receivers together, in the
-    order requests take them: rows of ``rising`` holders that do not exist yet are inserted
-    (in that order), then all of ``keys`` are locked. Two statements whatever the count."""
-    _taking(BALANCES)
-    if connection.vendor != "postgresql":
-        return
-    new = sorted(set(rising))
-    if new:
-        sql = (
-            f"INSERT INTO {_balance_table()} (chain_id, token_address, holder) "  # noqa: S608
-            "SELECT %s, v.token_address, v.holder FROM unnest(%s::text[], %s::text[]) "
-            'AS v(token_address, holder) ORDER BY v.token_address COLLATE "C", '
-            'v.holder COLLATE "C" ON CONFLICT (chain_id, token_address, holder) DO NOTHING'
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql, [chain_id, [token for token, _ in new], [holder for _, holder in new]]
-            )
-    lock_balance_rows(chain_id=chain_id, keys=keys)
+        cursor.execute(sql, [chain_id, [token for token, _ in new], [holder for _, holder in new]])
 
 
 # ------------------------------------------------------------------------------ 6. audit head

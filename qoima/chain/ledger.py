@@ -134,18 +134,40 @@ def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign
             amounts[(token, sender)] -= units
         if receiver != ZERO_ADDRESS:
             amounts[(token, receiver)] += units
-    # Every row this step changes, senders and receivers, is taken in the order a request
-    # takes its senders' rows, before any changes: taking the receivers first (an upsert)
-    # deadlocked with a request reserving for several senders.
-    touched = [key for key, delta in amounts.items() if delta] + list(reserved)
-    rising = [key for key, delta in amounts.items() if delta > 0]
-    locks.lock_balances_for_movements(chain_id=chain_id, keys=touched, rising=rising)
     if _postgres():
-        # Every row exists and is locked now: one update applies rises and falls alike.
-        _update(chain_id, "amount", amounts, locked=True)
+        _balances_apply(chain_id, amounts, reserved)
     else:
         balances_add(chain_id, amounts)
-    _update(chain_id, "reserved", reserved, locked=True)
+        _update(chain_id, "reserved", reserved)
+
+
+def _balances_apply(chain_id: int, amounts: Deltas, reserved: Deltas) -> None:
+    """Change amounts and reservations of a step's balances in one statement, on PostgreSQL.
+
+    Every row it changes, senders and receivers together, is locked first in the order a
+    request locks its senders' rows (receivers' rows still missing are inserted first):
+    taking the receivers first (an upsert) deadlocked with a request for several senders.
+    """
+    keys = sorted({key for key, delta in (*amounts.items(), *reserved.items()) if delta})
+    if not keys:
+        return
+    locks.balances_insert_missing(
+        chain_id=chain_id, keys=[key for key in keys if amounts.get(key, 0) > 0]
+    )
+    table = _table()
+    sql = (
+        f"{locks.locked_balances_cte(('amount', 'numeric'), ('reserved', 'numeric'))} "  # noqa: S608
+        f"UPDATE {table} AS b SET amount = b.amount + locked.amount, "
+        "reserved = b.reserved + locked.reserved FROM locked WHERE b.id = locked.id"
+    )
+    rows = [
+        (chain_id, *key, Decimal(amounts.get(key, 0)), Decimal(reserved.get(key, 0)))
+        for key in keys
+    ]
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, rows)
+        if cursor.rowcount != len(keys):
+            raise IntegrityError("a balance change for a holder without a balance row")
 
 
 def _flip_holding(refs: dict[int, str], *, holding: bool) -> list[tuple[str, str, Decimal | None]]:
@@ -224,24 +246,17 @@ def balances_add(chain_id: int, deltas: Deltas) -> None:
     _update(chain_id, "amount", falls)
 
 
-def _update(chain_id: int, column: str, deltas: Deltas, *, locked: bool = False) -> None:
-    """Add deltas to a column of existing rows; a missing row is an error, never skipped.
-
-    The rows are locked first in the platform's order unless the caller has (``locked``).
-    """
+def _update(chain_id: int, column: str, deltas: Deltas) -> None:
+    """Add deltas to a column of existing rows; a missing row is an error, never skipped."""
     deltas = {key: delta for key, delta in deltas.items() if delta}
     if not deltas:
         return
-    if not locked:
-        locks.lock_balance_rows(chain_id=chain_id, keys=deltas)
     table = _table()
     # Only the model's own table and column names are interpolated; values are parameters.
     if _postgres():
+        # The rows are locked in the platform's order first (qoima/locks.py).
         sql = (
-            "WITH locked AS (SELECT l.id, v.delta FROM unnest(%s::bigint[], "  # noqa: S608
-            "%s::text[], %s::text[], %s::numeric[]) AS v(chain_id, token_address, holder, delta) "
-            f"CROSS JOIN LATERAL (SELECT b.id FROM {table} AS b WHERE b.chain_id = v.chain_id "
-            "AND b.token_address = v.token_address AND b.holder = v.holder) AS l) "
+            f"{locks.locked_balances_cte(('delta', 'numeric'))} "  # noqa: S608
             f"UPDATE {table} AS b SET {column} = b.{column} + locked.delta FROM locked "
             "WHERE b.id = locked.id"
         )
