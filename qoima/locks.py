@@ -25,12 +25,11 @@ platform is here (a test refuses one anywhere else), and the order is:
    with ``LOCK_ORDER_CHECKS`` on (tests, and ``DEBUG``) a lock asked for after the audit head
    in the same transaction raises ``LockOrderError``.
 
-One exception is known and bounded: the confirmer hands final operations to their purpose's
-settlement handler, which locks that purpose's business row (an application, a redemption)
-after the operations (4 before 3). A request that locks the same business row takes no lock
-on an existing operation, and the rows a failed operation releases are its own sender's, so
-the two wait on each other only through a balance both touch; requests on a row whose
-operation is being settled are refused by the row's state (issuing, burning) first.
+The confirmer hands final operations to their purpose's settlement handlers, which lock that
+purpose's business rows (applications, redemptions) after the operations, and for failed
+ones after the balances they release: that part of the order is not followed yet (see the
+README's lock-order notes). Their audit entries are appended once every handler has run
+(``audit_deferred``), so the audit head stays last there too.
 
 Rows of one kind are always taken in a sorted order (by pk, or by key), in one statement
 where there are many, never one round trip per row. Every lock is ``FOR NO KEY UPDATE``: no

@@ -321,3 +321,37 @@ def test_a_suspension_and_a_transfer_request_of_the_same_holder_never_deadlock(c
     assert _race(ITERATIONS, send, suspend) == []
     assert HolderProfile.objects.get(pk=alice.holder.pk).verification_status == "suspended"
     _assert_ledger_consistent(START)
+
+
+@pytest.mark.django_db
+def test_a_confirmation_settling_several_applications_audits_after_locking_them_all():
+    """The confirmer settles many operations in one transaction: the handlers lock each
+    application and audit it; the audit head is still taken once, after every lock."""
+    from issuance import services
+    from issuance.models import Application
+    from qoima.audit.models import AuditEntry
+    from qoima.chain.manager import operations_settled
+    from tests.issuance.conftest import make_world
+
+    world = make_world()
+    applications = []
+    for symbol in ("WHTA", "WHTB"):
+        application = world.approved(symbol=symbol, asset_identifier=f"12:345:678:{symbol}")
+        services.application_confirm(officer=world.officer_b, application_id=application.pk)
+        applications.append(Application.objects.get(pk=application.pk))
+    operations = []
+    for n, application in enumerate(applications):
+        operation = Operation.objects.get(pk=application.issue_operation_id)
+        operation.state = Operation.State.CONFIRMED
+        # As the confirmer hands them over, before it writes them.
+        operation.token_address = to_checksum_address(f"0x{n + 1:040x}")
+        operations.append(operation)
+
+    with transaction.atomic():
+        operations_settled(operations)
+
+    issued = AuditEntry.objects.filter(action="issuance.token_issued").order_by("seq")
+    assert [entry.object_id for entry in issued] == [str(a.pk) for a in applications]
+    assert [Application.objects.get(pk=a.pk).token_address for a in applications] == [
+        op.token_address for op in operations
+    ]
