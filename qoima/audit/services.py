@@ -53,7 +53,7 @@ def audit_record(
     action: str,
     obj: models.Model | None = None,
     details: dict[str, Any] | None = None,
-) -> None:
+) -> AuditEntry:
     """Append an entry; call it inside the transaction of the change it records, after the
     change has taken every other lock it needs (inside ``audit_deferred``: when that ends)."""
     if not transaction.get_connection().in_atomic_block:
@@ -70,10 +70,11 @@ def audit_record(
         "details": _json_safe(details or {}),
     }
     waiting = getattr(_deferred, "entries", None)
-    if waiting is not None:
-        waiting.append(fields)
-    else:
-        _append(fields)
+    if waiting is None:
+        return _append(fields)
+    waiting.append(fields)
+    # Numbered and chained when ``audit_deferred`` ends.
+    return AuditEntry(**fields)
 
 
 def _append(fields: dict[str, Any]) -> AuditEntry:
