@@ -44,7 +44,6 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models
 from django.db.models import QuerySet
 
@@ -153,13 +152,6 @@ def lock_row(model: type[M], pk: Any) -> M:
     rows) by primary key; ``model.DoesNotExist`` when there is none."""
     _taking(BUSINESS)
     return model._default_manager.select_for_update(no_key=True).get(pk=pk)
-
-
-def lock_row_or_none(model: type[M], pk: Any) -> M | None:
-    try:
-        return lock_row(model, pk)
-    except ObjectDoesNotExist:
-        return None
 
 
 def rows_for_update(queryset: QuerySet[M]) -> QuerySet[M]:
