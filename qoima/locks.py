@@ -41,6 +41,7 @@ that has reserved the holder's units and records a transfer naming the holder.
 
 import threading
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -240,21 +241,30 @@ def locked_balances_cte(*columns: tuple[str, str]) -> str:
     )
 
 
-def balances_insert_missing(*, chain_id: int, keys: Iterable[Key]) -> None:
-    """Insert the balance rows of ``keys`` that do not exist yet, in the platform's order,
-    so that a statement locking them all (``locked_balances_cte``) finds every one. Inserts
-    wait only for another insert of the same row, and only the indexer inserts."""
-    new = sorted(set(keys))
+def balances_insert_missing(*, chain_id: int, rises: dict[Key, int]) -> set[Key]:
+    """Insert, with their amount, the balance rows of holders who have none yet, in the
+    platform's order; returns the keys inserted (a backfill's receivers are mostly new, and
+    need no second statement). The others exist, for ``locked_balances_cte`` to lock. An
+    insert waits only for another insert of the same row, and only the indexer inserts."""
+    new = sorted(rises)
     if not new:
-        return
+        return set()
     sql = (
-        f"INSERT INTO {_balance_table()} (chain_id, token_address, holder) "  # noqa: S608
-        "SELECT %s, v.token_address, v.holder FROM unnest(%s::text[], %s::text[]) "
-        'AS v(token_address, holder) ORDER BY v.token_address COLLATE "C", '
-        'v.holder COLLATE "C" ON CONFLICT (chain_id, token_address, holder) DO NOTHING'
+        f"INSERT INTO {_balance_table()} (chain_id, token_address, holder, amount) "  # noqa: S608
+        "SELECT %s, v.token_address, v.holder, v.amount FROM unnest(%s::text[], %s::text[], "
+        '%s::numeric[]) AS v(token_address, holder, amount) ORDER BY v.token_address COLLATE "C", '
+        'v.holder COLLATE "C" ON CONFLICT (chain_id, token_address, holder) DO NOTHING '
+        "RETURNING token_address, holder"
     )
+    params: list[Any] = [
+        chain_id,
+        [token for token, _ in new],
+        [holder for _, holder in new],
+        [Decimal(rises[key]) for key in new],
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [chain_id, [token for token, _ in new], [holder for _, holder in new]])
+        cursor.execute(sql, params)
+        return {(token, holder) for token, holder in cursor.fetchall()}
 
 
 # ------------------------------------------------------------------------------ 6. audit head

@@ -151,9 +151,16 @@ def _balances_apply(chain_id: int, amounts: Deltas, reserved: Deltas) -> None:
     keys = sorted({key for key, delta in (*amounts.items(), *reserved.items()) if delta})
     if not keys:
         return
-    locks.balances_insert_missing(
-        chain_id=chain_id, keys=[key for key in keys if amounts.get(key, 0) > 0]
+    # Holders new to the token get their row with its amount; the rest change below.
+    inserted = locks.balances_insert_missing(
+        chain_id=chain_id,
+        rises={
+            key: amounts[key] for key in keys if amounts.get(key, 0) > 0 and not reserved.get(key)
+        },
     )
+    keys = [key for key in keys if key not in inserted]
+    if not keys:
+        return
     table = _table()
     sql = (
         f"{locks.locked_balances_cte(('amount', 'numeric'), ('reserved', 'numeric'))} "  # noqa: S608
