@@ -5,6 +5,7 @@ from typing import TypeVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qoima import locks
 from qoima.errors import InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import Organisation, Permit, Role, User
 from qoima.participants.selectors import permit_validity, user_role
@@ -17,7 +18,7 @@ M = TypeVar("M", bound=models.Model)
 def locked(model: type[M], pk: int | str | None) -> M:
     """The row, locked for this transaction; NotFound for an id that is not one."""
     try:
-        return model._default_manager.select_for_update().get(pk=int(pk or 0))
+        return locks.lock_row(model, int(pk or 0))
     except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise NotFound() from None
 

@@ -11,6 +11,7 @@ import logging
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from qoima import locks
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request, settlement_handler
 from qoima.chain.models import Operation
@@ -151,9 +152,9 @@ def _fail(application: Application, operation: Operation) -> None:
 @settlement_handler(ISSUE)
 def issue_settled(operations: list[Operation]) -> None:
     for operation in operations:
-        application = (
-            Application.objects.select_for_update().filter(issue_operation=operation).first()
-        )
+        application = locks.rows_for_update(
+            Application.objects.filter(issue_operation=operation)
+        ).first()
         if application is None:
             continue
         if operation.state == Operation.State.FAILED:
@@ -180,10 +181,8 @@ def wallet_settled(operations: list[Operation]) -> None:
         wallet = Wallet.objects.filter(address=operation.account).first()
         if wallet is None or wallet.organisation_id is None:
             continue
-        waiting = (
-            Application.objects.select_for_update()
-            .filter(organisation_id=wallet.organisation_id, status=S.ISSUING)
-            .order_by("pk")
+        waiting = locks.rows_for_update(
+            Application.objects.filter(organisation_id=wallet.organisation_id, status=S.ISSUING)
         )
         for application in waiting:
             _mint_if_ready(application)
@@ -192,9 +191,9 @@ def wallet_settled(operations: list[Operation]) -> None:
 @settlement_handler(MINT)
 def mint_settled(operations: list[Operation]) -> None:
     for operation in operations:
-        application = (
-            Application.objects.select_for_update().filter(mint_operation=operation).first()
-        )
+        application = locks.rows_for_update(
+            Application.objects.filter(mint_operation=operation)
+        ).first()
         if application is None:
             continue
         if operation.state == Operation.State.FAILED:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qoima import locks
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance, hold_place, hold_release
@@ -161,7 +162,7 @@ def _tell_holder(redemption: Redemption) -> None:
 @settlement_handler(REDEMPTION)
 def redemption_settled(operations: list[Operation]) -> None:
     for operation in operations:
-        redemption = Redemption.objects.select_for_update().filter(operation=operation).first()
+        redemption = locks.rows_for_update(Redemption.objects.filter(operation=operation)).first()
         if redemption is None or redemption.status != Redemption.Status.BURNING:
             continue
         if operation.state == Operation.State.CONFIRMED:

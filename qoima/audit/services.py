@@ -1,4 +1,7 @@
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -6,6 +9,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
+
+from qoima import locks
 
 from .hashing import GENESIS_HASH, entry_digest
 from .models import AuditEntry, AuditHead, ChainCheck
@@ -17,6 +22,31 @@ def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+# Per thread, as Django's connections are: entries waiting for the end of ``audit_deferred``.
+_deferred = threading.local()
+
+
+@contextmanager
+def audit_deferred() -> Iterator[None]:
+    """Append the entries recorded inside when it ends, in the order they were recorded.
+
+    The audit head is the last lock of a transaction (qoima/locks.py). A step that locks rows
+    in turn and audits each (the settlement of many operations) would otherwise take the head
+    with the first and lock the next rows after it.
+    """
+    if getattr(_deferred, "entries", None) is not None:
+        yield
+        return
+    _deferred.entries = []
+    try:
+        yield
+        entries: list[dict[str, Any]] = _deferred.entries
+    finally:
+        _deferred.entries = None
+    for fields in entries:
+        _append(fields)
+
+
 def audit_record(
     *,
     actor: AbstractBaseUser | AnonymousUser | None,
@@ -24,15 +54,12 @@ def audit_record(
     obj: models.Model | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry; call it inside the transaction of the change it records."""
+    """Append an entry; call it inside the transaction of the change it records, after the
+    change has taken every other lock it needs (inside ``audit_deferred``: when that ends)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(
-        id=1, defaults={"seq": 0, "entry_hash": GENESIS_HASH}
-    )
     actor_user = actor if isinstance(actor, AbstractBaseUser) else None
     fields: dict[str, Any] = {
-        "seq": head.seq + 1,
         "created_at": timezone.now(),
         "actor_id": actor_user.pk if actor_user else None,
         "actor_repr": actor_user.get_username() if actor_user else "system",
@@ -41,8 +68,19 @@ def audit_record(
         "object_id": str(obj.pk) if obj is not None else "",
         "object_repr": str(obj)[:255] if obj is not None else "",
         "details": _json_safe(details or {}),
-        "prev_hash": head.entry_hash,
     }
+    waiting = getattr(_deferred, "entries", None)
+    if waiting is None:
+        return _append(fields)
+    waiting.append(fields)
+    # Numbered and chained when ``audit_deferred`` ends.
+    return AuditEntry(**fields)
+
+
+def _append(fields: dict[str, Any]) -> AuditEntry:
+    # The last lock of its transaction (see qoima/locks.py).
+    head = locks.lock_audit_head(seq=0, entry_hash=GENESIS_HASH)
+    fields = {"seq": head.seq + 1, **fields, "prev_hash": head.entry_hash}
     entry_hash = entry_digest(**fields)
     entry = AuditEntry.objects.create(entry_hash=entry_hash, **fields)
     AuditHead.objects.filter(id=1).update(seq=entry.seq, entry_hash=entry_hash)

@@ -32,6 +32,8 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
+from qoima import locks
+
 from .client import rpc_batch, rpc_call
 from .contracts import ASSET_ISSUED_TOPIC, encode_call
 from .ledger import movements_apply
@@ -102,7 +104,7 @@ def _cursor(chain_id: int) -> IndexerCursor:
     cursor, _ = IndexerCursor.objects.get_or_create(
         chain_id=chain_id, defaults={"block_number": start, "applied_block": start}
     )
-    return IndexerCursor.objects.select_for_update().get(pk=cursor.pk)
+    return locks.lock_indexer_cursor(cursor.pk)
 
 
 @contextmanager

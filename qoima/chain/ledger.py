@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qoima import locks
 from qoima.errors import InvalidInput
 
 from .amounts import format_units
@@ -98,15 +99,13 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
     Checked units must be available (balance less what is already reserved). Forced units (a
     forced transfer on a legal order) need only the balance: the order takes precedence over
     the holder's own pending movements, which then fail on-chain and release theirs. Rows are
-    locked in a fixed order, so concurrent requests of overlapping holders cannot deadlock.
+    locked in the platform's order (``qoima.locks``), in one statement, so concurrent requests
+    and index steps of overlapping holders cannot deadlock.
     """
+    rows = locks.lock_balances(chain_id=chain_id, keys=needs)
     for token, holder in sorted(needs):
         checked, forced = needs[(token, holder)]
-        row = (
-            TokenBalance.objects.select_for_update()
-            .filter(chain_id=chain_id, token_address=token, holder=holder)
-            .first()
-        )
+        row = rows.get((token, holder))
         amount = int(row.amount) if row else 0
         available = amount - int(row.reserved) if row else 0
         if row is None or checked > available or forced > amount:
@@ -145,7 +144,7 @@ def hold_place(*, chain_id: int, key: str, token_address: str, holder: str, unit
 
 def hold_release(*, key: str) -> Hold | None:
     """Give the units of an open hold back; returns it, or None if it was not open."""
-    hold = Hold.objects.select_for_update().filter(key=key, released_at__isnull=True).first()
+    hold = locks.lock_open_hold(key)
     if hold is None:
         return None
     Hold.objects.filter(pk=hold.pk).update(released_at=timezone.now())
@@ -181,8 +180,47 @@ def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign
             amounts[(token, sender)] -= units
         if receiver != ZERO_ADDRESS:
             amounts[(token, receiver)] += units
-    balances_add(chain_id, amounts)
-    _update(chain_id, "reserved", reserved)
+    if _postgres():
+        _balances_apply(chain_id, amounts, reserved)
+    else:
+        balances_add(chain_id, amounts)
+        _update(chain_id, "reserved", reserved)
+
+
+def _balances_apply(chain_id: int, amounts: Deltas, reserved: Deltas) -> None:
+    """Change amounts and reservations of a step's balances in one statement, on PostgreSQL.
+
+    Every row it changes, senders and receivers together, is locked first in the order a
+    request locks its senders' rows (receivers' rows still missing are inserted first):
+    taking the receivers first (an upsert) deadlocked with a request for several senders.
+    """
+    keys = sorted({key for key, delta in (*amounts.items(), *reserved.items()) if delta})
+    if not keys:
+        return
+    # Holders new to the token get their row with its amount; the rest change below.
+    inserted = locks.balances_insert_missing(
+        chain_id=chain_id,
+        rises={
+            key: amounts[key] for key in keys if amounts.get(key, 0) > 0 and not reserved.get(key)
+        },
+    )
+    keys = [key for key in keys if key not in inserted]
+    if not keys:
+        return
+    table = _table()
+    sql = (
+        f"{locks.locked_balances_cte(('amount', 'numeric'), ('reserved', 'numeric'))} "  # noqa: S608
+        f"UPDATE {table} AS b SET amount = b.amount + locked.amount, "
+        "reserved = b.reserved + locked.reserved FROM locked WHERE b.id = locked.id"
+    )
+    rows = [
+        (chain_id, *key, Decimal(amounts.get(key, 0)), Decimal(reserved.get(key, 0)))
+        for key in keys
+    ]
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, rows)
+        if cursor.rowcount != len(keys):
+            raise IntegrityError("a balance change for a holder without a balance row")
 
 
 def _flip_holding(
@@ -206,7 +244,7 @@ def _flip_holding(
             "JOIN unnest(%s::bigint[], %s::text[]) AS r(id, token) "
             "ON o.id = r.id AND o.token_address = r.token "
             "WHERE o.holding = %s AND o.kind = ANY(%s) AND (NOT %s OR o.state <> 'failed') "
-            "ORDER BY o.id FOR UPDATE OF o) "
+            f"{locks.operations_lock_sql()}) "
             f"UPDATE {table} AS o SET holding = %s FROM locked WHERE o.id = locked.id "
             "RETURNING o.token_address, o.sender, o.amount"
         )
@@ -218,10 +256,10 @@ def _flip_holding(
     flipped: list[tuple[str, str, int | Decimal | None]] = []
     ids = list(refs)
     for start in range(0, len(ids), 500):
-        chunk = (
-            Operation.objects.select_for_update()
-            .filter(pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding)
-            .order_by("pk")
+        chunk = locks.operations_for_update(
+            Operation.objects.filter(
+                pk__in=ids[start : start + 500], kind__in=kinds, holding=not holding
+            )
         )
         if holding:
             chunk = chunk.exclude(state=Operation.State.FAILED)
@@ -271,13 +309,9 @@ def _update(chain_id: int, column: str, deltas: Deltas) -> None:
     table = _table()
     # Only the model's own table and column names are interpolated; values are parameters.
     if _postgres():
-        # The rows are locked in (token, holder) order first, as requests lock them.
-        # Each row is looked up and locked in the order of the (sorted) input.
+        # The rows are locked in the platform's order first (qoima/locks.py).
         sql = (
-            "WITH locked AS (SELECT l.id, v.delta FROM unnest(%s::bigint[], "  # noqa: S608
-            "%s::text[], %s::text[], %s::numeric[]) AS v(chain_id, token_address, holder, delta) "
-            f"CROSS JOIN LATERAL (SELECT b.id FROM {table} AS b WHERE b.chain_id = v.chain_id "
-            "AND b.token_address = v.token_address AND b.holder = v.holder FOR UPDATE) AS l) "
+            f"{locks.locked_balances_cte(('delta', 'numeric'))} "  # noqa: S608
             f"UPDATE {table} AS b SET {column} = b.{column} + locked.delta FROM locked "
             "WHERE b.id = locked.id"
         )

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from eth_account import Account
 
+from qoima import locks
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation
@@ -73,7 +74,7 @@ def wallet_keys_reencrypt() -> int:
     count = 0
     for pk in Wallet.objects.filter(kind=Wallet.Kind.CUSTODIAL).values_list("pk", flat=True):
         with transaction.atomic():
-            wallet = Wallet.objects.select_for_update().get(pk=pk)
+            wallet = locks.lock_row(Wallet, pk)
             assert wallet.encrypted_key is not None
             Wallet.objects.filter(pk=pk).update(
                 encrypted_key=key_reencrypt(bytes(wallet.encrypted_key))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from issuance.documents import document_store
+from qoima import locks
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
@@ -41,7 +42,7 @@ M = TypeVar("M", bound=Model)
 
 def _locked(model: type[M], pk: int) -> M:
     try:
-        return model._default_manager.select_for_update().get(pk=pk)
+        return locks.lock_row(model, pk)
     except ObjectDoesNotExist:
         raise NotFound() from None
 
@@ -531,10 +532,15 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.status_reason = reason
     holder.status_changed_at = timezone.now()
     holder.save()
-    audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
     # Nothing may reach or leave a suspended holder's wallet until they are verified again:
-    # it leaves the allowlist, and movements not yet sent are withdrawn.
+    # movements not yet sent are withdrawn (their balances released) and it leaves the
+    # allowlist. The audit entries come last: the audit head is the last lock of a
+    # transaction, after the balance rows a concurrent transfer request takes first.
     wallets = list(Wallet.objects.filter(holder=holder))
+    withdrawn = operations_cancel(
+        addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
+    )
+    audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
     for wallet in wallets:
         wallet_allowlist_set(
             wallet=wallet,
@@ -542,9 +548,6 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
             event=f"suspended-{holder.status_changed_at.isoformat()}",
             actor=officer,
         )
-    withdrawn = operations_cancel(
-        addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
-    )
     if withdrawn:
         audit_record(
             actor=officer,

@@ -20,6 +20,8 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 
+from qoima import locks
+
 from ..contracts import AssetData, DocumentData, encode_call
 from ..models import Batcher, ChainTransaction, Operation, PlatformDeployment
 from .requests import enqueue_batch
@@ -245,15 +247,16 @@ def operations_batch(
     now = timezone.now()
     cutoff = now - timedelta(seconds=wait)
     batcher, _created = Batcher.objects.get_or_create(chain_id=settings.CHAIN_ID)
-    batcher = Batcher.objects.select_for_update().get(pk=batcher.pk)
+    batcher = locks.lock_batcher(batcher.pk)
     pending = list(
-        Operation.objects.select_for_update(skip_locked=True)
-        .filter(state=Operation.State.PENDING, chain_id=settings.CHAIN_ID)
-        # What grouping and call data read: a distribution leaves thousands pending, and a
-        # young batch is read again by every run until it is full or old enough. An issue's
-        # arguments are read when its call is built.
-        .only(*BATCHING_FIELDS)
-        .order_by("id")[:limit]
+        locks.operations_for_update(
+            Operation.objects.filter(state=Operation.State.PENDING, chain_id=settings.CHAIN_ID)
+            # What grouping and call data read: a distribution leaves thousands pending, and a
+            # young batch is read again by every run until it is full or old enough. An
+            # issue's arguments are read when its call is built.
+            .only(*BATCHING_FIELDS),
+            skip_locked=True,
+        )[:limit]
     )
     if not pending:
         return []

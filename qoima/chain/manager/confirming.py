@@ -19,6 +19,8 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
+from qoima import locks
+
 from ..client import rpc_batch
 from ..contracts import ASSET_ISSUED_TOPIC, DecodedError, decode_error
 from ..faults import crash_point
@@ -195,7 +197,7 @@ def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
         return
     submitted = Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED)
     # Locked in id order, as the indexer locks them: the two never wait on each other in turn.
-    operations = list(submitted.select_for_update().order_by("pk"))
+    operations = list(locks.operations_for_update(submitted))
     submitted.update(state=Operation.State.CONFIRMED, updated_at=now)
     for operation in operations:
         operation.state, operation.updated_at = Operation.State.CONFIRMED, now
@@ -224,9 +226,9 @@ def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str
     """Fail the operations the error names; send the others again in a new transaction."""
     ChainTransaction.objects.filter(pk=tx.pk).update(state=final_state, error=str(error))
     operations = list(
-        Operation.objects.select_for_update()
-        .filter(transaction=tx, state=Operation.State.SUBMITTED)
-        .order_by("pk")
+        locks.operations_for_update(
+            Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED)
+        )
     )
     named = _named_by(error, operations)
     # An error that names no operation of this transaction fails them all: sending them

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from eth_utils import to_checksum_address
 from web3 import Web3
 
+from qoima import locks
 from qoima.broker import enqueue_on_commit
 from qoima.errors import Conflict, InvalidInput
 
@@ -109,10 +110,12 @@ def operations_cancel(*, addresses: Sequence[str], code: str) -> list[Operation]
     back what they reserved; returns them. Those already in a transaction may still land.
     ``code`` says why (one of reasons.REASONS, without parameters)."""
     cancelled = list(
-        Operation.objects.select_for_update(skip_locked=True)
-        .filter(state=Operation.State.PENDING, kind__in=CANCELLABLE)
-        .filter(Q(sender__in=addresses) | Q(receiver__in=addresses))
-        .order_by("pk")
+        locks.operations_for_update(
+            Operation.objects.filter(state=Operation.State.PENDING, kind__in=CANCELLABLE).filter(
+                Q(sender__in=addresses) | Q(receiver__in=addresses)
+            ),
+            skip_locked=True,
+        )
     )
     if not cancelled:
         return []

@@ -26,6 +26,8 @@ from web3.exceptions import (
     Web3RPCError,
 )
 
+from qoima import locks
+
 from ..contracts import DecodedError
 from ..faults import crash_point
 from ..models import Attempt, ChainTransaction, Operation, SigningKey
@@ -118,21 +120,19 @@ def transaction_sign(
     asking the node for each.
     """
     key, _created = SigningKey.objects.get_or_create(chain_id=settings.CHAIN_ID, address=address)
-    key = SigningKey.objects.select_for_update().get(pk=key.pk)
+    key = locks.lock_signing_key(pk=key.pk)
     waiting = ChainTransaction.objects.filter(
         chain_id=key.chain_id, from_address=address, state=ChainTransaction.State.IN_PROGRESS
     ).first()
     if waiting is not None:
         return waiting
     while True:
-        tx = (
-            ChainTransaction.objects.select_for_update(skip_locked=True)
-            .filter(
+        tx = locks.chain_transactions_for_update(
+            ChainTransaction.objects.filter(
                 chain_id=key.chain_id, from_address=address, state=ChainTransaction.State.UNSTARTED
-            )
-            .order_by("id")
-            .first()
-        )
+            ),
+            skip_locked=True,
+        ).first()
         if tx is None:
             return None
         try:
@@ -247,8 +247,8 @@ def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
 def _abandon(tx: ChainTransaction) -> None:
     """Give up a transaction the node will never take: its operations fail with the node's
     answer, and its nonce, never used, goes to the key's next transaction."""
-    key = SigningKey.objects.select_for_update().get(chain_id=tx.chain_id, address=tx.from_address)
-    refused = ChainTransaction.objects.select_for_update().get(pk=tx.pk)
+    key = locks.lock_signing_key(chain_id=tx.chain_id, address=tx.from_address)
+    refused = locks.lock_chain_transaction(tx.pk)
     if refused.state != ChainTransaction.State.IN_PROGRESS or refused.nonce is None:
         return
     if key.next_nonce == refused.nonce + 1:

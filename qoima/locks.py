@@ -1,0 +1,280 @@
+"""Every row lock the platform takes, in one place and in one order.
+
+Two transactions deadlock when each holds a row the other waits for. They cannot when every
+transaction takes its locks in one global order, so every ``SELECT ... FOR UPDATE`` of the
+platform is here (a test refuses one anywhere else), and the order is:
+
+1. The worker's own rows: the indexer's cursor, the batcher, a signing key. Each is one
+   per chain (or key) and held for a whole step, so it serialises that worker.
+2. Chain transactions, by id.
+3. Business rows, each kind by primary key, in this order: application, distribution,
+   redemption, holder profile, wallet, then the other participant rows (organisation,
+   permit, user); then holds (by key).
+4. Operations, by id. A request only inserts new ones (their unique idempotency key is the
+   one wait two requests can share, and both take it before anything below); the indexer,
+   the confirmer and a cancellation lock existing ones in id order.
+5. Token balances, by (token address, holder address) in code-point order, the order of
+   Python's ``sorted`` and of ``COLLATE "C"``. A request reserves its senders' rows in that
+   order; the indexer locks every row a step touches, senders and receivers together, in
+   that order before it changes any (it inserts missing receivers' rows first: an insert of a
+   new row waits only for another insert of the same row, and only the indexer inserts).
+6. The audit head, LAST. It is one row every audited change appends through, so a
+   transaction that holds it and then waits for anything else makes every audited change of
+   the platform wait with it, and deadlocks with any that holds that thing and then audits.
+   ``audit_record`` is therefore called after a service has taken every other lock it needs;
+   with ``LOCK_ORDER_CHECKS`` on (tests, and ``DEBUG``) a lock asked for after the audit head
+   in the same transaction raises ``LockOrderError``.
+
+The confirmer hands final operations to their purpose's settlement handlers, which lock that
+purpose's business rows (applications, redemptions) after the operations, and for failed
+ones after the balances they release: that part of the order is not followed yet (see the
+README's lock-order notes). Their audit entries are appended once every handler has run
+(``audit_deferred``), so the audit head stays last there too.
+
+Rows of one kind are always taken in a sorted order (by pk, or by key), in one statement
+where there are many, never one round trip per row. Every lock is ``FOR NO KEY UPDATE``: no
+locking transaction changes a row's key, and so none blocks another transaction's insert or
+update that only refers to the row (its foreign-key check takes ``FOR KEY SHARE``). A
+suspension locking a holder would otherwise wait behind, and deadlock with, a transfer request
+that has reserved the holder's units and records a transfer naming the holder.
+"""
+
+import threading
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import QuerySet
+
+from qoima.audit.models import AuditHead
+from qoima.chain.models import (
+    Batcher,
+    ChainTransaction,
+    Hold,
+    IndexerCursor,
+    Operation,
+    SigningKey,
+    TokenBalance,
+)
+
+M = TypeVar("M", bound=models.Model)
+
+# Per thread, as Django's connections are: where this thread's connection took the audit head.
+_state = threading.local()
+
+Key = tuple[str, str]
+
+# The ranks of the order above; only the audit head's place is checked at run time.
+WORKER, CHAIN_TRANSACTIONS, BUSINESS, OPERATIONS, BALANCES, AUDIT_HEAD = range(1, 7)
+
+
+class LockOrderError(RuntimeError):
+    """A lock was asked for after the audit head in the same transaction."""
+
+
+# ------------------------------------------------------------------------------ the check
+
+
+def _transaction_mark() -> tuple[Any, tuple[Any, ...]]:
+    """What identifies the current transaction and the atomic blocks open in it.
+
+    Django replaces ``run_on_commit`` with a new list whenever a transaction ends (commit or
+    rollback), and savepoint ids are unique within one; a test's own outer transaction keeps
+    the list, but each service called in it opens its own savepoint.
+    """
+    return connection.run_on_commit, tuple(connection.savepoint_ids)
+
+
+def _checking() -> bool:
+    return bool(getattr(settings, "LOCK_ORDER_CHECKS", settings.DEBUG))
+
+
+def _taking(rank: int) -> None:
+    if not _checking() or not connection.in_atomic_block:
+        return
+    held = getattr(_state, "audit_head", None)
+    if held is None or rank == AUDIT_HEAD:
+        return
+    run_on_commit, savepoints = _transaction_mark()
+    if held[0] is run_on_commit and savepoints[: len(held[1])] == held[1]:
+        raise LockOrderError(
+            "a row lock after the audit head: call audit_record after every other lock "
+            "(see qoima/locks.py)"
+        )
+
+
+def _took_audit_head() -> None:
+    if _checking():
+        _state.audit_head = _transaction_mark()
+
+
+# ------------------------------------------------------------------------------ 1. worker
+
+
+def lock_indexer_cursor(pk: int) -> IndexerCursor:
+    _taking(WORKER)
+    return IndexerCursor.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def lock_batcher(pk: int) -> Batcher:
+    _taking(WORKER)
+    return Batcher.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def lock_signing_key(**lookup: Any) -> SigningKey:
+    """A signing key, by pk or by (chain_id, address): one transaction builds for a key."""
+    _taking(WORKER)
+    return SigningKey.objects.select_for_update(no_key=True).get(**lookup)
+
+
+# --------------------------------------------------------------------- 2. chain transactions
+
+
+def lock_chain_transaction(pk: int) -> ChainTransaction:
+    _taking(CHAIN_TRANSACTIONS)
+    return ChainTransaction.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def chain_transactions_for_update(
+    queryset: QuerySet[ChainTransaction], *, skip_locked: bool = False
+) -> QuerySet[ChainTransaction]:
+    """Chain transactions of ``queryset``, locked in id order as they are read."""
+    _taking(CHAIN_TRANSACTIONS)
+    return queryset.select_for_update(skip_locked=skip_locked, no_key=True).order_by("pk")
+
+
+# ------------------------------------------------------------------------------ 3. business rows
+
+
+def lock_row(model: type[M], pk: Any) -> M:
+    """One business row (application, distribution, redemption, holder, wallet, participant
+    rows) by primary key; ``model.DoesNotExist`` when there is none."""
+    _taking(BUSINESS)
+    return model._default_manager.select_for_update(no_key=True).get(pk=pk)
+
+
+def rows_for_update(queryset: QuerySet[M]) -> QuerySet[M]:
+    """Business rows of ``queryset``, locked in pk order as they are read."""
+    _taking(BUSINESS)
+    return queryset.select_for_update(no_key=True).order_by("pk")
+
+
+def lock_open_hold(key: str) -> Hold | None:
+    """The open hold under ``key``, locked; None when there is none."""
+    _taking(BUSINESS)
+    open_holds = Hold.objects.filter(key=key, released_at__isnull=True)
+    return open_holds.select_for_update(no_key=True).first()
+
+
+# ------------------------------------------------------------------------------ 4. operations
+
+
+def operations_for_update(
+    queryset: QuerySet[Operation], *, skip_locked: bool = False
+) -> QuerySet[Operation]:
+    """Operations of ``queryset``, locked in id order as they are read. ``skip_locked``
+    passes over rows another transaction holds (a claim never waits)."""
+    _taking(OPERATIONS)
+    return queryset.select_for_update(skip_locked=skip_locked, no_key=True).order_by("pk")
+
+
+def operations_lock_sql() -> str:
+    """The locking part of a statement that flips operations in one round trip: a CTE
+    ``locked(id)`` of the ``o`` rows joined and filtered by the caller, in id order."""
+    _taking(OPERATIONS)
+    return "ORDER BY o.id FOR NO KEY UPDATE OF o"
+
+
+# ------------------------------------------------------------------------------ 5. balances
+
+
+def _balance_table() -> str:
+    return connection.ops.quote_name(TokenBalance._meta.db_table)
+
+
+def lock_balances(*, chain_id: int, keys: Iterable[Key]) -> dict[Key, TokenBalance]:
+    """Lock the balance rows of ``keys`` (token, holder) in code-point order, in one
+    statement; returns the rows that exist."""
+    _taking(BALANCES)
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    if connection.vendor != "postgresql":
+        # SQLite has no row locks: its one writer at a time is the order.
+        rows = TokenBalance.objects.filter(
+            chain_id=chain_id,
+            token_address__in={token for token, _ in wanted},
+            holder__in={holder for _, holder in wanted},
+        )
+        found = {(row.token_address, row.holder): row for row in rows}
+        return {key: found[key] for key in wanted if key in found}
+    table = _balance_table()
+    sql = (
+        f"SELECT b.* FROM {table} AS b JOIN unnest(%s::text[], %s::text[]) "  # noqa: S608
+        "AS v(token_address, holder) ON b.token_address = v.token_address "
+        "AND b.holder = v.holder WHERE b.chain_id = %s "
+        'ORDER BY b.token_address COLLATE "C", b.holder COLLATE "C" FOR NO KEY UPDATE OF b'
+    )
+    params = [[token for token, _ in wanted], [holder for _, holder in wanted], chain_id]
+    return {(row.token_address, row.holder): row for row in TokenBalance.objects.raw(sql, params)}
+
+
+def locked_balances_cte(*columns: tuple[str, str]) -> str:
+    """A CTE ``locked(id, <columns>)`` for a statement that changes many balances in one round
+    trip: the rows named by its first parameters, arrays of chain ids, token addresses,
+    holders and then one array per (name, SQL type) of ``columns``, locked one by one in the
+    order of the arrays, which the caller sorts by (token, holder) in code-point order. Each
+    row is found through the unique index, never by scanning the table."""
+    _taking(BALANCES)
+    names = ", ".join(name for name, _type in columns)
+    arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in columns)
+    picked = ", ".join(f"v.{name}" for name, _type in columns)
+    return (
+        f"WITH locked AS (SELECT l.id, {picked} FROM "  # noqa: S608
+        f"unnest(%s::bigint[], %s::text[], %s::text[], {arrays}) "
+        f"AS v(chain_id, token_address, holder, {names}) CROSS JOIN LATERAL "
+        f"(SELECT b.id FROM {_balance_table()} AS b WHERE b.chain_id = v.chain_id "
+        "AND b.token_address = v.token_address AND b.holder = v.holder "
+        "FOR NO KEY UPDATE) AS l)"
+    )
+
+
+def balances_insert_missing(*, chain_id: int, rises: dict[Key, int]) -> set[Key]:
+    """Insert, with their amount, the balance rows of holders who have none yet, in the
+    platform's order; returns the keys inserted (a backfill's receivers are mostly new, and
+    need no second statement). The others exist, for ``locked_balances_cte`` to lock. An
+    insert waits only for another insert of the same row, and only the indexer inserts."""
+    new = sorted(rises)
+    if not new:
+        return set()
+    sql = (
+        f"INSERT INTO {_balance_table()} (chain_id, token_address, holder, amount) "  # noqa: S608
+        "SELECT %s, v.token_address, v.holder, v.amount FROM unnest(%s::text[], %s::text[], "
+        '%s::numeric[]) AS v(token_address, holder, amount) ORDER BY v.token_address COLLATE "C", '
+        'v.holder COLLATE "C" ON CONFLICT (chain_id, token_address, holder) DO NOTHING '
+        "RETURNING token_address, holder"
+    )
+    params: list[Any] = [
+        chain_id,
+        [token for token, _ in new],
+        [holder for _, holder in new],
+        [Decimal(rises[key]) for key in new],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(token, holder) for token, holder in cursor.fetchall()}
+
+
+# ------------------------------------------------------------------------------ 6. audit head
+
+
+def lock_audit_head(**defaults: Any) -> AuditHead:
+    """The audit head (created on first use), locked: the last lock of any transaction."""
+    _taking(AUDIT_HEAD)
+    head, _created = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+        id=1, defaults=defaults
+    )
+    _took_audit_head()
+    return head
