@@ -6,6 +6,7 @@ much it changes it.
 """
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -224,8 +225,29 @@ def run_until_settled(w3):
     operations_batch()
     for address in keys_with_unsent():
         key_send_all(address=address, w3=w3)
+    mined_by_the_node(w3)
     transactions_confirm(w3=w3)
     index_until_head(w3=w3)
+
+
+def confirm(w3):
+    """Follow receipts once what was broadcast is mined."""
+    mined_by_the_node(w3)
+    transactions_confirm(w3=w3)
+
+
+def mined_by_the_node(w3, timeout: float = 5.0) -> None:
+    """Wait until anvil has mined what is waiting in its pool: with automine it answers a send
+    first and mines just after, so on a busy machine an immediate look for the receipt can come
+    too early (a worker would simply look again at its next tick). Nothing is waited for when
+    the test mines blocks itself."""
+    if not w3.provider.make_request("anvil_getAutomine", [])["result"]:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if int(w3.provider.make_request("txpool_status", [])["result"]["pending"], 16) == 0:
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ from qoima.chain.manager import (
     operations_batch,
     transaction_broadcast,
     transaction_sign,
-    transactions_confirm,
     transactions_resend,
 )
 from qoima.chain.models import Attempt, ChainTransaction, Operation
 from qoima.errors import Conflict, InvalidInput
 
-from .conftest import OPERATOR, event_args, request, run_until_settled
+from .conftest import OPERATOR, confirm, event_args, request, run_until_settled
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +99,7 @@ def test_a_crash_between_signing_and_broadcasting_sends_the_saved_bytes(funded, 
     assert chain.eth.get_transaction_count(OPERATOR, "pending") == signed.nonce
 
     key_send_all(address=OPERATOR, w3=chain)
-    transactions_confirm(w3=chain)
+    confirm(chain)
 
     signed.refresh_from_db()
     assert signed.state == ChainTransaction.State.CONFIRMED
@@ -120,7 +119,7 @@ def test_broadcasting_the_same_attempt_again_is_harmless(funded, accounts, chain
     # is answered "nonce too low" / "already known", which is not a failure.
     ChainTransaction.objects.filter(pk=signed.pk).update(state=ChainTransaction.State.IN_PROGRESS)
     assert transaction_broadcast(tx_id=signed.pk, w3=chain)
-    transactions_confirm(w3=chain)
+    confirm(chain)
     assert funded.balance_of(accounts.holder_a.address) == 5
     assert Attempt.objects.filter(transaction=signed).count() == 1
 
@@ -135,7 +134,7 @@ def test_a_party_frozen_between_signing_and_mining_fails_only_its_transfers(
     signed = transaction_sign(address=OPERATOR, w3=chain)
     registry.set_frozen(accounts.compliance, b, True, b"\x01" * 32)
     transaction_broadcast(tx_id=signed.pk, w3=chain)
-    transactions_confirm(w3=chain)
+    confirm(chain)
 
     signed.refresh_from_db()
     assert signed.state == ChainTransaction.State.REVERTED
@@ -184,7 +183,7 @@ def test_confirmation_waits_for_the_configured_depth(funded, accounts, chain):
         operation.refresh_from_db()
         assert operation.state == Operation.State.SUBMITTED
         chain.provider.make_request("anvil_mine", [2])
-        transactions_confirm(w3=chain)
+        confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.CONFIRMED
 
@@ -207,13 +206,13 @@ def test_a_transaction_dropped_from_the_mempool_is_broadcast_again(funded, accou
     attempt = Attempt.objects.get(transaction__operations=operation)
     chain.provider.make_request("anvil_dropTransaction", [attempt.tx_hash])
     chain.provider.make_request("anvil_mine", [1])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.SUBMITTED
 
     assert transactions_resend(w3=chain) == 1
     chain.provider.make_request("anvil_mine", [1])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.CONFIRMED
     assert Attempt.objects.filter(transaction=operation.transaction).count() == 1
@@ -235,7 +234,7 @@ def test_a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confi
         "anvil_setNextBlockBaseFeePerGas", [hex(int(first.max_fee_per_gas) * 50)]
     )
     chain.provider.make_request("anvil_mine", [3])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     assert transactions_resend(w3=chain, stuck_blocks=3) == 1
 
     attempts = list(Attempt.objects.filter(transaction=first.transaction).order_by("id"))
@@ -245,7 +244,7 @@ def test_a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confi
     assert replacement.max_fee_per_gas >= first.max_fee_per_gas * 110 / 100
     assert replacement.max_priority_fee_per_gas >= first.max_priority_fee_per_gas * 110 / 100
     chain.provider.make_request("anvil_mine", [1])
-    transactions_confirm(w3=chain)
+    confirm(chain)
 
     operation.refresh_from_db()
     assert operation.state == Operation.State.CONFIRMED
@@ -297,7 +296,7 @@ def test_a_confirmed_transfer_reorged_out_is_counted_again_and_lands_once(funded
     assert operation.state == Operation.State.CONFIRMED
 
     chain.provider.make_request("anvil_reorg", [1, []])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.SUBMITTED
     assert operation.transaction.state == ChainTransaction.State.UNCONFIRMED
@@ -306,7 +305,7 @@ def test_a_confirmed_transfer_reorged_out_is_counted_again_and_lands_once(funded
     # The node may have put the reorged transaction back in its pool instead of forgetting it;
     # a new block mines it either way.
     chain.provider.make_request("anvil_mine", [1])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.CONFIRMED
     assert funded.is_ref_used(operation.pk)
@@ -333,7 +332,7 @@ def test_fees_below_the_base_fee_at_broadcast_are_raised_at_once(funded, account
     assert len(attempts) == 2
     assert attempts[1].max_fee_per_gas > first.max_fee_per_gas * 20
     chain.provider.make_request("anvil_mine", [1])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.CONFIRMED
     assert chain.eth.get_transaction_receipt(attempts[1].tx_hash)["status"] == 1
@@ -377,7 +376,7 @@ def test_a_nonce_another_transaction_used_sends_the_operations_again(
     assert chain.eth.get_transaction_count(OPERATOR) == lost.nonce + 1
     assert transaction_broadcast(tx_id=lost.pk, w3=chain)
 
-    transactions_confirm(w3=chain)
+    confirm(chain)
     transactions_resend(w3=chain)
     lost.refresh_from_db()
     assert lost.state == ChainTransaction.State.FATAL

@@ -12,13 +12,12 @@ from qoima.chain.manager import (
     sending,
     transaction_broadcast,
     transaction_sign,
-    transactions_confirm,
 )
 from qoima.chain.manager.confirming import _named_by
 from qoima.chain.models import Batcher, ChainTransaction, Operation, SigningKey
 from qoima.chain.reconciliation import reconcile
 
-from .conftest import OPERATOR, request, run_until_settled
+from .conftest import OPERATOR, confirm, request, run_until_settled
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +142,7 @@ def test_an_act_that_depends_on_one_not_yet_mined_is_estimated_after_it(funded, 
         w3=chain,
     )
     chain.provider.make_request("anvil_mine", [1])
-    transactions_confirm(w3=chain)
+    confirm(chain)
     for operation in (pause, unpause):
         operation.refresh_from_db()
         assert operation.state == Operation.State.CONFIRMED

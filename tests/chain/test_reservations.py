@@ -11,13 +11,12 @@ from qoima.chain.manager import (
     operations_request,
     transaction_broadcast,
     transaction_sign,
-    transactions_confirm,
     transactions_resend,
 )
 from qoima.chain.models import Operation, TokenBalance
 from qoima.errors import Conflict, InvalidInput
 
-from .conftest import OPERATOR, request, run_until_settled
+from .conftest import OPERATOR, confirm, request, run_until_settled
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,7 @@ def test_a_request_reserves_and_the_applied_transfer_settles_it(funded, accounts
 
     operations_batch()
     key_send_all(address=OPERATOR, w3=chain)
-    transactions_confirm(w3=chain)
+    confirm(chain)
     # Confirmed, but the indexer has not applied it: the units stay held.
     assert balance(funded, issuer) == (1_000, 300)
     index_until_head(w3=chain)
@@ -84,7 +83,7 @@ def test_a_failed_operation_gives_its_units_back(funded, registry, accounts, cha
     signed = transaction_sign(address=OPERATOR, w3=chain)
     registry.set_frozen(accounts.compliance, frozen, True, b"\x01" * 32)
     transaction_broadcast(tx_id=signed.pk, w3=chain)
-    transactions_confirm(w3=chain)
+    confirm(chain)
     assert Operation.objects.get(idempotency_key="f-1").state == Operation.State.FAILED
     assert balance(funded, issuer) == (1_000, 0)
 
@@ -157,7 +156,7 @@ def test_a_reorg_holds_the_units_again_until_they_are_mined_anew(funded, account
     assert balance(funded, holder) == (0, 0)
 
     # The confirmer notices, the resender sends the saved bytes again, the indexer reads them.
-    transactions_confirm(w3=chain)
+    confirm(chain)
     transactions_resend(w3=chain)
     # The node may have kept the reorged transaction in its pool: a new block mines it.
     chain.provider.make_request("anvil_mine", [1])
