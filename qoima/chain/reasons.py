@@ -36,11 +36,10 @@ REASONS: dict[str, Promise] = {
     ),
     "BackedAssetEmptyBatch": _("A batch must hold at least one transfer."),
     "BackedAssetFreezeExceedsBalance": _(
-        "Cannot freeze or release %(amount)s units of %(account)s: only %(available)s are "
-        "available."
+        "Cannot freeze or release %(amount)s of %(account)s: only %(available)s are available."
     ),
     "BackedAssetInsufficientUnfrozenBalance": _(
-        "%(account)s has %(unfrozen)s unfrozen units; %(needed)s are needed."
+        "%(account)s has %(unfrozen)s unfrozen; %(needed)s are needed."
     ),
     "BackedAssetInvalidDocument": _("Document %(name)s needs a name and a SHA-256 hash."),
     "BackedAssetRefUsed": _("Platform reference %(ref)s was already recorded on this token."),
@@ -52,7 +51,7 @@ REASONS: dict[str, Promise] = {
     "ERC20InsufficientAllowance": _(
         "The allowance of %(spender)s is %(allowance)s; %(needed)s are needed."
     ),
-    "ERC20InsufficientBalance": _("%(sender)s holds %(balance)s units; %(needed)s are needed."),
+    "ERC20InsufficientBalance": _("%(sender)s holds %(balance)s; %(needed)s are needed."),
     "ERC20InvalidApprover": _("The owner address %(approver)s is not valid."),
     "ERC20InvalidReceiver": _("The receiver address %(receiver)s is not valid."),
     "ERC20InvalidSender": _("The sender address %(sender)s is not valid."),

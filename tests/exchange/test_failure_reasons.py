@@ -51,7 +51,7 @@ def short_balance(alice):
 CASES = {
     ("frozen", "en"): "The address Bank (950341000052) is frozen.",
     ("frozen", "ru"): "Адрес Bank (950341000052) заморожен.",
-    ("short", "en"): "Alice (791028302728) holds 10.00 ABAY10 units; 12.50 ABAY10 are needed.",
+    ("short", "en"): "Alice (791028302728) holds 10.00 ABAY10; 12.50 ABAY10 are needed.",
     ("short", "ru"): "У Alice (791028302728) единиц: 10,00 ABAY10; требуется 12,50 ABAY10.",
 }
 

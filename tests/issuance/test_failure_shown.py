@@ -102,7 +102,7 @@ def test_the_issuer_reads_why_the_issue_failed(
 @pytest.mark.parametrize(
     ("language", "sentence"),
     [
-        ("en", "{holder} holds 3.00 WHT3 units; 4.00 WHT3 are needed."),
+        ("en", "{holder} holds 3.00 WHT3; 4.00 WHT3 are needed."),
         ("ru", "У {holder} единиц: 3,00 WHT3; требуется 4,00 WHT3."),
     ],
 )

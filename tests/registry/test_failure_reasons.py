@@ -19,12 +19,12 @@ TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     [
         (
             "en",
-            "Cannot freeze or release 12.50 ABAY10 units of {holder}: only 10.00 ABAY10 are "
+            "Cannot freeze or release 12.50 ABAY10 of {holder}: only 10.00 ABAY10 are "
             "available.",
         ),
         (
             "ru",
-            "Нельзя заморозить или разморозить 12,50 ABAY10 единиц у {holder}: доступно только "
+            "Нельзя заморозить или разморозить 12,50 ABAY10 у {holder}: доступно только "
             "10,00 ABAY10.",
         ),
     ],
