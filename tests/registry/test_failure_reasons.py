@@ -19,8 +19,7 @@ TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     [
         (
             "en",
-            "Cannot freeze or release 12.50 ABAY10 of {holder}: only 10.00 ABAY10 are "
-            "available.",
+            "Cannot freeze or release 12.50 ABAY10 of {holder}: only 10.00 ABAY10 are available.",
         ),
         (
             "ru",
