@@ -149,7 +149,8 @@ class RequestBodyLimitMiddleware:
 
 
 class JSONObjectParser(JSONParser):
-    """JSON bodies of the API are objects: ``null``, ``0``, ``true``, ``[]`` are refused (400).
+    """JSON bodies of the API are objects: ``null``, ``0``, ``true``, ``[]`` are refused (400),
+    and a body that is not JSON at all is said to be so in the reader's language.
 
     Views can then read ``request.data`` as a mapping, whatever a client sends.
     """
@@ -160,7 +161,11 @@ class JSONObjectParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except ParseError:
+            # DRF's message carries Python's own English account of where the JSON broke.
+            raise ParseError(_("The request body is not valid JSON.")) from None
         if not isinstance(data, dict):
             raise ParseError(_("The request body must be a JSON object."))
         return data

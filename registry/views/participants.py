@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from qoima.audit.labels import audit_shown
+from qoima.audit.labels import action_label, audit_shown
 
 from .. import selectors
 from ..forms import HolderSearchForm
@@ -47,6 +47,8 @@ DECISION_COLUMNS = columns(
     seq="seq",
     time="created_at",
     action="action",
+    # The code for machines, and beside it what people read, in the reader's language.
+    action_label=lambda e: str(action_label(e.action)),
     actor="actor_repr",
     object="object_repr",
     details=lambda e: json.dumps(e.details, ensure_ascii=False),

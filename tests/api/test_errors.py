@@ -138,3 +138,21 @@ def test_a_3_mb_json_body_answers_json_413_under_the_api():
         "detail": "The request is too large: at most 1 MB are accepted here.",
         "code": "request_too_large",
     }
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", "not valid JSON"), ("ru", "JSON")])
+def test_a_body_that_is_not_json_is_refused_in_the_readers_language(language, message):
+    client = api_for(make_user(Role.HOLDER))
+    response = client.post(
+        reverse("api-transfers"),
+        "{not json",
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert message in detail
+    # Python's own English account of where the JSON broke is not passed on.
+    assert "Expecting" not in detail
+    assert "line 1" not in detail

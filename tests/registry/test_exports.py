@@ -12,7 +12,11 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from qoima.participants import services as participants
+from qoima.participants.models import Role
 from registry import exports, transfers
+from tests.factories import HolderProfileFactory, make_user
+from tests.registry.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +146,14 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_exported_inert(ledger, r
         body(regulator_client.get(reverse("registry-holders"), {"export": "json"}))
     )
     assert '=HYPERLINK("http://x")' in {h["name"] for h in holders}
+
+
+def test_the_compliance_decisions_export_gives_each_action_as_people_read_it(regulator):
+    officer = make_user(Role.COMPLIANCE_OFFICER)
+    holder = HolderProfileFactory()
+    participants.holder_verify(officer=officer, holder_id=holder.pk, document_ref="KYC-1")
+    participants.holder_suspend(officer=officer, holder_id=holder.pk, reason="Court order 7")
+    response = client_for(regulator, "ru").get(reverse("registry-compliance"), {"export": "csv"})
+    suspended = [row for row in csv_rows(response) if row["action"] == "holder.suspended"]
+    assert len(suspended) == 1
+    assert suspended[0]["action_label"] == "Держатель приостановлен"
