@@ -65,8 +65,13 @@ def test_a_working_platform_answers_200_to_anyone(chain):
     }
     assert all(check["ok"] for check in checks.values())
     assert checks["node"]["block"] == chain.eth.block_number
-    assert checks["oldest_pending_operation"]["age_seconds"] >= 10
-    assert checks["worker_heartbeat"]["age_seconds"] >= 5
+    # Ages of rows written back-dated by the test (not a measured duration): what the
+    # endpoint reports is at least how long ago they were dated.
+    reported = {
+        name: checks[name]["age_seconds"] for name in checks if "age_seconds" in checks[name]
+    }
+    assert reported["oldest_pending_operation"] >= 10
+    assert reported["worker_heartbeat"] >= 5
 
 
 def test_work_older_than_the_stall_limit_and_a_silent_worker_answer_503(chain, settings):
@@ -81,7 +86,9 @@ def test_work_older_than_the_stall_limit_and_a_silent_worker_answer_503(chain, s
         "worker_heartbeat: worker_silent",
         "oldest_pending_operation: operation_stalled",
     ]
-    assert body["checks"]["oldest_pending_operation"]["age_seconds"] >= 3600
+    # The age reported for a row the test dated an hour back, not a measured duration.
+    age = body["checks"]["oldest_pending_operation"]["age_seconds"]
+    assert age >= 3600
     assert body["checks"]["oldest_pending_operation"]["limit_seconds"] == 60
     assert body["checks"]["node"]["ok"] is True
 
@@ -109,7 +116,9 @@ def test_a_dead_node_and_an_indexer_left_behind_answer_503(dead_node, settings):
     assert status == 503
     assert body["reasons"] == ["node: unavailable", "indexer_lag: indexer_stalled"]
     assert body["checks"]["indexer_lag"]["blocks"] == 50
-    assert body["checks"]["indexer_lag"]["seconds"] >= 900
+    # The cursor was dated 15 minutes back.
+    still = body["checks"]["indexer_lag"]["seconds"]
+    assert still >= 900
 
 
 def test_an_unreachable_broker_answers_503(chain):
