@@ -273,7 +273,11 @@ def audit_shown(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
         except ValidationError:
             # An id its type cannot read names nothing to look up.
             continue
-        for row in model._default_manager.filter(pk__in=keys):
+        rows = model._default_manager.filter(pk__in=keys)
+        if any(field.name == "application" for field in model._meta.get_fields()):
+            # Redemptions and distributions are named after their application.
+            rows = rows.select_related("application")
+        for row in rows:
             found[(object_type, str(row.pk))] = row
     shown = []
     for entry in entries:

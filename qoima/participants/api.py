@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from qoima.http import RegistrationThrottle
+
 from . import services
 from .identifiers import parse_bin, parse_identification_number, parse_iin
 from .models import Organisation
@@ -89,7 +91,8 @@ class IssuerRegistrationApi(APIView):
 
     permission_classes = [AllowAny]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [AnonRateThrottle]
+    # Counted with the registration pages: an answer tells whether a BIN / IIN is known.
+    throttle_classes = [AnonRateThrottle, RegistrationThrottle]
 
     @extend_schema(request=IssuerRegistrationIn, responses={201: OrganisationOut})
     def post(self, request: Request) -> Response:

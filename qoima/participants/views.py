@@ -85,6 +85,15 @@ def _apply_form_errors(form: Form, error: ApplicationError) -> None:
 
 def register_issuer(request: HttpRequest) -> HttpResponse:
     form = IssuerRegistrationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        # "Already registered" tells whether a BIN / IIN is known (an IIN encodes a birth
+        # date): tries are counted per address, as for holders.
+        try:
+            registration_check(request)
+        except TooManyRequests as error:
+            form.add_error(None, str(error.message))
+            context = {"form": form, "issuer": True}
+            return render(request, "participants/register.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -157,3 +157,40 @@ def test_anonymous_holder_registrations_are_throttled_per_address(throttle_rate)
     assert throttled.status_code == 429
     assert "Too many requests; please try again in a minute." in throttled.text
     assert HolderProfile.objects.count() == 2
+
+
+def test_issuer_registrations_are_throttled_per_address_on_the_page_and_the_api(throttle_rate):
+    from django.test import Client
+
+    from qoima.participants.models import Organisation
+    from tests.factories import pdf_upload
+
+    throttle_rate("2/minute", scope="registration")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    def register(url):
+        # Refused for its number (a corrupted check digit): the answer still tells something,
+        # so it counts.
+        return client.post(
+            reverse(url),
+            {
+                "kind": "legal_entity",
+                "legal_name": "ТОО «Астық»",
+                "identification_number": "940140000386",
+                "permit_number": "KZ-1",
+                "permit_authority": "MDDIAI",
+                "permit_issued_on": "2026-01-10",
+                "permit_document": pdf_upload(),
+                "username": "astyq",
+                "email": "office@astyq.kz",
+                "password": "Strong-passphrase-42",
+            },
+        )
+
+    assert register("register-issuer").status_code == 400
+    assert register("api-issuer-register").status_code == 400
+    page = register("register-issuer")
+    assert page.status_code == 429
+    assert "Too many requests; please try again in a minute." in page.text
+    assert register("api-issuer-register").status_code == 429
+    assert not Organisation.objects.exists()
