@@ -25,12 +25,9 @@ from qoima.errors import InvalidInput
 from .amounts import format_units
 from .contracts import ZERO_ADDRESS
 from .fields import Uint256Add, sqlite_text, uint256_value
+from .kinds import reserving_kinds
 from .models import Hold, Operation, PlatformToken, TokenBalance
 
-# Kinds that take units from their sender.
-RESERVING = (Operation.Kind.BURN, Operation.Kind.TRANSFER, Operation.Kind.FORCED_TRANSFER)
-# Kinds that move units, each with one Transfer on-chain carrying the operation's id.
-MOVING = (Operation.Kind.MINT, *RESERVING)
 # Operation ids are 64-bit; larger refs were recorded by something else and match none.
 MAX_OPERATION_ID = 2**63 - 1
 
@@ -235,7 +232,7 @@ def _flip_holding(
     """
     if not refs:
         return []
-    kinds = [str(kind) for kind in RESERVING]
+    kinds = reserving_kinds()
     if _postgres():
         table = connection.ops.quote_name(Operation._meta.db_table)
         # The rows are locked in id order first, as the confirmer locks them.

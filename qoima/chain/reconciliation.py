@@ -15,7 +15,7 @@ from web3 import Web3
 
 from .contracts import ZERO_ADDRESS, artifact
 from .fields import Uint256Add, Uint256Sum, uint256_value
-from .ledger import MOVING
+from .kinds import moving_kinds
 from .models import (
     ChainTransaction,
     Hold,
@@ -144,7 +144,7 @@ def _differences_for(
         chain_id=run.chain_id,
         token_address=token_address,
         state=Operation.State.FAILED,
-        kind__in=MOVING,
+        kind__in=moving_kinds(),
         pk__in=list(records),
     )
     for operation in failed:
@@ -169,7 +169,7 @@ def _confirmed_by(chain_id: int, token_address: str, block: int) -> list[Operati
             chain_id=chain_id,
             token_address=token_address,
             state=Operation.State.CONFIRMED,
-            kind__in=MOVING,
+            kind__in=moving_kinds(),
         )
         if mined_by.get(operation.transaction_id or 0, block + 1) <= block
     ]

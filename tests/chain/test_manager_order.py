@@ -149,8 +149,8 @@ def test_an_act_that_depends_on_one_not_yet_mined_is_estimated_after_it(funded, 
     assert not funded.paused()
 
 
-def op(pk, sender="", receiver="", account=""):
-    return Operation(pk=pk, sender=sender, receiver=receiver, account=account)
+def op(pk, sender="", receiver="", account="", kind="transfer"):
+    return Operation(pk=pk, kind=kind, sender=sender, receiver=receiver, account=account)
 
 
 def test_a_short_balance_names_only_the_sender():

@@ -1,47 +1,31 @@
 """Batching: pending operations become the unstarted transactions that carry them.
 
-Recorded transfers of one token travel together (``recordTransfersFrom`` when they share a
-sender, the cheaper form for a distribution, else ``recordTransfers``), as do allowlist
-changes; every other action is its own transaction. Each transaction is signed by the key
-whose registry role the function needs: the operator's for issuance and movements, the
-compliance key's for allowlist, freezes, forced transfers and pauses.
+How a kind is batched, which call carries it and whose key signs it is its rule in
+``qoima.chain.kinds``: recorded transfers of one token travel together (``recordTransfersFrom``
+when they share a sender, the cheaper form for a distribution, else ``recordTransfers``), as do
+consecutive allowlist changes; every other action is its own transaction. Each transaction is
+signed by the key whose registry role the function needs: the operator's for issuance and
+movements, the compliance key's for allowlist, freezes, forced transfers and pauses.
 """
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
 
 from qoima import locks
 
-from ..contracts import AssetData, DocumentData, encode_call
+from ..kinds import KINDS, Batching, Call, Contracts, Signer
 from ..models import Batcher, ChainTransaction, Operation, PlatformDeployment
 from .requests import enqueue_batch
 
 logger = logging.getLogger(__name__)
-K = Operation.Kind
-COMPLIANCE_KINDS = frozenset(
-    {
-        K.FORCED_TRANSFER,
-        K.ALLOWLIST,
-        K.DELIST,
-        K.FREEZE,
-        K.UNFREEZE,
-        K.FREEZE_TOKENS,
-        K.UNFREEZE_TOKENS,
-        K.PAUSE,
-        K.UNPAUSE,
-    }
-)
-BATCHED_KINDS = frozenset({K.TRANSFER, K.ALLOWLIST, K.DELIST})
 BATCHING_FIELDS = (
     "kind",
     "token_address",
@@ -53,8 +37,6 @@ BATCHING_FIELDS = (
     "state",
     "created_at",
 )
-# Kinds addressed to the registry rather than to a token.
-REGISTRY_KINDS = frozenset({K.ISSUE_ASSET, K.ALLOWLIST, K.DELIST, K.FREEZE, K.UNFREEZE})
 
 
 def operator_account() -> LocalAccount:
@@ -94,87 +76,14 @@ def keys_with_unsent() -> list[str]:
     )
 
 
-@dataclass(frozen=True)
-class Call:
-    function: str
-    to: str
-    data: str
-
-
-@dataclass(frozen=True)
-class _Contracts:
-    registry: str
-
-    def token(self, address: str, function: str, *args: Any) -> Call:
-        data = encode_call("BackedAssetToken", function, list(args))
-        return Call(function, to_checksum_address(address), data)
-
-    def registry_call(self, function: str, *args: Any) -> Call:
-        data = encode_call("PlatformRegistry", function, list(args))
-        return Call(function, to_checksum_address(self.registry), data)
-
-
-def _hex_bytes(value: str) -> bytes:
-    return bytes.fromhex(value.removeprefix("0x"))
-
-
-def call_for(operations: list[Operation], contracts: _Contracts) -> Call:
+def call_for(operations: list[Operation], contracts: Contracts) -> Call:
     """The function and call data that carry these operations (one kind, one contract)."""
-    first = operations[0]
-    kind, token = first.kind, first.token_address
-    amount = int(first.amount) if first.amount is not None else 0
-    reason = _hex_bytes(first.reason_hash) if first.reason_hash else b""
-    if kind == K.TRANSFER:
-        if len(operations) == 1:
-            return contracts.token(
-                token, "recordTransfer", first.sender, first.receiver, amount, first.pk
-            )
-        receivers = [op.receiver for op in operations]
-        amounts = [int(op.amount or 0) for op in operations]
-        refs = [op.pk for op in operations]
-        if len({op.sender for op in operations}) == 1:
-            # One sender (a distribution) takes the cheaper one-sender batch.
-            return contracts.token(
-                token, "recordTransfersFrom", first.sender, receivers, amounts, refs
-            )
-        senders = [op.sender for op in operations]
-        return contracts.token(token, "recordTransfers", senders, receivers, amounts, refs)
-    if kind in (K.ALLOWLIST, K.DELIST):
-        accounts = [op.account for op in operations]
-        return contracts.registry_call("setAllowlistedBatch", accounts, kind == K.ALLOWLIST)
-    if kind == K.MINT:
-        return contracts.token(token, "mint", first.receiver, amount, first.pk)
-    if kind == K.BURN:
-        return contracts.token(token, "burn", first.sender, amount, first.pk)
-    if kind == K.FORCED_TRANSFER:
-        args = (first.sender, first.receiver, amount, first.pk, reason)
-        return contracts.token(token, "forcedTransfer", *args)
-    if kind in (K.FREEZE, K.UNFREEZE):
-        return contracts.registry_call("setFrozen", first.account, kind == K.FREEZE, reason)
-    if kind == K.FREEZE_TOKENS:
-        return contracts.token(token, "freezePartialTokens", first.account, amount, reason)
-    if kind == K.UNFREEZE_TOKENS:
-        return contracts.token(token, "unfreezePartialTokens", first.account, amount, reason)
-    if kind in (K.PAUSE, K.UNPAUSE):
-        function = "pause" if kind == K.PAUSE else "unpause"
-        if token:
-            return contracts.token(token, function, reason)
-        return contracts.registry_call(function, reason)
-    if kind == K.ISSUE_ASSET:
-        asset = AssetData(**first.payload["asset"])
-        documents = [
-            DocumentData(d["name"], d["uri"], _hex_bytes(d["sha256"]))
-            for d in first.payload["documents"]
-        ]
-        return contracts.registry_call(
-            "issueAsset", asset.as_tuple(), [d.as_tuple() for d in documents]
-        )
-    raise ValueError(f"no call for {kind}")
+    return KINDS[operations[0].kind].call(operations, contracts)
 
 
-def _contracts() -> _Contracts:
+def _contracts() -> Contracts:
     deployment = PlatformDeployment.objects.filter(chain_id=settings.CHAIN_ID).first()
-    return _Contracts(deployment.registry_address if deployment else "")
+    return Contracts(deployment.registry_address if deployment else "")
 
 
 def transaction_split(tx: ChainTransaction) -> bool:
@@ -203,23 +112,25 @@ def transaction_split(tx: ChainTransaction) -> bool:
 def _groups(operations: Iterable[Operation], max_size: int) -> list[list[Operation]]:
     """The transactions that carry these operations (in id order), in the order to send them.
 
-    Recorded transfers of a token gather in batches, whatever comes between them: their order
-    does not matter, the chain checks each against the balance. Compliance acts keep their
-    order, because a later decision about an address must land after an earlier one: only
-    consecutive allowlist changes of one kind share a batch.
+    Per-token kinds (recorded transfers) gather in batches of their token, whatever comes
+    between them: their order does not matter, the chain checks each against the balance.
+    Compliance acts keep their order, because a later decision about an address must land
+    after an earlier one: only consecutive acts of one batched kind share a batch.
     """
     groups: list[list[Operation]] = []
-    transfers: dict[str, list[Operation]] = {}
+    per_token: dict[tuple[str, str], list[Operation]] = {}
     last_act: list[Operation] | None = None
     for operation in operations:
-        if operation.kind == K.TRANSFER:
-            group = transfers.get(operation.token_address)
+        kind = KINDS[operation.kind]
+        if kind.batching == Batching.PER_TOKEN:
+            key = (operation.kind, operation.token_address)
+            group = per_token.get(key)
             if group is None or len(group) >= max_size:
-                group = transfers[operation.token_address] = []
+                group = per_token[key] = []
                 groups.append(group)
             group.append(operation)
         elif (
-            operation.kind in BATCHED_KINDS
+            kind.batching == Batching.CONSECUTIVE
             and last_act is not None
             and last_act[0].kind == operation.kind
             and len(last_act) < max_size
@@ -227,9 +138,57 @@ def _groups(operations: Iterable[Operation], max_size: int) -> list[list[Operati
             last_act.append(operation)
         else:
             groups.append([operation])
-            if operation.kind in COMPLIANCE_KINDS:
+            if kind.keeps_order:
                 last_act = groups[-1]
     return groups
+
+
+@dataclass
+class _Run:
+    """One batcher run: what it builds transactions with, and what it leaves waiting."""
+
+    now: datetime
+    cutoff: datetime
+    max_size: int
+    registry_deployed: bool
+    contracts: Contracts
+    signers: dict[Signer, str]
+    deferred: bool = False
+    acts_held: bool = False
+
+    def waits(self, group: list[Operation]) -> bool:
+        """Whether this group stays pending for now; compliance acts after a held one wait
+        with it, so their order holds."""
+        first = group[0]
+        kind = KINDS[first.kind]
+        young = (
+            kind.batching != Batching.ALONE
+            and first.created_at > self.cutoff
+            and len(group) < self.max_size
+        )
+        if young or (kind.keeps_order and self.acts_held):
+            self.deferred = True
+        elif kind.to_registry and not self.registry_deployed:
+            logger.warning("no platform registry on chain %s: %s waits", settings.CHAIN_ID, first)
+        else:
+            return False
+        self.acts_held = self.acts_held or kind.keeps_order
+        return True
+
+    def submit(self, group: list[Operation]) -> int:
+        """Build the unstarted transaction that carries this group; returns its id."""
+        call = call_for(group, self.contracts)
+        tx = ChainTransaction.objects.create(
+            chain_id=settings.CHAIN_ID,
+            from_address=self.signers[KINDS[group[0].kind].signer],
+            to_address=call.to,
+            data=call.data,
+            function=call.function,
+        )
+        Operation.objects.filter(pk__in=[op.pk for op in group]).update(
+            state=Operation.State.SUBMITTED, transaction=tx, updated_at=self.now
+        )
+        return tx.pk
 
 
 @transaction.atomic
@@ -245,7 +204,6 @@ def operations_batch(
     max_size = max_size or settings.CHAIN_BATCH_MAX
     wait = settings.CHAIN_BATCH_WAIT_SECONDS if wait is None else wait
     now = timezone.now()
-    cutoff = now - timedelta(seconds=wait)
     batcher, _created = Batcher.objects.get_or_create(chain_id=settings.CHAIN_ID)
     batcher = locks.lock_batcher(batcher.pk)
     pending = list(
@@ -261,35 +219,19 @@ def operations_batch(
     if not pending:
         return []
     deployment = PlatformDeployment.objects.filter(chain_id=settings.CHAIN_ID).first()
-    contracts = _contracts()
-    operator, compliance = operator_account().address, compliance_account().address
-    created = []
-    deferred = acts_held = False
-    for group in _groups(pending, max_size):
-        first = group[0]
-        act = first.kind in COMPLIANCE_KINDS
-        young = first.kind in BATCHED_KINDS and first.created_at > cutoff and len(group) < max_size
-        if young or (act and acts_held):
-            deferred = True
-            acts_held = acts_held or act
-            continue
-        if first.kind in REGISTRY_KINDS and deployment is None:
-            logger.warning("no platform registry on chain %s: %s waits", settings.CHAIN_ID, first)
-            acts_held = acts_held or act
-            continue
-        call = call_for(group, contracts)
-        tx = ChainTransaction.objects.create(
-            chain_id=settings.CHAIN_ID,
-            from_address=compliance if act else operator,
-            to_address=call.to,
-            data=call.data,
-            function=call.function,
-        )
-        Operation.objects.filter(pk__in=[op.pk for op in group]).update(
-            state=Operation.State.SUBMITTED, transaction=tx, updated_at=now
-        )
-        created.append(tx.pk)
-    if deferred and (batcher.deferred_until is None or batcher.deferred_until <= now):
+    run = _Run(
+        now=now,
+        cutoff=now - timedelta(seconds=wait),
+        max_size=max_size,
+        registry_deployed=deployment is not None,
+        contracts=Contracts(deployment.registry_address if deployment else ""),
+        signers={
+            Signer.OPERATOR: operator_account().address,
+            Signer.COMPLIANCE: compliance_account().address,
+        },
+    )
+    created = [run.submit(group) for group in _groups(pending, max_size) if not run.waits(group)]
+    if run.deferred and (batcher.deferred_until is None or batcher.deferred_until <= now):
         Batcher.objects.filter(pk=batcher.pk).update(deferred_until=now + timedelta(seconds=wait))
         enqueue_batch(countdown=wait)
     if len(pending) == limit:

@@ -24,6 +24,7 @@ from qoima import locks
 from ..client import rpc_batch
 from ..contracts import ASSET_ISSUED_TOPIC, DecodedError, decode_error
 from ..faults import crash_point
+from ..kinds import KINDS
 from ..ledger import release_failed
 from ..models import Attempt, ChainTransaction, Operation, Receipt
 from ..reasons import error_reason, failure_params
@@ -32,14 +33,6 @@ from .settlement import operations_settled
 
 logger = logging.getLogger(__name__)
 
-# Errors that name the one party a batch could not move, with the addresses of an operation
-# that party can be: only the operations it names fail, the others are sent again.
-PARTY_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "RegistryFrozen": ("account", ("sender", "receiver", "account")),
-    "RegistryNotAllowlisted": ("account", ("sender", "receiver", "account")),
-    "BackedAssetInsufficientUnfrozenBalance": ("account", ("sender",)),
-    "ERC20InsufficientBalance": ("sender", ("sender",)),
-}
 # Confirmed transactions younger than this many blocks are checked for having been reorged out.
 RECHECK_BLOCKS = 128
 
@@ -201,7 +194,7 @@ def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
     submitted.update(state=Operation.State.CONFIRMED, updated_at=now)
     for operation in operations:
         operation.state, operation.updated_at = Operation.State.CONFIRMED, now
-        if operation.kind == Operation.Kind.ISSUE_ASSET:
+        if KINDS[operation.kind].issues_token:
             # The token exists only from this receipt on: its address is the issue's result.
             operation.token_address = _issued_token(receipt)
             operation.result = {"token": operation.token_address}
@@ -214,11 +207,15 @@ def _named_by(error: DecodedError, operations: list[Operation]) -> list[Operatio
     if error.name == "BackedAssetRefUsed":
         # That reference is on-chain already (reconciliation shows where); only it fails.
         return [op for op in operations if op.pk == error.args.get("ref")]
-    if error.name not in PARTY_ERRORS:
-        return []
-    argument, fields = PARTY_ERRORS[error.name]
-    party = str(error.args.get(argument, "")).lower()
-    return [op for op in operations if party in (getattr(op, f).lower() for f in fields)]
+    named = []
+    for op in operations:
+        revert = KINDS[op.kind].party_revert(error.name)
+        if revert is None:
+            continue
+        party = str(error.args.get(revert.argument, "")).lower()
+        if party in (getattr(op, f).lower() for f in revert.fields):
+            named.append(op)
+    return named
 
 
 @transaction.atomic

@@ -25,40 +25,19 @@ from qoima.broker import enqueue_on_commit
 from qoima.errors import Conflict, InvalidInput
 
 from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
-from ..ledger import RESERVING, release_failed, reserve
+from ..kinds import KINDS, Reservation, cancellable_kinds
+from ..ledger import release_failed, reserve
 from ..models import Operation
 from ..reasons import REASONS
 from .settlement import has_settlement_handler, operations_settled
 
-K = Operation.Kind
 ADDRESS_FIELDS = ("token_address", "sender", "receiver", "account")
-# What each kind needs; every other field must be left empty.
-NEEDS: dict[str, frozenset[str]] = {
-    K.ISSUE_ASSET: frozenset({"payload"}),
-    K.MINT: frozenset({"token_address", "receiver", "amount"}),
-    K.BURN: frozenset({"token_address", "sender", "amount"}),
-    K.TRANSFER: frozenset({"token_address", "sender", "receiver", "amount"}),
-    K.FORCED_TRANSFER: frozenset({"token_address", "sender", "receiver", "amount", "reason_hash"}),
-    K.ALLOWLIST: frozenset({"account"}),
-    K.DELIST: frozenset({"account"}),
-    K.FREEZE: frozenset({"account", "reason_hash"}),
-    K.UNFREEZE: frozenset({"account", "reason_hash"}),
-    K.FREEZE_TOKENS: frozenset({"token_address", "account", "amount", "reason_hash"}),
-    K.UNFREEZE_TOKENS: frozenset({"token_address", "account", "amount", "reason_hash"}),
-    K.PAUSE: frozenset({"reason_hash"}),
-    K.UNPAUSE: frozenset({"reason_hash"}),
-}
-# A pause names a token, or none for the whole platform.
-MAY: dict[str, frozenset[str]] = {
-    K.PAUSE: frozenset({"token_address"}),
-    K.UNPAUSE: frozenset({"token_address"}),
-}
 FIELDS = (*ADDRESS_FIELDS, "amount", "reason_hash", "payload")
 
 
 @dataclass(frozen=True)
 class OperationRequest:
-    """One on-chain action asked for; which fields a kind needs is in ``NEEDS``."""
+    """One on-chain action asked for; which fields a kind needs is its rule's (``kinds``)."""
 
     kind: str
     idempotency_key: str
@@ -100,10 +79,6 @@ def operations_request(*, requests: Sequence[OperationRequest]) -> list[Operatio
     return operations
 
 
-# Movements a holder's own standing decides; a forced transfer (a legal order) is not one.
-CANCELLABLE = (K.TRANSFER, K.BURN, K.MINT)
-
-
 @transaction.atomic
 def operations_cancel(*, addresses: Sequence[str], code: str) -> list[Operation]:
     """Fail the movements to or from these addresses that no transaction carries yet, giving
@@ -111,8 +86,10 @@ def operations_cancel(*, addresses: Sequence[str], code: str) -> list[Operation]
     ``code`` says why (one of reasons.REASONS, without parameters)."""
     cancelled = list(
         locks.operations_for_update(
-            Operation.objects.filter(state=Operation.State.PENDING, kind__in=CANCELLABLE).filter(
-                Q(sender__in=addresses) | Q(receiver__in=addresses)
+            Operation.objects.filter(
+                Q(sender__in=addresses) | Q(receiver__in=addresses),
+                state=Operation.State.PENDING,
+                kind__in=cancellable_kinds(),
             ),
             skip_locked=True,
         )
@@ -159,7 +136,7 @@ def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
                 _("This idempotency key was used for another action."), field="idempotency_key"
             )
     new = [
-        Operation(**values, holding=values["kind"] in RESERVING)
+        Operation(**values, holding=KINDS[values["kind"]].reserves != Reservation.NONE)
         for values in wanted
         if values["idempotency_key"] not in existing
     ]
@@ -175,7 +152,8 @@ def _reserve(operations: list[Operation]) -> None:
     for op in operations:
         if op.holding:
             assert op.amount is not None
-            needs[(op.token_address, op.sender)][op.kind == K.FORCED_TRANSFER] += int(op.amount)
+            forced = KINDS[op.kind].reserves == Reservation.BALANCE
+            needs[(op.token_address, op.sender)][forced] += int(op.amount)
     if needs:
         reserve(
             chain_id=settings.CHAIN_ID,
@@ -192,13 +170,14 @@ def _normalised(request: OperationRequest, index: int, count: int) -> dict[str, 
     def bad(message: Any, name: str) -> InvalidInput:
         return InvalidInput(message, field=name if count == 1 else f"{index}.{name}")
 
-    if request.kind not in NEEDS:
+    kind = KINDS.get(request.kind)
+    if kind is None:
         raise bad(_("Unknown kind of on-chain action."), "kind")
     if not request.idempotency_key or len(request.idempotency_key) > 128:
         raise bad(_("An idempotency key of 1 to 128 characters is required."), "idempotency_key")
     if request.purpose and not has_settlement_handler(request.purpose):
         raise bad(_("Unknown purpose."), "purpose")
-    needed, allowed = NEEDS[request.kind], NEEDS[request.kind] | MAY.get(request.kind, frozenset())
+    needed, allowed = kind.needs, kind.needs | kind.may
     values: dict[str, Any] = {
         "kind": request.kind,
         "chain_id": settings.CHAIN_ID,
@@ -215,7 +194,8 @@ def _normalised(request: OperationRequest, index: int, count: int) -> dict[str, 
         if name not in allowed:
             raise bad(_("This field is not used by this action."), name)
         values[name] = _field(name, given, bad)
-    if request.kind in (K.TRANSFER, K.FORCED_TRANSFER) and values["sender"] == values["receiver"]:
+    # A movement between two parties needs two different ones.
+    if {"sender", "receiver"} <= needed and values["sender"] == values["receiver"]:
         raise bad(_("The sender and the receiver are the same address."), "receiver")
     return values
 
