@@ -5,9 +5,9 @@ from dataclasses import replace
 import eth_abi
 import pytest
 
-from qoima.chain import indexer
 from qoima.chain.contracts import PlatformRegistry
-from qoima.chain.indexer import _uint256_array, index_step, index_until_head
+from qoima.chain.indexer import index_step, index_until_head, reader
+from qoima.chain.indexer.decoding import uint256_array
 from qoima.chain.models import IndexedBlock, PlatformToken, TokenBalance, TokenTransfer
 from qoima.chain.services import platform_keys, platform_registry_ensure
 
@@ -148,7 +148,7 @@ def test_a_range_read_in_many_calls_reads_tokens_born_between_them(platform, cha
     token.record_transfers_from(operator, issuer.address, [a.address, b.address], [10, 20], [8, 9])
     later = issue_a_later_token_and_move_both(platform, chain)
     calls = []
-    logs = indexer._logs
+    logs = reader._logs
 
     def counted(w3, addresses, start, end):
         calls.append((start, end))
@@ -156,8 +156,8 @@ def test_a_range_read_in_many_calls_reads_tokens_born_between_them(platform, cha
 
     # One step for the whole chain, read one busy block a call: the later token is born in
     # one call and logs in the calls after it.
-    monkeypatch.setattr(indexer, "CHUNK_LOGS", 1)
-    monkeypatch.setattr(indexer, "_logs", counted)
+    monkeypatch.setattr(reader, "CHUNK_LOGS", 1)
+    monkeypatch.setattr(reader, "_logs", counted)
     result = index_until_head(w3=chain)
 
     assert result.rolled_back_to is None
@@ -183,7 +183,7 @@ def test_logs_of_a_block_replaced_while_the_range_was_read_are_not_stored(
     snapshot = chain.provider.make_request("evm_snapshot", [])["result"]
     token.record_transfer(operator, issuer.address, a.address, 5, 30)
     first = chain.eth.get_block("latest")
-    hashes = indexer._block_hashes
+    hashes = reader._block_hashes
     replaced = []
 
     def then_replaced(w3, start, end):
@@ -196,7 +196,7 @@ def test_logs_of_a_block_replaced_while_the_range_was_read_are_not_stored(
             replaced.append(token.record_transfer(operator, issuer.address, a.address, 5, 30))
         return kept
 
-    monkeypatch.setattr(indexer, "_block_hashes", then_replaced)
+    monkeypatch.setattr(reader, "_block_hashes", then_replaced)
     moved = index_step(w3=chain)
 
     second = replaced[0]["blockHash"].to_0x_hex()
@@ -213,4 +213,4 @@ def test_logs_of_a_block_replaced_while_the_range_was_read_are_not_stored(
 @pytest.mark.parametrize("refs", [[], [0], [1, 2**256 - 1, 7], list(range(10**18, 10**18 + 500))])
 def test_batch_refs_are_read_as_the_abi_encodes_them(refs):
     data = "0x" + eth_abi.encode(["uint256[]"], [refs]).hex()
-    assert _uint256_array(data) == refs
+    assert uint256_array(data) == refs
