@@ -18,17 +18,8 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from qoima.chain.anvil import AnvilNode, free_port
-from qoima.chain.contracts import (
-    COMPLIANCE_ROLE,
-    OPERATOR_ROLE,
-    AssetData,
-    BackedAssetToken,
-    DocumentData,
-    PlatformRegistry,
-    artifact,
-    deploy,
-    send,
-)
+from qoima.chain.contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, AssetData, DocumentData, artifact
+from qoima.chain.direct import BackedAssetToken, PlatformRegistry, deploy, send
 
 from .paths import ROOT
 from .table import print_table

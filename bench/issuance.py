@@ -35,10 +35,10 @@ from issuance.models import Application, Distribution
 from issuance.selectors import distribution_progress
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
-from qoima.chain.contracts import BackedAssetToken, PlatformRegistry
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
+from qoima.chain.direct import BackedAssetToken, PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import ChainTransaction, Operation
-from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_confirm
 from qoima.custody.keys import key_encrypt
 from qoima.custody.models import Wallet

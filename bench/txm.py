@@ -42,7 +42,9 @@ import qoima.settings.base as base_settings
 from qoima import celery_app
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
-from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
+from qoima.chain.contracts import AssetData, DocumentData
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
+from qoima.chain.direct import BackedAssetToken, PlatformRegistry
 from qoima.chain.indexer import CHUNK_LOGS, index_until_head
 from qoima.chain.models import (
     ChainTransaction,
@@ -56,7 +58,6 @@ from qoima.chain.models import (
     TokenBalance,
     TokenTransfer,
 )
-from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_confirm
 from tests.processes import database_url, worker_command
 

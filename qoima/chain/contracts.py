@@ -1,8 +1,10 @@
 """Typed wrappers around the platform's contracts, and decoding of their custom errors.
 
 The committed artifacts under ``contracts/artifacts/`` are the only source of ABI and bytecode.
-Every write goes through :func:`send`, which estimates, signs locally with eth-account and waits
-for the receipt; a revert comes back as :class:`ChainRevert` carrying the decoded custom error.
+Nothing here sends a transaction: the platform's writes are operations the transaction manager
+carries (``qoima.chain.manager``), whose call data ``encode_call`` builds; deployment, tests and
+benchmarks send on their own through ``qoima.chain.direct``. A read that reverts comes back as
+:class:`ChainRevert` carrying the decoded custom error.
 """
 
 from __future__ import annotations
@@ -10,19 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from django.conf import settings
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
-from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from .compiler import Artifact, load_artifact
@@ -153,7 +152,7 @@ class ChainRevert(Exception):
         super().__init__(str(error))
 
 
-def _as_revert(exc: Exception) -> ChainRevert:
+def as_revert(exc: Exception) -> ChainRevert:
     if isinstance(exc, ContractCustomError | ContractPanicError) and isinstance(exc.data, str):
         return ChainRevert(decode_error(exc.data))
     return ChainRevert(DecodedError("Error", {"message": str(getattr(exc, "message", exc))}))
@@ -164,43 +163,7 @@ def call(fn: ContractFunction) -> Any:
     try:
         return fn.call()
     except (ContractCustomError, ContractLogicError) as exc:
-        raise _as_revert(exc) from exc
-
-
-def send(fn: ContractFunction, sender: LocalAccount, *, gas: int | None = None) -> TxReceipt:
-    """Sign the call locally, send it and wait for its receipt.
-
-    The gas estimate runs the call first, so a call that would revert raises ChainRevert with
-    the decoded error before anything is sent.
-    """
-    w3 = fn.w3
-    try:
-        estimate = fn.estimate_gas({"from": sender.address})
-    except (ContractCustomError, ContractLogicError) as exc:
-        raise _as_revert(exc) from exc
-    tx = fn.build_transaction(
-        {
-            "from": sender.address,
-            "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
-            "gas": gas or estimate + estimate // 5,
-            "chainId": w3.eth.chain_id,
-        }
-    )
-    signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
-    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-    if receipt["status"] != 1:
-        raise ChainRevert(DecodedError("Reverted", {"tx": tx_hash.to_0x_hex()}), receipt)
-    return receipt
-
-
-def deploy(w3: Web3, name: str, sender: LocalAccount, *args: Any) -> tuple[Contract, TxReceipt]:
-    data = artifact(name)
-    factory = w3.eth.contract(abi=data["abi"], bytecode=data["bytecode"])
-    receipt = send(factory.constructor(*args), sender)  # type: ignore[arg-type]
-    address = receipt["contractAddress"]
-    assert address is not None
-    return w3.eth.contract(address=address, abi=data["abi"]), receipt
+        raise as_revert(exc) from exc
 
 
 # ------------------------------------------------------------------------------ data
@@ -251,13 +214,13 @@ class StoredDocument:
     timestamp: int
 
 
-# ------------------------------------------------------------------------------ wrappers
+# ------------------------------------------------------------------------------ reads
 
 
-class _Wrapper:
+class _View:
+    """A deployed platform contract, read through its view functions (nothing here sends)."""
+
     artifact_name = ""
-    # Set on wrappers returned by deploy(), for callers that record where a contract came from.
-    deployment_receipt: TxReceipt
 
     def __init__(self, w3: Web3, address: str) -> None:
         self.w3 = w3
@@ -272,50 +235,12 @@ class _Wrapper:
     def _call(self, name: str, *args: Any) -> Any:
         return call(self._fn(name, *args))
 
-    def _send(self, sender: LocalAccount, name: str, *args: Any) -> TxReceipt:
-        return send(self._fn(name, *args), sender)
 
-
-class PlatformRegistry(_Wrapper):
+class RegistryView(_View):
     artifact_name = "PlatformRegistry"
-
-    @classmethod
-    def deploy(cls, w3: Web3, deployer: LocalAccount, admin: str) -> Self:
-        contract, receipt = deploy(w3, cls.artifact_name, deployer, to_checksum_address(admin))
-        registry = cls(w3, contract.address)
-        registry.deployment_receipt = receipt
-        return registry
-
-    # roles
-    def grant_role(self, sender: LocalAccount, role: bytes, account: str) -> TxReceipt:
-        return self._send(sender, "grantRole", role, to_checksum_address(account))
-
-    def revoke_role(self, sender: LocalAccount, role: bytes, account: str) -> TxReceipt:
-        return self._send(sender, "revokeRole", role, to_checksum_address(account))
 
     def has_role(self, role: bytes, account: str) -> bool:
         return bool(self._call("hasRole", role, to_checksum_address(account)))
-
-    # allowlist and freeze
-    def set_allowlisted(self, sender: LocalAccount, account: str, allowed: bool) -> TxReceipt:
-        return self._send(sender, "setAllowlisted", to_checksum_address(account), allowed)
-
-    def set_allowlisted_batch(
-        self, sender: LocalAccount, accounts: list[str], allowed: bool
-    ) -> TxReceipt:
-        checksummed = [to_checksum_address(a) for a in accounts]
-        return self._send(sender, "setAllowlistedBatch", checksummed, allowed)
-
-    def set_frozen(
-        self, sender: LocalAccount, account: str, frozen: bool, reason_hash: bytes
-    ) -> TxReceipt:
-        return self._send(sender, "setFrozen", to_checksum_address(account), frozen, reason_hash)
-
-    def set_frozen_batch(
-        self, sender: LocalAccount, accounts: list[str], frozen: bool, reason_hash: bytes
-    ) -> TxReceipt:
-        checksummed = [to_checksum_address(a) for a in accounts]
-        return self._send(sender, "setFrozenBatch", checksummed, frozen, reason_hash)
 
     def is_allowlisted(self, account: str) -> bool:
         return bool(self._call("isAllowlisted", to_checksum_address(account)))
@@ -328,25 +253,8 @@ class PlatformRegistry(_Wrapper):
             "checkTransfer", to_checksum_address(sender), to_checksum_address(receiver), forced
         )
 
-    # pause
-    def pause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
-        return self._send(sender, "pause", reason_hash)
-
-    def unpause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
-        return self._send(sender, "unpause", reason_hash)
-
     def paused(self) -> bool:
         return bool(self._call("paused"))
-
-    # assets
-    def issue_asset(
-        self, sender: LocalAccount, asset: AssetData, documents: list[DocumentData]
-    ) -> tuple[BackedAssetToken, TxReceipt]:
-        receipt = self._send(
-            sender, "issueAsset", asset.as_tuple(), [d.as_tuple() for d in documents]
-        )
-        (event,) = self.contract.events.AssetIssued().process_receipt(receipt, errors=DISCARD)
-        return BackedAssetToken(self.w3, event["args"]["token"]), receipt
 
     def token_of(self, asset_id: str) -> str:
         return str(self._call("tokenOf", to_bytes32(asset_id)))
@@ -358,118 +266,9 @@ class PlatformRegistry(_Wrapper):
         return str(self._call("tokenDeployer"))
 
 
-class BackedAssetToken(_Wrapper):
+class TokenView(_View):
     artifact_name = "BackedAssetToken"
 
-    # operator movements
-    def mint(self, sender: LocalAccount, to: str, amount: int, ref: int) -> TxReceipt:
-        return self._send(sender, "mint", to_checksum_address(to), amount, ref)
-
-    def burn(self, sender: LocalAccount, holder: str, amount: int, ref: int) -> TxReceipt:
-        return self._send(sender, "burn", to_checksum_address(holder), amount, ref)
-
-    def record_transfer(
-        self, sender: LocalAccount, source: str, to: str, amount: int, ref: int
-    ) -> TxReceipt:
-        return self._send(
-            sender,
-            "recordTransfer",
-            to_checksum_address(source),
-            to_checksum_address(to),
-            amount,
-            ref,
-        )
-
-    def record_transfers(
-        self,
-        sender: LocalAccount,
-        sources: list[str],
-        receivers: list[str],
-        amounts: list[int],
-        refs: list[int],
-    ) -> TxReceipt:
-        return self._send(
-            sender,
-            "recordTransfers",
-            [to_checksum_address(a) for a in sources],
-            [to_checksum_address(a) for a in receivers],
-            amounts,
-            refs,
-        )
-
-    def record_transfers_from(
-        self,
-        sender: LocalAccount,
-        source: str,
-        receivers: list[str],
-        amounts: list[int],
-        refs: list[int],
-    ) -> TxReceipt:
-        return self._send(
-            sender,
-            "recordTransfersFrom",
-            to_checksum_address(source),
-            [to_checksum_address(a) for a in receivers],
-            amounts,
-            refs,
-        )
-
-    # compliance actions
-    def forced_transfer(
-        self,
-        sender: LocalAccount,
-        source: str,
-        to: str,
-        amount: int,
-        ref: int,
-        legal_basis_hash: bytes,
-    ) -> TxReceipt:
-        return self._send(
-            sender,
-            "forcedTransfer",
-            to_checksum_address(source),
-            to_checksum_address(to),
-            amount,
-            ref,
-            legal_basis_hash,
-        )
-
-    def freeze_partial(
-        self, sender: LocalAccount, account: str, amount: int, reason_hash: bytes
-    ) -> TxReceipt:
-        return self._send(
-            sender, "freezePartialTokens", to_checksum_address(account), amount, reason_hash
-        )
-
-    def unfreeze_partial(
-        self, sender: LocalAccount, account: str, amount: int, reason_hash: bytes
-    ) -> TxReceipt:
-        return self._send(
-            sender, "unfreezePartialTokens", to_checksum_address(account), amount, reason_hash
-        )
-
-    def pause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
-        return self._send(sender, "pause", reason_hash)
-
-    def unpause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
-        return self._send(sender, "unpause", reason_hash)
-
-    def set_document(self, sender: LocalAccount, name: str, uri: str, sha256: bytes) -> TxReceipt:
-        return self._send(sender, "setDocument", to_bytes32(name), uri, sha256)
-
-    # ERC-20, for holders' own wallets
-    def transfer(self, sender: LocalAccount, to: str, amount: int) -> TxReceipt:
-        return self._send(sender, "transfer", to_checksum_address(to), amount)
-
-    def approve(self, sender: LocalAccount, spender: str, amount: int) -> TxReceipt:
-        return self._send(sender, "approve", to_checksum_address(spender), amount)
-
-    def transfer_from(self, sender: LocalAccount, source: str, to: str, amount: int) -> TxReceipt:
-        return self._send(
-            sender, "transferFrom", to_checksum_address(source), to_checksum_address(to), amount
-        )
-
-    # views
     def name(self) -> str:
         return str(self._call("name"))
 

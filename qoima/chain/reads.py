@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from .client import ChainUnavailable, rpc_call
-from .contracts import BackedAssetToken
+from .contracts import TokenView
 from .indexer import TRANSFER, logs_movements
 from .models import TokenTransfer
 
@@ -45,7 +45,7 @@ def token_facts(w3: Web3, address: str) -> TokenFacts:
     """Read a token's data from its contract; ChainUnavailable when the node cannot answer,
     NoContract when no contract is there."""
     try:
-        token = BackedAssetToken(w3, address)
+        token = TokenView(w3, address)
         if not w3.eth.get_code(token.address):
             raise NoContract(token.address)
         issuer_name, issuer_id, permit = token.issuer()

@@ -27,11 +27,10 @@ from qoima.chain.contracts import (
     COMPLIANCE_ROLE,
     OPERATOR_ROLE,
     AssetData,
-    BackedAssetToken,
     ChainRevert,
     DocumentData,
-    PlatformRegistry,
 )
+from qoima.chain.direct import BackedAssetToken, PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.manager import (
     key_send_all,
@@ -281,7 +280,7 @@ def funded(recorded_registry, token, accounts, chain):
 @pytest.fixture
 def platform_token(chain: Web3, accounts: Accounts) -> BackedAssetToken:
     """A token of the platform's own registry (the one the indexer reads), nothing minted."""
-    from qoima.chain.services import platform_registry_ensure
+    from qoima.chain.deployment import platform_registry_ensure
 
     deployment, _ = platform_registry_ensure(chain)
     registry = PlatformRegistry(chain, deployment.registry_address)

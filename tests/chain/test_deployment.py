@@ -4,9 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from qoima.audit.models import AuditEntry
-from qoima.chain.contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry
+from qoima.chain.contracts import COMPLIANCE_ROLE, OPERATOR_ROLE
+from qoima.chain.deployment import RegistryOutdated, platform_keys, platform_registry_ensure
+from qoima.chain.direct import PlatformRegistry
 from qoima.chain.models import PlatformDeployment
-from qoima.chain.services import RegistryOutdated, platform_keys, platform_registry_ensure
 
 pytestmark = pytest.mark.django_db
 

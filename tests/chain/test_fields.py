@@ -12,13 +12,14 @@ from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max, Min, Sum
 
-from qoima.chain.contracts import ZERO_ADDRESS, PlatformRegistry
+from qoima.chain.contracts import ZERO_ADDRESS
+from qoima.chain.deployment import platform_registry_ensure
+from qoima.chain.direct import PlatformRegistry
 from qoima.chain.fields import Uint256Field, Uint256Sum
 from qoima.chain.indexer import index_until_head
 from qoima.chain.ledger import movements_apply
 from qoima.chain.models import Attempt, ChainTransaction, TokenBalance, TokenTransfer
 from qoima.chain.reconciliation import reconcile
-from qoima.chain.services import platform_registry_ensure
 
 from .conftest import ASSET, DOCUMENTS, request, run_until_settled
 

@@ -5,11 +5,11 @@ from dataclasses import replace
 import eth_abi
 import pytest
 
-from qoima.chain.contracts import PlatformRegistry
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
+from qoima.chain.direct import PlatformRegistry
 from qoima.chain.indexer import index_step, index_until_head, reader
 from qoima.chain.indexer.decoding import uint256_array
 from qoima.chain.models import IndexedBlock, PlatformToken, TokenBalance, TokenTransfer
-from qoima.chain.services import platform_keys, platform_registry_ensure
 
 from .conftest import ASSET, DOCUMENTS, anvil_account
 

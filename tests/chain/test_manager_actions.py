@@ -5,7 +5,7 @@ from dataclasses import asdict
 import pytest
 from eth_account import Account
 
-from qoima.chain.contracts import BackedAssetToken
+from qoima.chain.direct import BackedAssetToken
 from qoima.chain.manager import compliance_account, operation_request, settlement_handler
 from qoima.chain.manager.settlement import _handlers
 from qoima.chain.models import ChainTransaction, Operation, TokenBalance

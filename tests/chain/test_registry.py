@@ -10,11 +10,10 @@ from qoima.chain.contracts import (
     DEFAULT_ADMIN_ROLE,
     OPERATOR_ROLE,
     DocumentData,
-    PlatformRegistry,
     call,
-    send,
     to_bytes32,
 )
+from qoima.chain.direct import PlatformRegistry, send
 
 from .conftest import (
     ASSET,

@@ -9,11 +9,11 @@ from eth_utils import keccak
 from qoima.chain.contracts import (
     COMPLIANCE_ROLE,
     OPERATOR_ROLE,
-    BackedAssetToken,
     DecodedError,
     decode_error,
     to_bytes32,
 )
+from qoima.chain.direct import BackedAssetToken
 
 from .conftest import (
     ASSET,

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from issuance.models import Application
-from qoima.chain.contracts import BackedAssetToken
+from qoima.chain.deployment import platform_registry_ensure
+from qoima.chain.direct import BackedAssetToken
 from qoima.chain.indexer import index_until_head
-from qoima.chain.services import platform_registry_ensure
 from qoima.chain.tasks import chain_confirm, chain_index
 from qoima.custody.selectors import custodial_wallet
 from tests.factories import PASSWORD

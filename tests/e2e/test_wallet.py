@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import Operation
-from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_confirm
 from qoima.custody.models import Wallet
 from qoima.participants.demo import DEMO_PASSWORD, demo_load

@@ -16,7 +16,9 @@ from web3.exceptions import TransactionNotFound
 
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
-from qoima.chain.contracts import AssetData, BackedAssetToken, DocumentData, PlatformRegistry
+from qoima.chain.contracts import AssetData, DocumentData
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
+from qoima.chain.direct import BackedAssetToken, PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.manager import operation_request
 from qoima.chain.models import (
@@ -29,7 +31,6 @@ from qoima.chain.models import (
     TokenTransfer,
 )
 from qoima.chain.reconciliation import reconcile
-from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_batch, chain_confirm, chain_index, chain_resend, chain_sweep
 
 START = 10**6

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from issuance import services
 from issuance.models import Application, Distribution, Redemption
-from qoima.chain.contracts import BackedAssetToken
+from qoima.chain.deployment import platform_registry_ensure
+from qoima.chain.direct import BackedAssetToken
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import Operation, TokenBalance
-from qoima.chain.services import platform_registry_ensure
 from qoima.chain.tasks import chain_confirm
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.custody.services import wallet_allowlist_set

@@ -3,10 +3,10 @@
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from qoima.chain.contracts import PlatformRegistry
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
+from qoima.chain.direct import PlatformRegistry
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import Operation, TokenBalance, TokenTransfer
-from qoima.chain.services import platform_keys, platform_registry_ensure
 from qoima.chain.tasks import chain_confirm, chain_index, chain_sweep
 from qoima.exchange.models import Transfer
 from tests.brokers import publishing_to

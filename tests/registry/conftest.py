@@ -13,9 +13,9 @@ from django.utils import timezone
 from issuance import services
 from issuance.models import Application
 from qoima.chain.contracts import ZERO_ADDRESS
+from qoima.chain.deployment import platform_registry_ensure
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import EventBlock, IndexerCursor, TokenBalance, TokenTransfer
-from qoima.chain.services import platform_registry_ensure
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.custody.services import wallet_allowlist_set
 from qoima.participants.models import HolderProfile, Role, User

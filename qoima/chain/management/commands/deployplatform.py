@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from qoima.chain.client import ChainUnavailable
-from qoima.chain.services import RegistryOutdated, platform_registry_ensure
+from qoima.chain.deployment import RegistryOutdated, platform_registry_ensure
 
 
 class Command(BaseCommand):
