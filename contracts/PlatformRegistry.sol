@@ -4,14 +4,14 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
-import {BackedAssetToken, BackedAssetTokenDeployer} from "./BackedAssetToken.sol";
+import {BackedAssetToken, BackedAssetTokenDeployer, IPlatformRegistry} from "./BackedAssetToken.sol";
 
 /// @title Qoima platform registry
 /// @notice One per platform. Holds the platform's roles, the allowlist of verified addresses
 /// with a frozen flag per address, the platform-wide pause, and issues backed asset tokens.
 /// @dev Every BackedAssetToken asks `checkTransfer` before any balance changes, so the allowlist,
 /// the frozen flags and the pause here govern every token of the platform at once.
-contract PlatformRegistry is AccessControl, Pausable {
+contract PlatformRegistry is IPlatformRegistry, AccessControl, Pausable {
     /// @notice Sends the platform's recorded movements: issue, mint, burn, recorded transfers.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice Verifies and freezes addresses, pauses, and makes forced transfers.
@@ -29,6 +29,7 @@ contract PlatformRegistry is AccessControl, Pausable {
     mapping(address account => uint8 flags) private _flags;
     mapping(bytes32 assetId => address token) private _tokens;
     address[] private _allTokens;
+    uint256 private _lastAuditSeq;
 
     /// @notice A zero address was given where an account is required.
     error RegistryZeroAddress();
@@ -44,6 +45,8 @@ contract PlatformRegistry is AccessControl, Pausable {
     error RegistryArrayLengthMismatch();
     /// @notice An empty list was given where at least one entry is required.
     error RegistryEmptyBatch();
+    /// @notice An audit anchor must follow the last one anchored: `seq` is not above `lastSeq`.
+    error RegistryAuditSeqNotIncreasing(uint256 lastSeq, uint256 seq);
 
     /// @notice An address was added to or removed from the allowlist.
     event AllowlistUpdated(address indexed account, bool allowlisted);
@@ -59,6 +62,9 @@ contract PlatformRegistry is AccessControl, Pausable {
         bytes32 decisionHash,
         bytes32 proofHash
     );
+    /// @notice The platform's audit log up to entry `seq` was anchored: `root` commits to
+    /// every entry up to it, so a later change of any of them no longer matches.
+    event AuditAnchored(uint256 indexed seq, bytes32 root, uint256 anchoredAt);
 
     /// @param admin Account that administers the roles.
     constructor(address admin) {
@@ -141,6 +147,9 @@ contract PlatformRegistry is AccessControl, Pausable {
         if (_tokens[asset.assetId] != address(0)) revert RegistryAssetExists(asset.assetId);
         bytes32 decisionHash = _requiredDocument(documents, ISSUANCE_DECISION);
         bytes32 proofHash = _requiredDocument(documents, PROOF_OF_RIGHTS);
+        // The deployer is the registry's own, created in its constructor, and the token's
+        // constructor calls nothing: no code runs that could enter the registry again.
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         token = _deployer.deploy(asset, documents);
         _tokens[asset.assetId] = token;
         _allTokens.push(token);
@@ -151,6 +160,19 @@ contract PlatformRegistry is AccessControl, Pausable {
             decisionHash,
             proofHash
         );
+    }
+
+    /// @notice Anchors the platform's audit log on-chain up to entry `seq`.
+    /// @dev Anchors only go forward: each `seq` must be above the last one anchored, so the
+    /// anchors read in order describe one growing log and none can be replaced later. A pause
+    /// does not stop anchoring, as the record of what happened matters most then.
+    /// @param seq The sequence number of the last audit entry the root covers.
+    /// @param root The hash that commits to the log up to `seq` (the entry's chained hash).
+    function anchorAudit(uint256 seq, bytes32 root) external onlyRole(OPERATOR_ROLE) {
+        uint256 lastSeq = _lastAuditSeq;
+        if (seq <= lastSeq) revert RegistryAuditSeqNotIncreasing(lastSeq, seq);
+        _lastAuditSeq = seq;
+        emit AuditAnchored(seq, root, block.timestamp);
     }
 
     /// @notice Reverts unless tokens may move from `from` to `to` now.
@@ -178,7 +200,7 @@ contract PlatformRegistry is AccessControl, Pausable {
     ) external view whenNotPaused {
         if (from.length != to.length) revert RegistryArrayLengthMismatch();
         // A batch usually repeats its sender (a distribution): it is checked once per run.
-        address lastSender;
+        address lastSender = address(0);
         for (uint256 i = 0; i < from.length; ++i) {
             address sender = from[i];
             if (sender != lastSender) {
@@ -199,6 +221,20 @@ contract PlatformRegistry is AccessControl, Pausable {
         for (uint256 i = 0; i < to.length; ++i) {
             _requireAllowed(to[i]);
         }
+    }
+
+    /// @notice Reverts unless `spender` may act on an allowance now.
+    /// @dev Called by tokens when an allowance is spent; the owner and the receiver are
+    /// checked by `checkTransfer` as in every movement.
+    /// @param spender The address spending the allowance.
+    function checkSpender(address spender) external view {
+        _requireAllowed(spender);
+    }
+
+    /// @notice The sequence number of the last audit entry anchored, or zero before the first.
+    /// @return The sequence number.
+    function lastAuditSeq() external view returns (uint256) {
+        return _lastAuditSeq;
     }
 
     /// @notice The contract that holds the token creation code and deploys tokens for the registry.

@@ -328,6 +328,9 @@ class PlatformRegistry(_Wrapper):
             "checkTransfer", to_checksum_address(sender), to_checksum_address(receiver), forced
         )
 
+    def check_spender(self, spender: str) -> None:
+        self._call("checkSpender", to_checksum_address(spender))
+
     # pause
     def pause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
         return self._send(sender, "pause", reason_hash)
@@ -337,6 +340,13 @@ class PlatformRegistry(_Wrapper):
 
     def paused(self) -> bool:
         return bool(self._call("paused"))
+
+    # audit anchors
+    def anchor_audit(self, sender: LocalAccount, seq: int, root: bytes) -> TxReceipt:
+        return self._send(sender, "anchorAudit", seq, root)
+
+    def last_audit_seq(self) -> int:
+        return int(self._call("lastAuditSeq"))
 
     # assets
     def issue_asset(
