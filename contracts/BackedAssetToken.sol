@@ -5,14 +5,27 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
-/// @notice What a token needs of the platform registry: its transfer checks and its roles.
+/// @title What a backed asset token needs of the platform registry
+/// @notice The registry's transfer checks and its roles; each check reverts with the rule broken.
 interface IPlatformRegistry is IAccessControl {
+    /// @notice Reverts unless tokens may move from `from` to `to` now.
+    /// @param from The sender, or zero on mint.
+    /// @param to The receiver, or zero on burn.
+    /// @param forced True for a compliance forced transfer.
     function checkTransfer(address from, address to, bool forced) external view;
 
+    /// @notice Reverts unless every pair of a batch of recorded transfers may move now.
+    /// @param from The senders.
+    /// @param to The receivers, in the same order.
     function checkTransfers(address[] calldata from, address[] calldata to) external view;
 
+    /// @notice Reverts unless `from` may send to every address in `to` now.
+    /// @param from The sender of every transfer.
+    /// @param to The receivers.
     function checkTransfersFrom(address from, address[] calldata to) external view;
 
+    /// @notice Reverts unless `spender` may act on an allowance now.
+    /// @param spender The address spending the allowance.
     function checkSpender(address spender) external view;
 }
 
@@ -109,10 +122,21 @@ contract BackedAssetToken is ERC20, Pausable {
     error BackedAssetEmptyBatch();
 
     /// @notice Units were minted against an approved issuance.
+    /// @param to The receiver.
+    /// @param amount Units minted.
+    /// @param ref The platform's reference of the mint.
+    /// @param decisionHash The issuance decision the token was issued on.
     event Minted(address indexed to, uint256 amount, uint256 indexed ref, bytes32 decisionHash);
     /// @notice Units were burned on redemption.
+    /// @param from The holder whose units were redeemed.
+    /// @param amount Units burned.
+    /// @param ref The platform's redemption reference.
     event Redeemed(address indexed from, uint256 amount, uint256 indexed ref);
     /// @notice A platform transfer was recorded next to its ERC-20 Transfer.
+    /// @param ref The platform's transfer id.
+    /// @param from The sender.
+    /// @param to The receiver.
+    /// @param amount Units moved.
     event TransferRecorded(
         uint256 indexed ref,
         address indexed from,
@@ -121,8 +145,14 @@ contract BackedAssetToken is ERC20, Pausable {
     );
     /// @notice A batch of platform transfers: `refs[i]` belongs to the i-th Transfer log this
     /// token emitted in the transaction before this event.
+    /// @param refs The platform's transfer ids, in the order of the transfers.
     event TransfersRecorded(uint256[] refs);
     /// @notice Compliance moved tokens on a legal order.
+    /// @param ref The platform's reference.
+    /// @param from The address tokens were taken from.
+    /// @param to The receiver.
+    /// @param amount Units moved.
+    /// @param legalBasisHash Hash of the legal order.
     event ForcedTransfer(
         uint256 indexed ref,
         address indexed from,
@@ -131,12 +161,24 @@ contract BackedAssetToken is ERC20, Pausable {
         bytes32 legalBasisHash
     );
     /// @notice Part of an account's balance was frozen.
+    /// @param account The holder.
+    /// @param amount Units frozen in addition to those frozen before.
+    /// @param reasonHash Hash of the legal basis.
     event TokensFrozen(address indexed account, uint256 amount, bytes32 reasonHash);
-    /// @notice Part of an account's frozen balance was released.
+    /// @notice Part of an account's frozen balance was released, by an unfreeze or by a forced
+    /// transfer that took frozen units.
+    /// @param account The holder.
+    /// @param amount Units released.
+    /// @param reasonHash Hash of the decision or legal order that released them.
     event TokensUnfrozen(address indexed account, uint256 amount, bytes32 reasonHash);
     /// @notice The token was paused or unpaused, with the hash of the document that says why.
+    /// @param paused True when paused, false when unpaused.
+    /// @param reasonHash Hash of the legal basis or decision.
     event PauseReasonRecorded(bool paused, bytes32 reasonHash);
     /// @notice A document or a new version of it was stored (ERC-1643).
+    /// @param name The document's name.
+    /// @param uri Where it can be read.
+    /// @param documentHash Its SHA-256.
     event DocumentUpdated(bytes32 indexed name, string uri, bytes32 documentHash);
 
     modifier onlyRegistryRole(bytes32 role) {
@@ -144,6 +186,7 @@ contract BackedAssetToken is ERC20, Pausable {
         _;
     }
 
+    /// @notice Forms the token of an approved asset with its data and documents.
     /// @param registry_ The platform registry that governs this token.
     /// @param asset Issuer data, identifier, units and decimals.
     /// @param documents The documents at issue, with their SHA-256 hashes.
@@ -557,6 +600,7 @@ contract BackedAssetTokenDeployer {
     /// @notice Only the registry that created this deployer may deploy tokens through it.
     error BackedAssetDeployerUnauthorized(address caller);
 
+    /// @notice Binds the deployer to the registry creating it.
     constructor() {
         _registry = msg.sender;
     }

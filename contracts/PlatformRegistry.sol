@@ -17,8 +17,10 @@ contract PlatformRegistry is IPlatformRegistry, AccessControl, Pausable {
     /// @notice Verifies and freezes addresses, pauses, and makes forced transfers.
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
 
-    /// @notice Names of the two documents Art. 5 requires before a token is formed.
+    /// @notice Name of the issuance decision, one of the two documents Art. 5 requires before
+    /// a token is formed.
     bytes32 public constant ISSUANCE_DECISION = "issuance_decision";
+    /// @notice Name of the proof of rights to the asset, the other document Art. 5 requires.
     bytes32 public constant PROOF_OF_RIGHTS = "proof_of_rights";
 
     // Both flags of an address share one slot, so a transfer check reads one slot per party.
@@ -49,12 +51,24 @@ contract PlatformRegistry is IPlatformRegistry, AccessControl, Pausable {
     error RegistryAuditSeqNotIncreasing(uint256 lastSeq, uint256 seq);
 
     /// @notice An address was added to or removed from the allowlist.
+    /// @param account The address.
+    /// @param allowlisted True when added, false when removed.
     event AllowlistUpdated(address indexed account, bool allowlisted);
     /// @notice An address was frozen or unfrozen, with the hash of the document that says why.
+    /// @param account The address.
+    /// @param frozen True when frozen, false when unfrozen.
+    /// @param reasonHash Hash of the legal basis.
     event FrozenUpdated(address indexed account, bool frozen, bytes32 reasonHash);
     /// @notice The platform was paused or unpaused, with the hash of the document that says why.
+    /// @param paused True when paused, false when unpaused.
+    /// @param reasonHash Hash of the legal basis or decision.
     event PauseReasonRecorded(bool paused, bytes32 reasonHash);
     /// @notice A backed asset token was issued.
+    /// @param assetId The platform's asset id.
+    /// @param token The new token's address.
+    /// @param issuerIdHash Keccak-256 of the issuer's BIN or IIN.
+    /// @param decisionHash SHA-256 of the issuance decision.
+    /// @param proofHash SHA-256 of the proof of rights.
     event AssetIssued(
         bytes32 indexed assetId,
         address indexed token,
@@ -64,8 +78,12 @@ contract PlatformRegistry is IPlatformRegistry, AccessControl, Pausable {
     );
     /// @notice The platform's audit log up to entry `seq` was anchored: `root` commits to
     /// every entry up to it, so a later change of any of them no longer matches.
+    /// @param seq The sequence number of the last audit entry covered.
+    /// @param root The hash committing to the log up to `seq`.
+    /// @param anchoredAt The block time of the anchor.
     event AuditAnchored(uint256 indexed seq, bytes32 root, uint256 anchoredAt);
 
+    /// @notice Creates the registry with its token deployer; `admin` then grants the roles.
     /// @param admin Account that administers the roles.
     constructor(address admin) {
         if (admin == address(0)) revert RegistryZeroAddress();
