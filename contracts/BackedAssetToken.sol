@@ -1,18 +1,32 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity ^0.8.28;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
-/// @notice What a token needs of the platform registry.
-interface IPlatformRegistry {
+/// @title What a backed asset token needs of the platform registry
+/// @notice The registry's transfer checks and its roles; each check reverts with the rule broken.
+interface IPlatformRegistry is IAccessControl {
+    /// @notice Reverts unless tokens may move from `from` to `to` now.
+    /// @param from The sender, or zero on mint.
+    /// @param to The receiver, or zero on burn.
+    /// @param forced True for a compliance forced transfer.
     function checkTransfer(address from, address to, bool forced) external view;
 
+    /// @notice Reverts unless every pair of a batch of recorded transfers may move now.
+    /// @param from The senders.
+    /// @param to The receivers, in the same order.
     function checkTransfers(address[] calldata from, address[] calldata to) external view;
 
+    /// @notice Reverts unless `from` may send to every address in `to` now.
+    /// @param from The sender of every transfer.
+    /// @param to The receivers.
     function checkTransfersFrom(address from, address[] calldata to) external view;
 
-    function hasRole(bytes32 role, address account) external view returns (bool);
+    /// @notice Reverts unless `spender` may act on an allowance now.
+    /// @param spender The address spending the allowance.
+    function checkSpender(address spender) external view;
 }
 
 /// @title Backed digital asset token
@@ -72,6 +86,8 @@ contract BackedAssetToken is ERC20, Pausable {
     // One bit per platform reference, 256 to a slot (as Permit2's unordered nonces): marking a
     // reference used costs a fraction of a storage slot.
     mapping(uint256 word => uint256 bits) private _usedRefs;
+    // Written through a storage pointer in `_storeDocument`, which Slither does not follow.
+    // slither-disable-next-line uninitialized-state
     mapping(bytes32 name => Document[] versions) private _documents;
     bytes32[] private _documentNames;
     // What `_update` is running for, set only for the duration of a forced transfer (sender
@@ -106,10 +122,21 @@ contract BackedAssetToken is ERC20, Pausable {
     error BackedAssetEmptyBatch();
 
     /// @notice Units were minted against an approved issuance.
+    /// @param to The receiver.
+    /// @param amount Units minted.
+    /// @param ref The platform's reference of the mint.
+    /// @param decisionHash The issuance decision the token was issued on.
     event Minted(address indexed to, uint256 amount, uint256 indexed ref, bytes32 decisionHash);
     /// @notice Units were burned on redemption.
+    /// @param from The holder whose units were redeemed.
+    /// @param amount Units burned.
+    /// @param ref The platform's redemption reference.
     event Redeemed(address indexed from, uint256 amount, uint256 indexed ref);
     /// @notice A platform transfer was recorded next to its ERC-20 Transfer.
+    /// @param ref The platform's transfer id.
+    /// @param from The sender.
+    /// @param to The receiver.
+    /// @param amount Units moved.
     event TransferRecorded(
         uint256 indexed ref,
         address indexed from,
@@ -118,8 +145,14 @@ contract BackedAssetToken is ERC20, Pausable {
     );
     /// @notice A batch of platform transfers: `refs[i]` belongs to the i-th Transfer log this
     /// token emitted in the transaction before this event.
+    /// @param refs The platform's transfer ids, in the order of the transfers.
     event TransfersRecorded(uint256[] refs);
     /// @notice Compliance moved tokens on a legal order.
+    /// @param ref The platform's reference.
+    /// @param from The address tokens were taken from.
+    /// @param to The receiver.
+    /// @param amount Units moved.
+    /// @param legalBasisHash Hash of the legal order.
     event ForcedTransfer(
         uint256 indexed ref,
         address indexed from,
@@ -128,12 +161,24 @@ contract BackedAssetToken is ERC20, Pausable {
         bytes32 legalBasisHash
     );
     /// @notice Part of an account's balance was frozen.
+    /// @param account The holder.
+    /// @param amount Units frozen in addition to those frozen before.
+    /// @param reasonHash Hash of the legal basis.
     event TokensFrozen(address indexed account, uint256 amount, bytes32 reasonHash);
-    /// @notice Part of an account's frozen balance was released.
+    /// @notice Part of an account's frozen balance was released, by an unfreeze or by a forced
+    /// transfer that took frozen units.
+    /// @param account The holder.
+    /// @param amount Units released.
+    /// @param reasonHash Hash of the decision or legal order that released them.
     event TokensUnfrozen(address indexed account, uint256 amount, bytes32 reasonHash);
     /// @notice The token was paused or unpaused, with the hash of the document that says why.
+    /// @param paused True when paused, false when unpaused.
+    /// @param reasonHash Hash of the legal basis or decision.
     event PauseReasonRecorded(bool paused, bytes32 reasonHash);
     /// @notice A document or a new version of it was stored (ERC-1643).
+    /// @param name The document's name.
+    /// @param uri Where it can be read.
+    /// @param documentHash Its SHA-256.
     event DocumentUpdated(bytes32 indexed name, string uri, bytes32 documentHash);
 
     modifier onlyRegistryRole(bytes32 role) {
@@ -141,6 +186,7 @@ contract BackedAssetToken is ERC20, Pausable {
         _;
     }
 
+    /// @notice Forms the token of an approved asset with its data and documents.
     /// @param registry_ The platform registry that governs this token.
     /// @param asset Issuer data, identifier, units and decimals.
     /// @param documents The documents at issue, with their SHA-256 hashes.
@@ -159,7 +205,7 @@ contract BackedAssetToken is ERC20, Pausable {
         _permitNumber = asset.permitNumber;
         _assetIdentifier = asset.assetIdentifier;
         _assetClass = asset.assetClass;
-        bytes32 decisionHash;
+        bytes32 decisionHash = bytes32(0);
         for (uint256 i = 0; i < documents.length; ++i) {
             _storeDocument(documents[i].name, documents[i].uri, documents[i].documentHash);
             if (documents[i].name == ISSUANCE_DECISION) decisionHash = documents[i].documentHash;
@@ -279,23 +325,11 @@ contract BackedAssetToken is ERC20, Pausable {
         emit TransfersRecorded(refs);
     }
 
-    // ------------------------------------------------------------------ holders' wallets
-
-    /// @notice ERC-20 transferFrom; the spender, too, must be a verified, unfrozen participant.
-    /// @dev The owner and receiver are checked in `_update` like every movement; the spender
-    /// is checked here, so a frozen or delisted address cannot act on an allowance.
-    /// @param from The owner of the tokens.
-    /// @param to The receiver.
-    /// @param value Units to move.
-    /// @return True, as ERC-20 requires.
-    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
-        _registry.checkTransfer(_msgSender(), address(0), false);
-        return super.transferFrom(from, to, value);
-    }
-
     // ------------------------------------------------------------------ compliance actions
 
     /// @notice Moves tokens on a legal order, also from a frozen address.
+    /// @dev Units taken beyond the unfrozen balance are released from the partial freeze first,
+    /// with a TokensUnfrozen event citing the same legal basis (as ERC-3643 does).
     /// @param from The address tokens are taken from.
     /// @param to The receiver; must be allowlisted and not frozen.
     /// @param amount Units to move; may include partially frozen units.
@@ -317,7 +351,11 @@ contract BackedAssetToken is ERC20, Pausable {
             // Units taken beyond the unfrozen part come out of the frozen part.
             if (amount > unfrozen) {
                 uint256 released = amount - unfrozen;
-                _frozenTokens[from] = released >= frozen ? 0 : frozen - released;
+                if (released > frozen) released = frozen;
+                _frozenTokens[from] = frozen - released;
+                // Announced as any release is, so that whoever follows freezes by their events
+                // keeps the frozen amount the contract holds.
+                emit TokensUnfrozen(from, released, legalBasisHash);
             }
         }
         _mode = MODE_FORCED;
@@ -485,11 +523,22 @@ contract BackedAssetToken is ERC20, Pausable {
 
     // ------------------------------------------------------------------ internals
 
+    /// @dev OpenZeppelin's hook for every use of an allowance: the spender, too, must be a
+    /// verified, unfrozen participant, so a frozen or delisted address cannot act on an
+    /// allowance given before. The owner and receiver are checked in `_update`.
+    function _spendAllowance(address owner, address spender, uint256 value) internal override {
+        _registry.checkSpender(spender);
+        super._spendAllowance(owner, spender, value);
+    }
+
     function _update(address from, address to, uint256 value) internal override {
         uint8 mode = _mode;
         if (mode < MODE_BATCH_CHECKED) {
             // A forced transfer carries out a legal order, which a pause must not block.
             if (mode != MODE_FORCED) _requireNotPaused();
+            // Never reached from the batches' loops: they set a checked mode and ask the
+            // registry once for the whole batch before the loop.
+            // slither-disable-next-line calls-loop
             _registry.checkTransfer(from, to, mode == MODE_FORCED);
         }
         if (from != address(0) && mode != MODE_FORCED && mode != MODE_SENDER_CHECKED) {
@@ -551,6 +600,7 @@ contract BackedAssetTokenDeployer {
     /// @notice Only the registry that created this deployer may deploy tokens through it.
     error BackedAssetDeployerUnauthorized(address caller);
 
+    /// @notice Binds the deployer to the registry creating it.
     constructor() {
         _registry = msg.sender;
     }

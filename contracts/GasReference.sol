@@ -10,6 +10,7 @@ contract GasReferenceToken is ERC20 {
     /// @notice The arrays of a batch differ in length.
     error GasReferenceArrayLengthMismatch();
 
+    /// @notice Mints the whole supply to the deployer.
     /// @param initialSupply Units minted to the deployer.
     constructor(uint256 initialSupply) ERC20("Gas Reference", "GASREF") {
         _mint(msg.sender, initialSupply);

@@ -4,21 +4,23 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
-import {BackedAssetToken, BackedAssetTokenDeployer} from "./BackedAssetToken.sol";
+import {BackedAssetToken, BackedAssetTokenDeployer, IPlatformRegistry} from "./BackedAssetToken.sol";
 
 /// @title Qoima platform registry
 /// @notice One per platform. Holds the platform's roles, the allowlist of verified addresses
 /// with a frozen flag per address, the platform-wide pause, and issues backed asset tokens.
 /// @dev Every BackedAssetToken asks `checkTransfer` before any balance changes, so the allowlist,
 /// the frozen flags and the pause here govern every token of the platform at once.
-contract PlatformRegistry is AccessControl, Pausable {
+contract PlatformRegistry is IPlatformRegistry, AccessControl, Pausable {
     /// @notice Sends the platform's recorded movements: issue, mint, burn, recorded transfers.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice Verifies and freezes addresses, pauses, and makes forced transfers.
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
 
-    /// @notice Names of the two documents Art. 5 requires before a token is formed.
+    /// @notice Name of the issuance decision, one of the two documents Art. 5 requires before
+    /// a token is formed.
     bytes32 public constant ISSUANCE_DECISION = "issuance_decision";
+    /// @notice Name of the proof of rights to the asset, the other document Art. 5 requires.
     bytes32 public constant PROOF_OF_RIGHTS = "proof_of_rights";
 
     // Both flags of an address share one slot, so a transfer check reads one slot per party.
@@ -29,6 +31,7 @@ contract PlatformRegistry is AccessControl, Pausable {
     mapping(address account => uint8 flags) private _flags;
     mapping(bytes32 assetId => address token) private _tokens;
     address[] private _allTokens;
+    uint256 private _lastAuditSeq;
 
     /// @notice A zero address was given where an account is required.
     error RegistryZeroAddress();
@@ -44,14 +47,28 @@ contract PlatformRegistry is AccessControl, Pausable {
     error RegistryArrayLengthMismatch();
     /// @notice An empty list was given where at least one entry is required.
     error RegistryEmptyBatch();
+    /// @notice An audit anchor must follow the last one anchored: `seq` is not above `lastSeq`.
+    error RegistryAuditSeqNotIncreasing(uint256 lastSeq, uint256 seq);
 
     /// @notice An address was added to or removed from the allowlist.
+    /// @param account The address.
+    /// @param allowlisted True when added, false when removed.
     event AllowlistUpdated(address indexed account, bool allowlisted);
     /// @notice An address was frozen or unfrozen, with the hash of the document that says why.
+    /// @param account The address.
+    /// @param frozen True when frozen, false when unfrozen.
+    /// @param reasonHash Hash of the legal basis.
     event FrozenUpdated(address indexed account, bool frozen, bytes32 reasonHash);
     /// @notice The platform was paused or unpaused, with the hash of the document that says why.
+    /// @param paused True when paused, false when unpaused.
+    /// @param reasonHash Hash of the legal basis or decision.
     event PauseReasonRecorded(bool paused, bytes32 reasonHash);
     /// @notice A backed asset token was issued.
+    /// @param assetId The platform's asset id.
+    /// @param token The new token's address.
+    /// @param issuerIdHash Keccak-256 of the issuer's BIN or IIN.
+    /// @param decisionHash SHA-256 of the issuance decision.
+    /// @param proofHash SHA-256 of the proof of rights.
     event AssetIssued(
         bytes32 indexed assetId,
         address indexed token,
@@ -59,7 +76,14 @@ contract PlatformRegistry is AccessControl, Pausable {
         bytes32 decisionHash,
         bytes32 proofHash
     );
+    /// @notice The platform's audit log up to entry `seq` was anchored: `root` commits to
+    /// every entry up to it, so a later change of any of them no longer matches.
+    /// @param seq The sequence number of the last audit entry covered.
+    /// @param root The hash committing to the log up to `seq`.
+    /// @param anchoredAt The block time of the anchor.
+    event AuditAnchored(uint256 indexed seq, bytes32 root, uint256 anchoredAt);
 
+    /// @notice Creates the registry with its token deployer; `admin` then grants the roles.
     /// @param admin Account that administers the roles.
     constructor(address admin) {
         if (admin == address(0)) revert RegistryZeroAddress();
@@ -141,6 +165,9 @@ contract PlatformRegistry is AccessControl, Pausable {
         if (_tokens[asset.assetId] != address(0)) revert RegistryAssetExists(asset.assetId);
         bytes32 decisionHash = _requiredDocument(documents, ISSUANCE_DECISION);
         bytes32 proofHash = _requiredDocument(documents, PROOF_OF_RIGHTS);
+        // The deployer is the registry's own, created in its constructor, and the token's
+        // constructor calls nothing: no code runs that could enter the registry again.
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         token = _deployer.deploy(asset, documents);
         _tokens[asset.assetId] = token;
         _allTokens.push(token);
@@ -151,6 +178,19 @@ contract PlatformRegistry is AccessControl, Pausable {
             decisionHash,
             proofHash
         );
+    }
+
+    /// @notice Anchors the platform's audit log on-chain up to entry `seq`.
+    /// @dev Anchors only go forward: each `seq` must be above the last one anchored, so the
+    /// anchors read in order describe one growing log and none can be replaced later. A pause
+    /// does not stop anchoring, as the record of what happened matters most then.
+    /// @param seq The sequence number of the last audit entry the root covers.
+    /// @param root The hash that commits to the log up to `seq` (the entry's chained hash).
+    function anchorAudit(uint256 seq, bytes32 root) external onlyRole(OPERATOR_ROLE) {
+        uint256 lastSeq = _lastAuditSeq;
+        if (seq <= lastSeq) revert RegistryAuditSeqNotIncreasing(lastSeq, seq);
+        _lastAuditSeq = seq;
+        emit AuditAnchored(seq, root, block.timestamp);
     }
 
     /// @notice Reverts unless tokens may move from `from` to `to` now.
@@ -178,7 +218,7 @@ contract PlatformRegistry is AccessControl, Pausable {
     ) external view whenNotPaused {
         if (from.length != to.length) revert RegistryArrayLengthMismatch();
         // A batch usually repeats its sender (a distribution): it is checked once per run.
-        address lastSender;
+        address lastSender = address(0);
         for (uint256 i = 0; i < from.length; ++i) {
             address sender = from[i];
             if (sender != lastSender) {
@@ -199,6 +239,20 @@ contract PlatformRegistry is AccessControl, Pausable {
         for (uint256 i = 0; i < to.length; ++i) {
             _requireAllowed(to[i]);
         }
+    }
+
+    /// @notice Reverts unless `spender` may act on an allowance now.
+    /// @dev Called by tokens when an allowance is spent; the owner and the receiver are
+    /// checked by `checkTransfer` as in every movement.
+    /// @param spender The address spending the allowance.
+    function checkSpender(address spender) external view {
+        _requireAllowed(spender);
+    }
+
+    /// @notice The sequence number of the last audit entry anchored, or zero before the first.
+    /// @return The sequence number.
+    function lastAuditSeq() external view returns (uint256) {
+        return _lastAuditSeq;
     }
 
     /// @notice The contract that holds the token creation code and deploys tokens for the registry.

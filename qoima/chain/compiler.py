@@ -55,6 +55,16 @@ COMPILER_SETTINGS: dict[str, Any] = {
 }
 
 
+# What static analysers such as Slither read of a build besides what the artifacts keep: the
+# syntax tree of every source, and the source maps and documentation of every contract.
+ANALYSIS_OUTPUT_SELECTION: dict[str, Any] = {
+    "*": {
+        "": ["ast"],
+        "*": ["abi", "metadata", "devdoc", "userdoc", "evm.bytecode", "evm.deployedBytecode"],
+    }
+}
+
+
 class ContractBuildError(Exception):
     """The contracts could not be compiled into artifacts."""
 
@@ -182,6 +192,21 @@ def build_input(sources: Mapping[str, bytes]) -> dict[str, Any]:
         },
         "settings": copy.deepcopy(COMPILER_SETTINGS),
     }
+
+
+def analysis_input(root: Path, *, contracts_dir: Path | None = None) -> dict[str, Any]:
+    """The standard-json input of the artifacts' build, asking for what analysers read.
+
+    Sources, source unit names, remappings and settings are those of :func:`compile_contracts`,
+    so an analyser fed this input looks at the contracts exactly as they are built.
+    """
+    root = root.resolve()
+    sources = read_sources(root, (contracts_dir or root / CONTRACTS_SUBDIR).resolve())
+    if not sources:
+        raise ContractBuildError(f"No *.sol files in {contracts_dir or root / CONTRACTS_SUBDIR}")
+    compiler_input = build_input(sources)
+    compiler_input["settings"]["outputSelection"] = copy.deepcopy(ANALYSIS_OUTPUT_SELECTION)
+    return compiler_input
 
 
 def _report_warnings(output: dict[str, Any]) -> None:

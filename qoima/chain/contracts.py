@@ -253,8 +253,14 @@ class RegistryView(_View):
             "checkTransfer", to_checksum_address(sender), to_checksum_address(receiver), forced
         )
 
+    def check_spender(self, spender: str) -> None:
+        self._call("checkSpender", to_checksum_address(spender))
+
     def paused(self) -> bool:
         return bool(self._call("paused"))
+
+    def last_audit_seq(self) -> int:
+        return int(self._call("lastAuditSeq"))
 
     def token_of(self, asset_id: str) -> str:
         return str(self._call("tokenOf", to_bytes32(asset_id)))

@@ -122,6 +122,9 @@ class PlatformRegistry(RegistryView):
     def unpause(self, sender: LocalAccount, reason_hash: bytes) -> TxReceipt:
         return self._send(sender, "unpause", reason_hash)
 
+    def anchor_audit(self, sender: LocalAccount, seq: int, root: bytes) -> TxReceipt:
+        return self._send(sender, "anchorAudit", seq, root)
+
     # assets
     def issue_asset(
         self, sender: LocalAccount, asset: AssetData, documents: list[DocumentData]

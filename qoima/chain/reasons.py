@@ -61,6 +61,10 @@ REASONS: dict[str, Promise] = {
     "GasReferenceArrayLengthMismatch": _("The lists of a batch differ in length."),
     "RegistryArrayLengthMismatch": _("The lists of a batch differ in length."),
     "RegistryAssetExists": _("A token for asset %(assetId)s was issued already."),
+    "RegistryAuditSeqNotIncreasing": _(
+        "Audit entry %(seq)s cannot be anchored: the log is anchored up to entry %(lastSeq)s "
+        "already."
+    ),
     "RegistryEmptyBatch": _("A batch must hold at least one address."),
     "RegistryFrozen": _("The address %(account)s is frozen."),
     "RegistryMissingDocument": _(
@@ -86,6 +90,8 @@ AMOUNT_PARAMS = frozenset(
     {"balance", "needed", "amount", "minted", "cap", "unfrozen", "available", "allowance"}
 )
 ADDRESS_PARAMS = frozenset({"account", "sender", "receiver", "spender", "approver", "caller"})
+# Whole numbers that are shown as they are: platform references and audit entry numbers.
+PLAIN_NUMBER_PARAMS = frozenset({"ref", "seq", "lastSeq"})
 
 
 def _readable(value: object) -> str:

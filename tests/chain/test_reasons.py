@@ -9,6 +9,7 @@ from qoima.chain.models import Operation, PlatformToken
 from qoima.chain.reasons import (
     ADDRESS_PARAMS,
     AMOUNT_PARAMS,
+    PLAIN_NUMBER_PARAMS,
     REASONS,
     error_reason,
     failure_params,
@@ -61,7 +62,7 @@ def test_every_address_and_amount_an_error_names_is_put_into_words():
         for argument in entry["inputs"]:
             if argument["type"] == "address":
                 assert argument["name"] in ADDRESS_PARAMS, entry["name"]
-            elif argument["type"] == "uint256" and argument["name"] != "ref":
+            elif argument["type"] == "uint256" and argument["name"] not in PLAIN_NUMBER_PARAMS:
                 assert argument["name"] in AMOUNT_PARAMS, entry["name"]
 
 
@@ -148,3 +149,10 @@ def test_failures_recorded_before_codes_read_as_sentences_after_the_migration():
     assert failure_text(frozen, "en") == "The address A wallet outside the platform is frozen."
     assert failure_text(missing, "en").startswith("The proof_of_rights document is missing")
     assert failure_text(suspended, "ru") == "Держатель приостановлен до отправки движения."
+
+
+def test_an_audit_anchor_out_of_order_names_both_entries():
+    error = DecodedError("RegistryAuditSeqNotIncreasing", {"lastSeq": 97, "seq": 40})
+    assert error_reason(error) == (
+        "Audit entry 40 cannot be anchored: the log is anchored up to entry 97 already."
+    )

@@ -1,4 +1,5 @@
-"""PlatformRegistry through web3.py on anvil: roles, allowlist, freeze, pause and issue."""
+"""PlatformRegistry through web3.py on anvil: roles, allowlist, freeze, pause, issue and audit
+anchors."""
 
 import dataclasses
 
@@ -31,6 +32,8 @@ from .conftest import (
 
 COURT_ORDER = reason("Алматы қалалық сотының 2025 жылғы 2 сәуірдегі № 2-1234/25 ұйғарымы")
 LIFTED = reason("Алматы қалалық сотының 2025 жылғы 9 сәуірдегі № 2-1301/25 ұйғарымы")
+AUDIT_ROOT = reason("audit entries 1 to 40")
+LATER_ROOT = reason("audit entries 1 to 97")
 
 
 def second_asset(asset_id="KZ-ALM-ABAY12-2025"):
@@ -156,6 +159,7 @@ ROLE_GUARDED = {
     "pause": (COMPLIANCE_ROLE, lambda r, a, s: r.pause(s, COURT_ORDER)),
     "unpause": (COMPLIANCE_ROLE, lambda r, a, s: r.unpause(s, LIFTED)),
     "issueAsset": (OPERATOR_ROLE, lambda r, a, s: r.issue_asset(s, ASSET, DOCUMENTS)),
+    "anchorAudit": (OPERATOR_ROLE, lambda r, a, s: r.anchor_audit(s, 1, AUDIT_ROOT)),
 }
 ROLE_HOLDER = {
     DEFAULT_ADMIN_ROLE: "admin",
@@ -321,6 +325,67 @@ def test_pausing_twice_reverts(registry, accounts):
 def test_unpausing_a_running_platform_reverts(registry, accounts):
     with reverts("ExpectedPause"):
         registry.unpause(accounts.compliance, LIFTED)
+
+
+# ------------------------------------------------------------------ checkSpender
+
+
+def test_check_spender_passes_an_allowlisted_address(registry, accounts):
+    registry.check_spender(accounts.holder_a.address)
+
+
+def test_check_spender_rejects_an_address_never_allowlisted(registry, accounts):
+    with reverts("RegistryNotAllowlisted", account=accounts.outsider.address):
+        registry.check_spender(accounts.outsider.address)
+
+
+def test_check_spender_rejects_a_frozen_address(registry, accounts):
+    registry.set_frozen(accounts.compliance, accounts.holder_a.address, True, COURT_ORDER)
+    with reverts("RegistryFrozen", account=accounts.holder_a.address):
+        registry.check_spender(accounts.holder_a.address)
+
+
+# ------------------------------------------------------------------ audit anchors
+
+
+def test_no_audit_entry_is_anchored_on_a_new_registry(registry):
+    assert registry.last_audit_seq() == 0
+
+
+def test_anchor_audit_records_the_seq_root_and_time(registry, accounts, chain):
+    receipt = registry.anchor_audit(accounts.operator, 40, AUDIT_ROOT)
+    block = chain.eth.get_block(receipt["blockNumber"])
+    assert event_args(registry, "AuditAnchored", receipt) == [
+        {"seq": 40, "root": AUDIT_ROOT, "anchoredAt": block["timestamp"]}
+    ]
+    assert registry.last_audit_seq() == 40
+
+
+def test_anchors_may_skip_entries_but_only_go_forward(registry, accounts):
+    registry.anchor_audit(accounts.operator, 40, AUDIT_ROOT)
+    registry.anchor_audit(accounts.operator, 97, LATER_ROOT)
+    assert registry.last_audit_seq() == 97
+
+
+@pytest.mark.parametrize("seq", [97, 96, 40, 0])
+def test_an_anchor_at_or_below_the_last_seq_reverts(registry, accounts, seq):
+    registry.anchor_audit(accounts.operator, 97, LATER_ROOT)
+    with reverts("RegistryAuditSeqNotIncreasing", lastSeq=97, seq=seq):
+        registry.anchor_audit(accounts.operator, seq, AUDIT_ROOT)
+    assert registry.last_audit_seq() == 97
+
+
+def test_seq_zero_cannot_be_anchored_on_a_new_registry(registry, accounts):
+    with reverts("RegistryAuditSeqNotIncreasing", lastSeq=0, seq=0):
+        registry.anchor_audit(accounts.operator, 0, AUDIT_ROOT)
+    assert registry.last_audit_seq() == 0
+
+
+def test_anchoring_goes_on_while_the_platform_is_paused(registry, accounts):
+    registry.pause(accounts.compliance, COURT_ORDER)
+    receipt = registry.anchor_audit(accounts.operator, 40, AUDIT_ROOT)
+    assert len(events(registry, "AuditAnchored", receipt)) == 1
+    assert registry.last_audit_seq() == 40
 
 
 # ------------------------------------------------------------------ checkTransfer

@@ -659,12 +659,39 @@ def test_forced_transfer_releases_the_frozen_units_it_takes(
 ):
     issuer = accounts.issuer.address
     minted_token.freeze_partial(accounts.compliance, issuer, 600, COURT_ORDER)
-    minted_token.forced_transfer(
+    receipt = minted_token.forced_transfer(
         accounts.compliance, issuer, accounts.holder_b.address, amount, 81, COURT_ORDER
     )
     assert minted_token.frozen_tokens(issuer) == frozen_after
     assert minted_token.balance_of(issuer) == MINTED - amount
     assert minted_token.frozen_tokens(issuer) <= minted_token.balance_of(issuer)
+    released = 600 - frozen_after
+    expected = [{"account": addr(issuer), "amount": released, "reasonHash": COURT_ORDER}]
+    assert event_args(minted_token, "TokensUnfrozen", receipt) == (expected if released else [])
+
+
+def test_frozen_amount_read_from_events_matches_the_token_after_forced_transfers(
+    minted_token, accounts
+):
+    issuer = accounts.issuer.address
+    receipts = [minted_token.freeze_partial(accounts.compliance, issuer, 600, COURT_ORDER)]
+    for ref, amount in [(81, 500), (82, 200), (83, 150)]:
+        receipts.append(
+            minted_token.forced_transfer(
+                accounts.compliance, issuer, accounts.holder_b.address, amount, ref, COURT_ORDER
+            )
+        )
+    receipts.append(minted_token.unfreeze_partial(accounts.compliance, issuer, 100, LIFTED))
+
+    # What an indexer that follows only the freeze events arrives at.
+    frozen = 0
+    for receipt in receipts:
+        frozen += sum(e["amount"] for e in event_args(minted_token, "TokensFrozen", receipt))
+        frozen -= sum(e["amount"] for e in event_args(minted_token, "TokensUnfrozen", receipt))
+
+    assert minted_token.balance_of(issuer) == MINTED - 850
+    assert minted_token.frozen_tokens(issuer) == 50
+    assert frozen == 50
 
 
 # ------------------------------------------------------------------ partial freeze
@@ -909,18 +936,49 @@ def test_record_transfers_from_cannot_move_frozen_units(minted_token, accounts):
 # ------------------------------------------------------------------ spenders
 
 
-@pytest.mark.parametrize("state", ["delisted", "frozen"])
+@pytest.mark.parametrize("state", ["never allowlisted", "delisted", "frozen"])
 def test_a_spender_must_be_verified_and_unfrozen(minted_token, registry, accounts, state):
-    minted_token.approve(accounts.issuer, accounts.holder_a.address, AMOUNT)
-    spender = accounts.holder_a.address
-    if state == "delisted":
-        registry.set_allowlisted(accounts.compliance, spender, False)
-        error = "RegistryNotAllowlisted"
-    else:
-        registry.set_frozen(accounts.compliance, spender, True, COURT_ORDER)
+    owner, receiver = accounts.issuer.address, accounts.holder_b.address
+    spender = accounts.outsider if state == "never allowlisted" else accounts.holder_a
+    minted_token.approve(accounts.issuer, spender.address, AMOUNT)
+    if state == "frozen":
+        registry.set_frozen(accounts.compliance, spender.address, True, COURT_ORDER)
         error = "RegistryFrozen"
-    with reverts(error, account=spender):
+    else:
+        if state == "delisted":
+            registry.set_allowlisted(accounts.compliance, spender.address, False)
+        error = "RegistryNotAllowlisted"
+    with reverts(error, account=spender.address):
+        minted_token.transfer_from(spender, owner, receiver, AMOUNT)
+    assert minted_token.allowance(owner, spender.address) == AMOUNT
+    assert balances(minted_token, accounts.issuer, accounts.holder_b) == [MINTED, 0]
+
+
+def test_a_verified_spender_moves_within_the_allowance(minted_token, accounts):
+    owner, spender = accounts.issuer.address, accounts.holder_a.address
+    minted_token.approve(accounts.issuer, spender, 3 * AMOUNT)
+    receipt = minted_token.transfer_from(
+        accounts.holder_a, owner, accounts.holder_b.address, AMOUNT
+    )
+    assert event_args(minted_token, "Transfer", receipt) == [
+        {"from": addr(owner), "to": addr(accounts.holder_b.address), "value": AMOUNT}
+    ]
+    assert minted_token.allowance(owner, spender) == 2 * AMOUNT
+    assert balances(minted_token, accounts.issuer, accounts.holder_b) == [MINTED - AMOUNT, AMOUNT]
+
+
+def test_a_spender_is_checked_before_its_allowance(minted_token, registry, accounts):
+    # The spender's standing is the first thing asked of it, with or without an allowance.
+    with reverts("RegistryNotAllowlisted", account=accounts.outsider.address):
+        minted_token.transfer_from(
+            accounts.outsider, accounts.issuer.address, accounts.holder_b.address, AMOUNT
+        )
+    with reverts(
+        "ERC20InsufficientAllowance",
+        spender=accounts.holder_a.address,
+        allowance=0,
+        needed=AMOUNT,
+    ):
         minted_token.transfer_from(
             accounts.holder_a, accounts.issuer.address, accounts.holder_b.address, AMOUNT
         )
-    assert minted_token.allowance(accounts.issuer.address, spender) == AMOUNT

@@ -1,3 +1,4 @@
+import json
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from qoima.chain.compiler import (
     ARTIFACTS_SUBDIR,
     ContractBuildError,
+    analysis_input,
     compare_artifacts,
     compile_contracts,
     find_compiler,
@@ -19,7 +21,8 @@ from qoima.chain.compiler import (
 class Command(BaseCommand):
     help = (
         "Compile contracts/*.sol into contracts/artifacts/. With --check, write nothing and fail "
-        "if the committed artifacts differ from a rebuild."
+        "if the committed artifacts differ from a rebuild. With --analysis-input, write the "
+        "build's standard-JSON input for static analysers such as Slither instead."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -28,11 +31,26 @@ class Command(BaseCommand):
             action="store_true",
             help="Compare the committed artifacts with a rebuild instead of writing them.",
         )
+        parser.add_argument(
+            "--analysis-input",
+            dest="analysis_input_path",
+            type=Path,
+            metavar="PATH",
+            help=(
+                "Write the standard-JSON input of the build, asking for syntax trees, to PATH "
+                "and compile nothing."
+            ),
+        )
 
-    def handle(self, *args: Any, check: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, check: bool, analysis_input_path: Path | None, **options: Any
+    ) -> None:
         root = Path(settings.BASE_DIR)
         contracts_dir = Path(settings.CONTRACTS_DIR)
         artifacts_dir = contracts_dir / ARTIFACTS_SUBDIR
+        if analysis_input_path is not None:
+            self._write_analysis_input(root, contracts_dir, analysis_input_path)
+            return
         try:
             compiler = find_compiler(root)
             self.stdout.write(f"Compiler: {compiler.describe()}")
@@ -60,6 +78,16 @@ class Command(BaseCommand):
         for path in write_artifacts(artifacts, artifacts_dir):
             self.stdout.write(f"Wrote {self._shown(path)}")
         self.stdout.write(self.style.SUCCESS(f"{len(artifacts)} artifact(s) written."))
+
+    def _write_analysis_input(self, root: Path, contracts_dir: Path, path: Path) -> None:
+        try:
+            compiler_input = analysis_input(root, contracts_dir=contracts_dir)
+        except ContractBuildError as error:
+            raise CommandError(str(error)) from error
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(compiler_input, indent=1) + "\n", encoding="utf-8")
+        sources = len(compiler_input["sources"])
+        self.stdout.write(f"Wrote {self._shown(path)} ({sources} source(s)).")
 
     @staticmethod
     def _shown(path: Path) -> str:
