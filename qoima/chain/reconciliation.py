@@ -4,6 +4,7 @@ Everything is compared at the last block the indexer applied to balances, so a t
 on its way to its confirmations is not reported as a difference. Zero differences is normal.
 """
 
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
@@ -49,24 +50,54 @@ def _chain_balances(w3: Web3, token: Any, holders: list[str], block: int) -> dic
     return balances
 
 
-def _differences_for(
-    w3: Web3, run: ReconciliationRun, token_address: str, block: int
-) -> list[ReconciliationDifference]:
-    found: list[ReconciliationDifference] = []
+@dataclass
+class _Differences:
+    """The differences found for one token in one run."""
 
-    def differ(kind: str, subject: str, db: object, onchain: object) -> None:
-        found.append(
+    run: ReconciliationRun
+    token_address: str
+    found: list[ReconciliationDifference] = field(default_factory=list)
+
+    def add(self, kind: str, subject: str, db: object, onchain: object) -> None:
+        self.found.append(
             ReconciliationDifference(
-                run=run,
+                run=self.run,
                 kind=kind,
-                token_address=token_address,
+                token_address=self.token_address,
                 subject=subject,
                 database_value=str(db),
                 chain_value=str(onchain),
             )
         )
 
+
+def _differences_for(
+    w3: Web3, run: ReconciliationRun, token_address: str, block: int
+) -> list[ReconciliationDifference]:
+    differences = _Differences(run, token_address)
     token = _token(w3, token_address)
+    db_balances = _balance_differences(w3, token, block, differences)
+    applied = TokenTransfer.objects.filter(
+        chain_id=run.chain_id, token_address=token_address, applied=True
+    )
+    minted = applied.filter(sender=ZERO_ADDRESS).aggregate(s=Uint256Sum("amount"))["s"] or 0
+    burned = applied.filter(receiver=ZERO_ADDRESS).aggregate(s=Uint256Sum("amount"))["s"] or 0
+    supply = int(token.functions.totalSupply().call(block_identifier=block))
+    if int(minted - burned) != supply or sum(db_balances.values()) != supply:
+        differences.add(
+            Kind.TOTAL_SUPPLY, "", f"{int(minted - burned)} / {sum(db_balances.values())}", supply
+        )
+    records = {int(t.ref or 0): t for t in applied.filter(ref__isnull=False)}
+    _record_differences(records, block, differences)
+    return differences.found
+
+
+def _balance_differences(
+    w3: Web3, token: Any, block: int, differences: _Differences
+) -> dict[str, int]:
+    """Reservations against what holds them, balances against the chain; returns the
+    database's balances by holder."""
+    run, token_address = differences.run, differences.token_address
     # Reservations are the platform's own bookkeeping, checked against the operations that
     # hold units and the open holds rather than against the chain, in the same statement as
     # the balances so that a request committing meanwhile cannot show as a difference.
@@ -105,30 +136,26 @@ def _differences_for(
     db_balances = {row.holder: int(row.amount) for row in rows}
     for row in rows:
         if int(row.held) != int(row.reserved):
-            differ(Kind.RESERVATION, row.holder, int(row.reserved), int(row.held))
+            differences.add(Kind.RESERVATION, row.holder, int(row.reserved), int(row.held))
     holders = sorted(db_balances)
     for holder, onchain in _chain_balances(w3, token, holders, block).items():
         if onchain != db_balances[holder]:
-            differ(Kind.BALANCE, holder, db_balances[holder], onchain)
+            differences.add(Kind.BALANCE, holder, db_balances[holder], onchain)
     run.holders_checked += len(holders)
+    return db_balances
 
-    applied = TokenTransfer.objects.filter(
-        chain_id=run.chain_id, token_address=token_address, applied=True
-    )
-    minted = applied.filter(sender=ZERO_ADDRESS).aggregate(s=Uint256Sum("amount"))["s"] or 0
-    burned = applied.filter(receiver=ZERO_ADDRESS).aggregate(s=Uint256Sum("amount"))["s"] or 0
-    supply = int(token.functions.totalSupply().call(block_identifier=block))
-    if int(minted - burned) != supply or sum(db_balances.values()) != supply:
-        differ(
-            Kind.TOTAL_SUPPLY, "", f"{int(minted - burned)} / {sum(db_balances.values())}", supply
-        )
 
-    records = {int(t.ref or 0): t for t in applied.filter(ref__isnull=False)}
+def _record_differences(
+    records: dict[int, TokenTransfer], block: int, differences: _Differences
+) -> None:
+    """Confirmed movements against the transfers recorded with their references, and failed
+    ones that were recorded all the same."""
+    run, token_address = differences.run, differences.token_address
     confirmed = _confirmed_by(run.chain_id, token_address, block)
     for operation in confirmed:
         record = records.get(operation.pk)
         if record is None:
-            differ(Kind.MISSING_RECORD, str(operation.pk), operation.kind, "")
+            differences.add(Kind.MISSING_RECORD, str(operation.pk), operation.kind, "")
             continue
         expected = (
             operation.sender or ZERO_ADDRESS,
@@ -137,7 +164,7 @@ def _differences_for(
         )
         actual = (record.sender, record.receiver, int(record.amount))
         if expected != actual:
-            differ(Kind.RECORD_MISMATCH, str(operation.pk), expected, actual)
+            differences.add(Kind.RECORD_MISMATCH, str(operation.pk), expected, actual)
     run.refs_checked += len(confirmed)
     # A movement the platform gave up on must not have happened.
     failed = Operation.objects.filter(
@@ -148,8 +175,9 @@ def _differences_for(
         pk__in=list(records),
     )
     for operation in failed:
-        differ(Kind.RECORDED_FAILURE, str(operation.pk), operation.failure_reason[:200], "recorded")
-    return found
+        differences.add(
+            Kind.RECORDED_FAILURE, str(operation.pk), operation.failure_reason[:200], "recorded"
+        )
 
 
 def _confirmed_by(chain_id: int, token_address: str, block: int) -> list[Operation]:

@@ -25,7 +25,7 @@ from qoima.broker import enqueue_on_commit
 from qoima.errors import Conflict, InvalidInput
 
 from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
-from ..kinds import KINDS, Reservation, cancellable_kinds
+from ..kinds import KINDS, KindRule, Reservation, cancellable_kinds
 from ..ledger import release_failed, reserve
 from ..models import Operation
 from ..reasons import REASONS
@@ -170,6 +170,22 @@ def _normalised(request: OperationRequest, index: int, count: int) -> dict[str, 
     def bad(message: Any, name: str) -> InvalidInput:
         return InvalidInput(message, field=name if count == 1 else f"{index}.{name}")
 
+    kind = _kind_checked(request, bad)
+    values: dict[str, Any] = {
+        "kind": request.kind,
+        "chain_id": settings.CHAIN_ID,
+        "idempotency_key": request.idempotency_key,
+        "purpose": request.purpose,
+    }
+    values |= {name: _value(name, getattr(request, name), kind, bad) for name in FIELDS}
+    # A movement between two parties needs two different ones.
+    if {"sender", "receiver"} <= kind.needs and values["sender"] == values["receiver"]:
+        raise bad(_("The sender and the receiver are the same address."), "receiver")
+    return values
+
+
+def _kind_checked(request: OperationRequest, bad: Any) -> KindRule:
+    """The request's kind, once its kind, idempotency key and purpose are known to be good."""
     kind = KINDS.get(request.kind)
     if kind is None:
         raise bad(_("Unknown kind of on-chain action."), "kind")
@@ -177,27 +193,18 @@ def _normalised(request: OperationRequest, index: int, count: int) -> dict[str, 
         raise bad(_("An idempotency key of 1 to 128 characters is required."), "idempotency_key")
     if request.purpose and not has_settlement_handler(request.purpose):
         raise bad(_("Unknown purpose."), "purpose")
-    needed, allowed = kind.needs, kind.needs | kind.may
-    values: dict[str, Any] = {
-        "kind": request.kind,
-        "chain_id": settings.CHAIN_ID,
-        "idempotency_key": request.idempotency_key,
-        "purpose": request.purpose,
-    }
-    for name in FIELDS:
-        given = getattr(request, name)
-        if not given and given != 0:
-            if name in needed:
-                raise bad(_("This field is required for this action."), name)
-            values[name] = {"amount": None, "payload": {}}.get(name, "")
-            continue
-        if name not in allowed:
-            raise bad(_("This field is not used by this action."), name)
-        values[name] = _field(name, given, bad)
-    # A movement between two parties needs two different ones.
-    if {"sender", "receiver"} <= needed and values["sender"] == values["receiver"]:
-        raise bad(_("The sender and the receiver are the same address."), "receiver")
-    return values
+    return kind
+
+
+def _value(name: str, given: Any, kind: KindRule, bad: Any) -> Any:
+    """A field's column value: checked when the kind uses it, empty when it does not."""
+    if not given and given != 0:
+        if name in kind.needs:
+            raise bad(_("This field is required for this action."), name)
+        return {"amount": None, "payload": {}}.get(name, "")
+    if name not in kind.needs | kind.may:
+        raise bad(_("This field is not used by this action."), name)
+    return _field(name, given, bad)
 
 
 def _field(name: str, given: Any, bad: Any) -> Any:
