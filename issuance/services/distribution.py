@@ -31,6 +31,7 @@ from qoima.errors import ApplicationError, Conflict, InvalidInput
 from qoima.participants.identifiers import validate_identification_number
 from qoima.participants.models import HolderProfile, User
 from qoima.text import text_optional
+from qoima.transactions import in_transaction
 
 from ..models import Application, Distribution, DistributionLine
 from ..notifications import notify
@@ -84,7 +85,7 @@ def _ensure_available(application: Application, units: int) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def distribution_send(
     *, actor: User, application_id: int, receiver: str, amount: str, idempotency_key: str
 ) -> Distribution:
@@ -120,7 +121,7 @@ def distribution_send(
     return distribution
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def distribution_upload(
     *, actor: User, application_id: int, upload: UploadedFile, idempotency_key: str
 ) -> Distribution:
@@ -166,7 +167,7 @@ def distribution_upload(
     return distribution
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def distribution_process(*, distribution_id: int) -> Distribution:
     """Check an uploaded file whole; send it if every row is good, refuse it otherwise."""
     distribution = locked(Distribution, distribution_id)
@@ -376,6 +377,7 @@ def _request(distribution: Distribution, lines: list[Line]) -> None:
 
 
 @settlement_handler(DISTRIBUTION)
+@in_transaction
 def distribution_settled(operations: list[Operation]) -> None:
     """A distribution is done when every one of its transfers is final."""
     touched = set(

@@ -15,7 +15,7 @@ from ..notifications import issuer_staff, notify, officers
 from ..selectors import ART5_ITEMS, checklist_record
 from .applications import required_documents_check
 from .common import locked, require_role, valid_permit
-from .minting import issue_request
+from .minting import issue_request_in_transaction
 
 S = Application.Status
 
@@ -37,7 +37,7 @@ def _step(application: Application, actor: User, action: str, **extra: object) -
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_approve(
     *, officer: User, application_id: int, confirmed_items: list[int], note: str = ""
 ) -> Application:
@@ -81,7 +81,7 @@ def application_approve(
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_confirm(*, officer: User, application_id: int, note: str = "") -> Application:
     """The second officer confirms the approval; the asset is then issued and minted."""
     application = _officer_application(officer, application_id, status=S.APPROVED)
@@ -98,7 +98,7 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
         update_fields=["status", "permit", "confirmed_by", "confirmed_at", "updated_at"]
     )
     _step(application, officer, Review.Action.CONFIRM, note=text_optional(note, multiline=True))
-    issue_request(application=application, actor=officer)
+    issue_request_in_transaction(application=application, actor=officer)
     audit_record(
         actor=officer,
         action="issuance.application_confirmed",
@@ -146,7 +146,7 @@ def _decide(
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_reject(*, officer: User, application_id: int, reason: str) -> Application:
     application = _decide(
         officer=officer,
@@ -165,7 +165,7 @@ def application_reject(*, officer: User, application_id: int, reason: str) -> Ap
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_request_changes(*, officer: User, application_id: int, reason: str) -> Application:
     application = _decide(
         officer=officer,

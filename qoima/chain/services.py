@@ -14,7 +14,7 @@ from .contracts import COMPLIANCE_ROLE, OPERATOR_ROLE, PlatformRegistry, artifac
 from .models import NodeHealth, PlatformDeployment, WorkerHeartbeat
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def node_health_record(head: ChainHead | None = None) -> NodeHealth:
     """Remember the node's newest block; raises ChainUnavailable when the node does not answer."""
     head = head or chain_head()
@@ -29,6 +29,7 @@ def node_health_record(head: ChainHead | None = None) -> NodeHealth:
     return health
 
 
+@transaction.atomic(durable=True)
 def worker_heartbeat_record(*, worker: str) -> WorkerHeartbeat:
     """Note that this worker is alive and taking work now."""
     heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
@@ -80,7 +81,7 @@ def platform_registry_ensure(
     return _deployment_save(w3, chain_id, registry, admin, operator, compliance), True
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _deployment_save(
     w3: Web3,
     chain_id: int,
