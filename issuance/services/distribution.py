@@ -33,6 +33,7 @@ from qoima.participants.models import HolderProfile, User
 from qoima.text import text_optional
 from qoima.transactions import in_transaction
 
+from .. import access
 from ..models import Application, Distribution, DistributionLine
 from ..notifications import notify
 from .common import issuer_application, locked
@@ -51,7 +52,7 @@ class Line:
 
 def _issued(actor: User, application_id: int) -> Application:
     application = issuer_application(actor, application_id)
-    if application.status != Application.Status.ISSUED:
+    if application.status not in access.DISTRIBUTABLE:
         raise Conflict(_("Units can be sent once the asset is issued."))
     return application
 

@@ -19,6 +19,7 @@ from qoima.participants.models import HolderProfile, Role, User
 from qoima.text import text_required
 from qoima.transactions import in_transaction
 
+from .. import access
 from ..models import Application, Redemption
 from ..notifications import issuer_staff, notify
 from .common import locked, require_role
@@ -84,7 +85,7 @@ def redemption_request(*, actor: User, application_id: int, amount: str) -> Rede
 def _issuer_redemption(actor: User, redemption_id: int) -> Redemption:
     require_role(actor, Role.ISSUER_STAFF)
     redemption = locked(Redemption, redemption_id)
-    if redemption.application.organisation_id != actor.organisation_id:
+    if not access.redemption_visible(actor, redemption):
         raise NotFound()
     if redemption.status != Redemption.Status.REQUESTED:
         raise Conflict(_("This redemption is already decided."))

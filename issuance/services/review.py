@@ -10,6 +10,7 @@ from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import Role, User
 from qoima.text import text_optional, text_required
 
+from .. import access
 from ..models import Application, Review
 from ..notifications import issuer_staff, notify, officers
 from ..selectors import ART5_ITEMS, checklist_record
@@ -20,10 +21,12 @@ from .minting import issue_request_in_transaction
 S = Application.Status
 
 
-def _officer_application(actor: User, application_id: int, *, status: str) -> Application:
+def _officer_application(
+    actor: User, application_id: int, *, open_in: frozenset[str]
+) -> Application:
     require_role(actor, Role.COMPLIANCE_OFFICER)
     application = locked(Application, application_id)
-    if application.status != status:
+    if application.status not in open_in:
         raise Conflict(
             _("The application is %(status)s; this action is not open to it.")
             % {"status": application.get_status_display()}
@@ -42,7 +45,7 @@ def application_approve(
     *, officer: User, application_id: int, confirmed_items: list[int], note: str = ""
 ) -> Application:
     """The first officer approves, having confirmed each item of Art. 5 against its evidence."""
-    application = _officer_application(officer, application_id, status=S.SUBMITTED)
+    application = _officer_application(officer, application_id, open_in=access.APPROVABLE)
     missing = sorted(set(ART5_ITEMS) - set(confirmed_items))
     if missing:
         raise InvalidInput(
@@ -84,7 +87,7 @@ def application_approve(
 @transaction.atomic(durable=True)
 def application_confirm(*, officer: User, application_id: int, note: str = "") -> Application:
     """The second officer confirms the approval; the asset is then issued and minted."""
-    application = _officer_application(officer, application_id, status=S.APPROVED)
+    application = _officer_application(officer, application_id, open_in=access.CONFIRMABLE)
     if application.approved_by_id == officer.pk:
         raise NotAllowed(
             _("You approved this application; a different officer must confirm it."),
@@ -125,7 +128,7 @@ def _decide(
     )
     application = locked(Application, application_id)
     require_role(officer, Role.COMPLIANCE_OFFICER)
-    if application.status not in (S.SUBMITTED, S.APPROVED):
+    if application.status not in access.DECIDABLE:
         raise Conflict(
             _("The application is %(status)s; this action is not open to it.")
             % {"status": application.get_status_display()}
