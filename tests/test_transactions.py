@@ -2,6 +2,7 @@
 and a step shared by use cases refuses to run outside one."""
 
 import inspect
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
@@ -49,8 +50,8 @@ NOT_USE_CASES = {
 }
 
 
-def _use_cases() -> list[tuple[str, object]]:
-    found = []
+def _use_cases() -> list[tuple[str, Callable[..., object]]]:
+    found: list[tuple[str, Callable[..., object]]] = []
     for module in MODULES:
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if (
