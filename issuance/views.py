@@ -142,9 +142,7 @@ def _detail(
             "kind", "-uploaded_at"
         )
     )
-    distributions = [
-        (d, selectors.distribution_progress(d)) for d in application.distributions.all()[:20]
-    ]
+    distributions = selectors.distributions_with_progress(application)
     context = {
         "application": application,
         "documents": documents,
