@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from qoima.chain.amounts import units_to_amount
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict, NotFound
 from qoima.http import recipient_lookup_check
-from qoima.participants.access import current_user, role_required
+from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role, User
 
 from . import access, selectors, services
@@ -432,10 +431,7 @@ def distribution_progress(request: HttpRequest, distribution_id: int) -> HttpRes
 
 
 def _holder(request: HttpRequest) -> HolderProfile:
-    holder = HolderProfile.objects.filter(user=current_user(request)).first()
-    if holder is None:
-        raise PermissionDenied
-    return holder
+    return holder_for(current_user(request))
 
 
 def _assets_page(

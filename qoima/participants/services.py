@@ -25,6 +25,7 @@ from qoima.custody.services import (
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.text import text_optional, text_required
 
+from .access import PERMIT_TRANSITIONS
 from .identifiers import parse_identification_number, validate_issuer_identification
 from .models import HolderProfile, Organisation, Permit, Role, User
 from .roles import ROLE_PERMISSIONS
@@ -400,15 +401,6 @@ def permit_refuse(*, officer: User, permit_id: int, reason: str) -> Permit:
 
 
 # Authority decisions on a verified permit; verification itself is permit_verify/permit_refuse.
-PERMIT_TRANSITIONS: dict[str, set[str]] = {
-    Permit.Status.PENDING: set(),
-    Permit.Status.REFUSED: set(),
-    Permit.Status.ACTIVE: {Permit.Status.SUSPENDED, Permit.Status.REVOKED},
-    Permit.Status.SUSPENDED: {Permit.Status.ACTIVE, Permit.Status.REVOKED},
-    Permit.Status.REVOKED: set(),
-}
-
-
 @transaction.atomic(durable=True)
 def permit_set_status(
     *, actor: User, permit_id: int, status: str, reason: str, document_ref: str
