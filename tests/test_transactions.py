@@ -113,8 +113,7 @@ def test_a_use_case_on_its_own_commits_under_the_test_transaction():
     assert application.status == application.Status.APPROVED
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_shared_step_refuses_to_run_outside_a_transaction():
+def test_a_shared_step_refuses_to_run_outside_a_transaction(committed_db):
     world = make_world(holder_count=1)
     wallet = world.holders[0].wallets.get()
     with pytest.raises(RuntimeError, match="inside the transaction"):
