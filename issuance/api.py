@@ -13,13 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qoima.chain.amounts import units_to_amount
-from qoima.errors import InvalidInput, NotFound
+from qoima.errors import InvalidInput
 from qoima.http import JSONObjectParser, RecipientLookupThrottle
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import Role
-from qoima.participants.selectors import user_role
 
-from . import selectors, services
+from . import access, selectors, services
 from .models import Application, AssetClass, Distribution, Document, Redemption
 
 ISSUER, OFFICER, HOLDER = Role.ISSUER_STAFF, Role.COMPLIANCE_OFFICER, Role.HOLDER
@@ -103,21 +102,17 @@ def _application_out(application: Application) -> dict[str, Any]:
         "mint_state": mint.state if mint else None,
         "documents": [
             {"id": d.pk, "kind": d.kind, "sha256": d.sha256, "dated_on": d.dated_on}
-            for d in selectors.current_documents(application)
+            for d in selectors.current_documents_shown(application)
         ],
     }
 
 
 def _visible(request: Request, application_id: int) -> Application:
-    user = current_user(request)
-    application = Application.objects.filter(pk=application_id).first()
-    role = user_role(user)
-    if application is not None and (
-        (role == ISSUER and application.organisation_id == user.organisation_id)
-        or (role == OFFICER and application.status != Application.Status.DRAFT)
-    ):
-        return application
-    raise NotFound()
+    return access.application_for(
+        current_user(request),
+        application_id,
+        selectors.applications_listed(Application.objects.all()),
+    )
 
 
 class ApplicationListApi(APIView):
@@ -131,13 +126,8 @@ class ApplicationListApi(APIView):
         operation_id="applications_list",
     )
     def get(self, request: Request) -> Response:
-        user = current_user(request)
-        applications = (
-            selectors.organisation_applications(user.organisation)
-            if user.organisation is not None
-            else selectors.applications_recent()
-        )
-        return Response([_application_out(a) for a in applications[:200]])
+        rows = selectors.applications_listed(access.applications_visible_to(current_user(request)))
+        return Response([_application_out(a) for a in rows[:200]])
 
     @extend_schema(
         request=ApplicationIn, responses=OpenApiTypes.OBJECT, summary="Draft an application"
@@ -290,10 +280,7 @@ class DistributionDetailApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="A distribution and its progress")
     def get(self, request: Request, distribution_id: int) -> Response:
-        distribution = Distribution.objects.filter(pk=distribution_id).first()
-        if distribution is None:
-            raise NotFound()
-        _visible(request, distribution.application_id)
+        distribution = access.distribution_for(current_user(request), distribution_id)
         return Response(_distribution_out(distribution))
 
 

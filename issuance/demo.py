@@ -10,7 +10,6 @@ import datetime
 import time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
@@ -74,9 +73,11 @@ def _documents(issuer: User, application: Application, today: datetime.date, tag
         )
 
 
-@transaction.atomic
 def demo_assets_load(*, today: datetime.date | None = None) -> bool:
-    """The demo applications, once; returns False when the demo issuer already has some."""
+    """The demo applications, once; returns False when the demo issuer already has some.
+
+    Each step is a use case that commits on its own, as the issuer's and officers' would.
+    """
     organisation = Organisation.objects.filter(identification_number=DEMO_ISSUER_BIN).first()
     if organisation is None or organisation.applications.exists():
         return False

@@ -4,13 +4,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.models import Operation, TokenBalance
 from qoima.errors import ApplicationError
-from qoima.participants.models import HolderProfile, Organisation
 
 from .models import Application, AssetClass, Distribution, Document, Redemption, Review
 from .rules import class_refusal, name_is_currency_like, symbol_is_currency_like
@@ -34,8 +33,28 @@ def current_documents(application: Application) -> QuerySet[Document]:
     return application.documents.filter(superseded_by__isnull=True)
 
 
-def organisation_applications(organisation: Organisation) -> QuerySet[Application]:
-    return Application.objects.filter(organisation=organisation).order_by("-created_at")
+def current_documents_shown(application: Application) -> list[Document]:
+    """``current_documents``, as read with the list by ``applications_listed`` when it was."""
+    listed: list[Document] | None = getattr(application, "listed_documents", None)
+    if listed is not None:
+        return listed
+    return list(current_documents(application))
+
+
+def applications_listed(rows: QuerySet[Application]) -> QuerySet[Application]:
+    """A list of applications with what each row shows read in a fixed number of queries:
+    issuer, permit, on-chain operations and current documents."""
+    return (
+        rows.select_related("organisation", "permit", "issue_operation", "mint_operation")
+        .prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=Document.objects.filter(superseded_by__isnull=True),
+                to_attr="listed_documents",
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
 
 
 def review_queue() -> QuerySet[Application]:
@@ -46,12 +65,6 @@ def review_queue() -> QuerySet[Application]:
         )
         .select_related("organisation", "approved_by")
         .order_by("submitted_at")
-    )
-
-
-def applications_recent() -> QuerySet[Application]:
-    return Application.objects.exclude(status=Application.Status.DRAFT).select_related(
-        "organisation"
     )
 
 
@@ -247,6 +260,18 @@ class Progress:
         return 100 * (self.confirmed + self.failed) // self.total if self.total else 0
 
 
+def distributions_with_progress(application: Application) -> list[tuple[Distribution, Progress]]:
+    """The application's distributions, newest first, each with its progress, in one query."""
+    rows = application.distributions.annotate(
+        lines_total=Count("lines__pk"),
+        lines_confirmed=Count(
+            "lines__pk", filter=Q(lines__operation__state=Operation.State.CONFIRMED)
+        ),
+        lines_failed=Count("lines__pk", filter=Q(lines__operation__state=Operation.State.FAILED)),
+    ).order_by("-created_at", "-pk")[:20]
+    return [(row, Progress(row.lines_total, row.lines_confirmed, row.lines_failed)) for row in rows]
+
+
 def distribution_progress(distribution: Distribution) -> Progress:
     counts = distribution.lines.aggregate(
         total=Count("pk"),
@@ -312,14 +337,20 @@ def distribution_errors(distribution: Distribution, *, limit: int | None = None)
     return shown
 
 
-def holder_redemptions(holder: HolderProfile) -> QuerySet[Redemption]:
-    return Redemption.objects.filter(holder=holder).select_related("application", "operation")
-
-
-def organisation_redemptions(organisation: Organisation) -> QuerySet[Redemption]:
-    return Redemption.objects.filter(application__organisation=organisation).select_related(
-        "application", "holder", "operation"
+def redemptions_listed(rows: QuerySet[Redemption]) -> QuerySet[Redemption]:
+    """A list of redemptions with their asset, holder and burn read along."""
+    return rows.select_related("application", "holder", "operation").order_by(
+        "-requested_at", "-pk"
     )
+
+
+def balances_of(*, token_addresses: list[str], holder: str) -> dict[str, tuple[int, int]]:
+    """A holder's confirmed and free units of each token, in one query (0, 0 for none)."""
+    rows = TokenBalance.objects.filter(
+        chain_id=settings.CHAIN_ID, token_address__in=token_addresses, holder=holder
+    ).values_list("token_address", "amount", "reserved")
+    found = {token: (int(amount), int(amount) - int(reserved)) for token, amount, reserved in rows}
+    return {token: found.get(token, (0, 0)) for token in token_addresses}
 
 
 def balance_of(*, token_address: str, holder: str) -> tuple[int, int]:

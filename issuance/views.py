@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,11 +16,10 @@ from qoima.chain.amounts import units_to_amount
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict, NotFound
 from qoima.http import recipient_lookup_check
-from qoima.participants.access import current_user, role_required
+from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role, User
-from qoima.participants.selectors import user_role
 
-from . import selectors, services
+from . import access, selectors, services
 from .forms import (
     ApplicationForm,
     ApproveForm,
@@ -33,28 +31,18 @@ from .forms import (
     RedeemForm,
     SendForm,
 )
-from .models import Application, Distribution, Document
+from .models import Application, Distribution
 from .storage import document_storage
 
 ISSUER, OFFICER, HOLDER = Role.ISSUER_STAFF, Role.COMPLIANCE_OFFICER, Role.HOLDER
 
 
 def _visible(request: HttpRequest, application_id: int) -> Application:
-    """An application the user may see: their organisation's, or any submitted one for an
-    officer. Another issuer's is not found, not forbidden: its existence is not theirs."""
-    user = current_user(request)
-    application = (
-        Application.objects.select_related("organisation", "permit", "approved_by", "confirmed_by")
-        .filter(pk=application_id)
-        .first()
+    return access.application_for(
+        current_user(request),
+        application_id,
+        Application.objects.select_related("organisation", "permit", "approved_by", "confirmed_by"),
     )
-    if application is None:
-        raise NotFound()
-    if user_role(user) == ISSUER and application.organisation_id == user.organisation_id:
-        return application
-    if user_role(user) == OFFICER and application.status != Application.Status.DRAFT:
-        return application
-    raise NotFound()
 
 
 def _error_text(form: Form) -> str:
@@ -100,7 +88,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
 @role_required(ISSUER)
 def application_edit(request: HttpRequest, application_id: int) -> HttpResponse:
     application = _visible(request, application_id)
-    if not application.editable:
+    if not access.can_edit(current_user(request), application):
         raise Conflict(_("A submitted application cannot be changed."))
     if request.method == "POST":
         form = ApplicationForm(request.POST)
@@ -153,9 +141,7 @@ def _detail(
             "kind", "-uploaded_at"
         )
     )
-    distributions = [
-        (d, selectors.distribution_progress(d)) for d in application.distributions.all()[:20]
-    ]
+    distributions = selectors.distributions_with_progress(application)
     context = {
         "application": application,
         "documents": documents,
@@ -171,6 +157,7 @@ def _detail(
         "distributions": distributions,
         "action_error": error,
         "wallet": organisation_wallet(application.organisation),
+        "may": access.application_actions(current_user(request), application),
         **_onchain(application),
     }
     return render(request, "issuance/application_detail.html", context, status=status)
@@ -270,10 +257,7 @@ def application_submit(request: HttpRequest, application_id: int) -> HttpRespons
 
 @role_required(ISSUER, OFFICER)
 def document_download(request: HttpRequest, document_id: int) -> FileResponse:
-    document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        raise NotFound()
-    _visible(request, document.application_id)
+    document = access.document_for(current_user(request), document_id)
     try:
         stored = document_storage().open(document.file.name, "rb")
     except FileNotFoundError:
@@ -297,7 +281,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "issuance/review_queue.html",
         {
             "queue": selectors.review_queue(),
-            "recent": selectors.applications_recent()[:50],
+            "recent": access.applications_visible_to(current_user(request))
+            .select_related("organisation")
+            .order_by("-created_at", "-pk")[:50],
         },
     )
 
@@ -410,13 +396,7 @@ def distribution_upload(request: HttpRequest, application_id: int) -> HttpRespon
 
 
 def _own_distribution(request: HttpRequest, distribution_id: int) -> Distribution:
-    distribution = (
-        Distribution.objects.select_related("application").filter(pk=distribution_id).first()
-    )
-    if distribution is None:
-        raise NotFound()
-    _visible(request, distribution.application_id)
-    return distribution
+    return access.distribution_for(current_user(request), distribution_id)
 
 
 def _distribution_context(distribution: Distribution) -> dict[str, Any]:
@@ -451,10 +431,7 @@ def distribution_progress(request: HttpRequest, distribution_id: int) -> HttpRes
 
 
 def _holder(request: HttpRequest) -> HolderProfile:
-    holder = HolderProfile.objects.filter(user=current_user(request)).first()
-    if holder is None:
-        raise PermissionDenied
-    return holder
+    return holder_for(current_user(request))
 
 
 def _assets_page(
@@ -462,26 +439,27 @@ def _assets_page(
 ) -> HttpResponse:
     holder = _holder(request)
     wallet = custodial_wallet(holder)
-    assets = []
-    for application in selectors.issued_assets():
-        units, free = (
-            selectors.balance_of(token_address=application.token_address, holder=wallet.address)
-            if wallet
-            else (0, 0)
+    issued = list(selectors.issued_assets())
+    balances = selectors.balances_of(
+        token_addresses=[application.token_address for application in issued],
+        holder=wallet.address if wallet else "",
+    )
+    assets = [
+        (
+            application,
+            units_to_amount(balances[application.token_address][0], application.decimals),
+            units_to_amount(balances[application.token_address][1], application.decimals),
         )
-        assets.append(
-            (
-                application,
-                units_to_amount(units, application.decimals),
-                units_to_amount(free, application.decimals),
-            )
-        )
+        for application in issued
+    ]
     return render(
         request,
         "issuance/assets.html",
         {
             "assets": assets,
-            "redemptions": selectors.holder_redemptions(holder)[:50],
+            "redemptions": selectors.redemptions_listed(
+                access.redemptions_visible_to(current_user(request))
+            )[:50],
             "redeem_form": form or RedeemForm(),
             "action_error": error,
         },
@@ -527,14 +505,13 @@ def _redemption_act(
 
 def _with_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
     """The issuer's applications and redemptions, with the message of a refused action."""
-    organisation = current_user(request).organisation
-    assert organisation is not None
+    user = current_user(request)
     return render(
         request,
         "issuance/application_list.html",
         {
-            "applications": selectors.organisation_applications(organisation),
-            "redemptions": selectors.organisation_redemptions(organisation)[:50],
+            "applications": access.applications_visible_to(user).order_by("-created_at", "-pk"),
+            "redemptions": selectors.redemptions_listed(access.redemptions_visible_to(user))[:50],
             "fulfil_form": FulfilForm(),
             "refuse_form": ReasonForm(),
             "action_error": message,

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -314,7 +314,9 @@ class IssuerList(RegistryApi, ListAPIView[Organisation]):
     pagination_class = _cursor_pagination("id")
 
     def get_queryset(self) -> QuerySet[Organisation]:
-        return Organisation.objects.prefetch_related("permits")
+        return Organisation.objects.prefetch_related(
+            Prefetch("permits", queryset=Permit.objects.select_related("verified_by"))
+        )
 
 
 class PermitList(RegistryApi, ListAPIView[Permit]):
@@ -322,7 +324,7 @@ class PermitList(RegistryApi, ListAPIView[Permit]):
     pagination_class = _cursor_pagination("-id")
 
     def get_queryset(self) -> QuerySet[Permit]:
-        return Permit.objects.select_related("organisation")
+        return Permit.objects.select_related("organisation", "verified_by")
 
 
 class AssetList(RegistryApi, ListAPIView[Application]):

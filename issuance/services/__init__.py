@@ -10,7 +10,7 @@ from .applications import (
 )
 from .distribution import distribution_process, distribution_send, distribution_upload
 from .integrity import documents_recheck
-from .minting import issue_payload, issue_request
+from .minting import issue_payload, issue_request_in_transaction
 from .redemption import redemption_fulfil, redemption_refuse, redemption_request
 from .review import (
     application_approve,
@@ -35,7 +35,7 @@ __all__ = [
     "document_add",
     "documents_recheck",
     "issue_payload",
-    "issue_request",
+    "issue_request_in_transaction",
     "redemption_fulfil",
     "redemption_refuse",
     "redemption_request",

@@ -98,7 +98,7 @@ def _checked(data: ApplicationData) -> dict[str, object]:
     }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_create(*, actor: User, data: ApplicationData) -> Application:
     require_role(actor, Role.ISSUER_STAFF)
     assert actor.organisation is not None
@@ -112,7 +112,7 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_update(*, actor: User, application_id: int, data: ApplicationData) -> Application:
     application = issuer_application(actor, application_id)
     _require_editable(application)
@@ -139,7 +139,7 @@ class DocumentData:
     signatory: str = ""
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def document_add(
     *, actor: User, application_id: int, data: DocumentData, upload: UploadedFile
 ) -> Document:
@@ -224,7 +224,7 @@ def required_documents_check(application: Application, *, on: datetime.date) -> 
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_submit(*, actor: User, application_id: int) -> Application:
     application = issuer_application(actor, application_id)
     _require_editable(application)

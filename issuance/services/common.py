@@ -10,6 +10,7 @@ from qoima.errors import InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import Organisation, Permit, Role, User
 from qoima.participants.selectors import permit_validity, user_role
 
+from .. import access
 from ..models import Application
 
 M = TypeVar("M", bound=models.Model)
@@ -32,7 +33,7 @@ def issuer_application(actor: User, application_id: int | str) -> Application:
     """The actor's own organisation's application, locked; another issuer's is not found."""
     require_role(actor, Role.ISSUER_STAFF)
     application = locked(Application, application_id)
-    if application.organisation_id != actor.organisation_id:
+    if not access.application_visible(actor, application):
         raise NotFound()
     return application
 

@@ -31,7 +31,9 @@ from qoima.errors import ApplicationError, Conflict, InvalidInput
 from qoima.participants.identifiers import validate_identification_number
 from qoima.participants.models import HolderProfile, User
 from qoima.text import text_optional
+from qoima.transactions import in_transaction
 
+from .. import access
 from ..models import Application, Distribution, DistributionLine
 from ..notifications import notify
 from .common import issuer_application, locked
@@ -50,7 +52,7 @@ class Line:
 
 def _issued(actor: User, application_id: int) -> Application:
     application = issuer_application(actor, application_id)
-    if application.status != Application.Status.ISSUED:
+    if application.status not in access.DISTRIBUTABLE:
         raise Conflict(_("Units can be sent once the asset is issued."))
     return application
 
@@ -84,7 +86,7 @@ def _ensure_available(application: Application, units: int) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def distribution_send(
     *, actor: User, application_id: int, receiver: str, amount: str, idempotency_key: str
 ) -> Distribution:
@@ -120,7 +122,7 @@ def distribution_send(
     return distribution
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def distribution_upload(
     *, actor: User, application_id: int, upload: UploadedFile, idempotency_key: str
 ) -> Distribution:
@@ -166,7 +168,7 @@ def distribution_upload(
     return distribution
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def distribution_process(*, distribution_id: int) -> Distribution:
     """Check an uploaded file whole; send it if every row is good, refuse it otherwise."""
     distribution = locked(Distribution, distribution_id)
@@ -376,6 +378,7 @@ def _request(distribution: Distribution, lines: list[Line]) -> None:
 
 
 @settlement_handler(DISTRIBUTION)
+@in_transaction
 def distribution_settled(operations: list[Operation]) -> None:
     """A distribution is done when every one of its transfers is final."""
     touched = set(

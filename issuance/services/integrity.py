@@ -21,7 +21,8 @@ def documents_recheck(*, w3: Web3 | None) -> int:
     )
     for application in applications.iterator(chunk_size=200):
         documents = list(Document.objects.filter(application=application).order_by("pk"))
-        with transaction.atomic():
+        # One application's checks commit together, each application on its own.
+        with transaction.atomic(durable=True):
             for result in documents_verify(application, documents, w3=w3):
                 problem = " ".join(str(p) for p in result.problems)
                 DocumentCheck.objects.create(

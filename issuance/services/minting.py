@@ -22,8 +22,12 @@ from qoima.custody.selectors import (
     wallet_allowlist_latest,
     wallet_allowlisted,
 )
-from qoima.custody.services import organisation_wallet_open, wallet_allowlist_set
+from qoima.custody.services import (
+    organisation_wallet_open_in_transaction,
+    wallet_allowlist_set_in_transaction,
+)
 from qoima.participants.models import User
+from qoima.transactions import in_transaction
 
 from ..models import Application, Document
 from ..notifications import issuer_staff, notify
@@ -69,11 +73,14 @@ def issue_payload(application: Application) -> dict[str, object]:
     }
 
 
-def issue_request(*, application: Application, actor: User) -> Operation:
+@in_transaction
+def issue_request_in_transaction(*, application: Application, actor: User) -> Operation:
     """Ask the chain to issue the token (and, through the handlers, to mint its units)."""
-    wallet = organisation_wallet_open(organisation=application.organisation, actor=actor)
+    wallet = organisation_wallet_open_in_transaction(
+        organisation=application.organisation, actor=actor
+    )
     if not _allowlisting(wallet):
-        wallet_allowlist_set(
+        wallet_allowlist_set_in_transaction(
             wallet=wallet,
             allowed=True,
             event=f"issuer-application-{application.pk}",
@@ -150,6 +157,7 @@ def _fail(application: Application, operation: Operation) -> None:
 
 
 @settlement_handler(ISSUE)
+@in_transaction
 def issue_settled(operations: list[Operation]) -> None:
     for operation in operations:
         application = locks.rows_for_update(
@@ -173,6 +181,7 @@ def issue_settled(operations: list[Operation]) -> None:
 
 
 @settlement_handler(WALLET)
+@in_transaction
 def wallet_settled(operations: list[Operation]) -> None:
     for operation in operations:
         if operation.state != Operation.State.CONFIRMED:
@@ -189,6 +198,7 @@ def wallet_settled(operations: list[Operation]) -> None:
 
 
 @settlement_handler(MINT)
+@in_transaction
 def mint_settled(operations: list[Operation]) -> None:
     for operation in operations:
         application = locks.rows_for_update(

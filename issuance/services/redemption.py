@@ -17,7 +17,9 @@ from qoima.custody.selectors import custodial_wallet
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.text import text_required
+from qoima.transactions import in_transaction
 
+from .. import access
 from ..models import Application, Redemption
 from ..notifications import issuer_staff, notify
 from .common import locked, require_role
@@ -29,7 +31,7 @@ def _hold_key(redemption: Redemption) -> str:
     return f"{REDEMPTION}:{redemption.pk}"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def redemption_request(*, actor: User, application_id: int, amount: str) -> Redemption:
     require_role(actor, Role.HOLDER)
     holder = HolderProfile.objects.filter(user=actor).first()
@@ -83,14 +85,14 @@ def redemption_request(*, actor: User, application_id: int, amount: str) -> Rede
 def _issuer_redemption(actor: User, redemption_id: int) -> Redemption:
     require_role(actor, Role.ISSUER_STAFF)
     redemption = locked(Redemption, redemption_id)
-    if redemption.application.organisation_id != actor.organisation_id:
+    if not access.redemption_visible(actor, redemption):
         raise NotFound()
     if redemption.status != Redemption.Status.REQUESTED:
         raise Conflict(_("This redemption is already decided."))
     return redemption
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def redemption_fulfil(*, actor: User, redemption_id: int, reference: str) -> Redemption:
     """The issuer has delivered the asset or service: the held units are burned on-chain."""
     redemption = _issuer_redemption(actor, redemption_id)
@@ -126,7 +128,7 @@ def redemption_fulfil(*, actor: User, redemption_id: int, reference: str) -> Red
     return redemption
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def redemption_refuse(*, actor: User, redemption_id: int, reason: str) -> Redemption:
     redemption = _issuer_redemption(actor, redemption_id)
     reason = text_required(
@@ -160,6 +162,7 @@ def _tell_holder(redemption: Redemption) -> None:
 
 
 @settlement_handler(REDEMPTION)
+@in_transaction
 def redemption_settled(operations: list[Operation]) -> None:
     for operation in operations:
         redemption = locks.rows_for_update(Redemption.objects.filter(operation=operation)).first()

@@ -10,20 +10,23 @@ from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import Role, User
 from qoima.text import text_optional, text_required
 
+from .. import access
 from ..models import Application, Review
 from ..notifications import issuer_staff, notify, officers
 from ..selectors import ART5_ITEMS, checklist_record
 from .applications import required_documents_check
 from .common import locked, require_role, valid_permit
-from .minting import issue_request
+from .minting import issue_request_in_transaction
 
 S = Application.Status
 
 
-def _officer_application(actor: User, application_id: int, *, status: str) -> Application:
+def _officer_application(
+    actor: User, application_id: int, *, open_in: frozenset[str]
+) -> Application:
     require_role(actor, Role.COMPLIANCE_OFFICER)
     application = locked(Application, application_id)
-    if application.status != status:
+    if application.status not in open_in:
         raise Conflict(
             _("The application is %(status)s; this action is not open to it.")
             % {"status": application.get_status_display()}
@@ -37,12 +40,12 @@ def _step(application: Application, actor: User, action: str, **extra: object) -
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_approve(
     *, officer: User, application_id: int, confirmed_items: list[int], note: str = ""
 ) -> Application:
     """The first officer approves, having confirmed each item of Art. 5 against its evidence."""
-    application = _officer_application(officer, application_id, status=S.SUBMITTED)
+    application = _officer_application(officer, application_id, open_in=access.APPROVABLE)
     missing = sorted(set(ART5_ITEMS) - set(confirmed_items))
     if missing:
         raise InvalidInput(
@@ -81,10 +84,10 @@ def application_approve(
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_confirm(*, officer: User, application_id: int, note: str = "") -> Application:
     """The second officer confirms the approval; the asset is then issued and minted."""
-    application = _officer_application(officer, application_id, status=S.APPROVED)
+    application = _officer_application(officer, application_id, open_in=access.CONFIRMABLE)
     if application.approved_by_id == officer.pk:
         raise NotAllowed(
             _("You approved this application; a different officer must confirm it."),
@@ -98,7 +101,7 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
         update_fields=["status", "permit", "confirmed_by", "confirmed_at", "updated_at"]
     )
     _step(application, officer, Review.Action.CONFIRM, note=text_optional(note, multiline=True))
-    issue_request(application=application, actor=officer)
+    issue_request_in_transaction(application=application, actor=officer)
     audit_record(
         actor=officer,
         action="issuance.application_confirmed",
@@ -125,7 +128,7 @@ def _decide(
     )
     application = locked(Application, application_id)
     require_role(officer, Role.COMPLIANCE_OFFICER)
-    if application.status not in (S.SUBMITTED, S.APPROVED):
+    if application.status not in access.DECIDABLE:
         raise Conflict(
             _("The application is %(status)s; this action is not open to it.")
             % {"status": application.get_status_display()}
@@ -146,7 +149,7 @@ def _decide(
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_reject(*, officer: User, application_id: int, reason: str) -> Application:
     application = _decide(
         officer=officer,
@@ -165,7 +168,7 @@ def application_reject(*, officer: User, application_id: int, reason: str) -> Ap
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_request_changes(*, officer: User, application_id: int, reason: str) -> Application:
     application = _decide(
         officer=officer,

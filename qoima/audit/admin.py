@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,17 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
+class AuditChangeList(ChangeList):
+    """Reads what the page's entries name (users, permits, applications) for all of them at
+    once rather than an entry at a time."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        entries = list(self.result_list)
+        for entry, shown in zip(entries, audit_shown(entries), strict=True):
+            entry.shown = shown
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     """Entries as a person reads them (labels, the object as it is now); the stored codes and
@@ -53,13 +65,17 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "entry_hash",
     )
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AuditChangeList
+
     @admin.display(description=_("action"), ordering="action")
     def action_shown(self, entry: AuditEntry) -> str:
         return str(action_label(entry.action))
 
     @admin.display(description=_("object"))
     def subject(self, entry: AuditEntry) -> str:
-        return audit_shown([entry])[0].subject
+        shown = getattr(entry, "shown", None) or audit_shown([entry])[0]
+        return str(shown.subject)
 
     @admin.display(description=_("details"))
     def details_shown(self, entry: AuditEntry) -> str:

@@ -160,26 +160,56 @@ def _choice_label(field: models.Field[Any, Any], value: object) -> object:
     return dict(field.flatchoices).get(value, value)
 
 
-def _decimals(obj: models.Model | None, details: dict[str, Any]) -> int | None:
+@dataclass(frozen=True)
+class _Places:
+    """The decimals of the applications and tokens that entries' details name, read at once."""
+
+    applications: dict[int, int]
+    tokens: dict[str, int]
+
+    @classmethod
+    def of(cls, entries: list[AuditEntry]) -> "_Places":
+        application_ids: set[int] = set()
+        tokens: set[str] = set()
+        for entry in entries:
+            details = entry.details if isinstance(entry.details, dict) else {}
+            if not AMOUNTS & details.keys():
+                continue
+            if isinstance(details.get("application"), int):
+                application_ids.add(details["application"])
+            if isinstance(details.get("token"), str) and details["token"]:
+                tokens.add(details["token"])
+        return cls(
+            applications=dict(
+                apps.get_model("issuance", "Application")
+                .objects.filter(pk__in=application_ids)
+                .values_list("pk", "decimals")
+            )
+            if application_ids
+            else {},
+            tokens=dict(
+                apps.get_model("chain", "PlatformToken")
+                .objects.filter(address__in=tokens)
+                .values_list("address", "decimals")
+            )
+            if tokens
+            else {},
+        )
+
+
+def _decimals(obj: models.Model | None, details: dict[str, Any], places: _Places) -> int | None:
     application = getattr(obj, "application", None) if obj is not None else None
     if application is None and obj is not None and obj._meta.label_lower == "issuance.application":
         application = obj
-    if application is None and isinstance(details.get("application"), int):
-        application = (
-            apps.get_model("issuance", "Application")
-            .objects.filter(pk=details["application"])
-            .first()
-        )
     if application is not None:
         return int(application.decimals)
+    if isinstance(details.get("application"), int):
+        found = places.applications.get(details["application"])
+        if found is not None:
+            return int(found)
     token = details.get("token")
     if isinstance(token, str) and token:
-        found = (
-            apps.get_model("chain", "PlatformToken")
-            .objects.filter(address=token)
-            .values_list("decimals", flat=True)
-            .first()
-        )
+        found = places.tokens.get(token)
         return None if found is None else int(found)
     return None
 
@@ -273,12 +303,18 @@ def audit_shown(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
         except ValidationError:
             # An id its type cannot read names nothing to look up.
             continue
-        rows = model._default_manager.filter(pk__in=keys)
-        if any(field.name == "application" for field in model._meta.get_fields()):
-            # Redemptions and distributions are named after their application.
-            rows = rows.select_related("application")
+        # An object's name may take another's (a wallet its holder's, a redemption its
+        # application's): every relation it points to is read along.
+        rows = model._default_manager.filter(pk__in=keys).select_related(
+            *(
+                field.name
+                for field in model._meta.concrete_fields
+                if field.is_relation and (field.many_to_one or field.one_to_one)
+            )
+        )
         for row in rows:
             found[(object_type, str(row.pk))] = row
+    places = _Places.of(entries)
     shown = []
     for entry in entries:
         model = types.get(entry.object_type)
@@ -291,7 +327,7 @@ def audit_shown(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
         elif entry.object_type:
             subject = f"#{entry.object_id}"
         details = entry.details if isinstance(entry.details, dict) else {}
-        decimals = _decimals(obj, details) if AMOUNTS & details.keys() else None
+        decimals = _decimals(obj, details, places) if AMOUNTS & details.keys() else None
         shown.append(
             ShownEntry(
                 entry=entry,

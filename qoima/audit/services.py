@@ -148,7 +148,7 @@ def audit_chain_check() -> ChainReport:
     return ChainReport(checked)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def audit_chain_verify() -> ChainCheck:
     """Check the chain and keep the outcome for the registry."""
     report = audit_chain_check()

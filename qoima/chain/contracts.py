@@ -214,6 +214,22 @@ class StoredDocument:
     timestamp: int
 
 
+@dataclass(frozen=True)
+class TokenDescription:
+    """A platform token's view functions, read together."""
+
+    name: str
+    symbol: str
+    decimals: int
+    issuer: tuple[str, str, str]
+    underlying_asset: tuple[str, str]
+    cap: int
+    total_supply: int
+    total_minted: int
+    paused: bool
+    documents: dict[str, StoredDocument]
+
+
 # ------------------------------------------------------------------------------ reads
 
 
@@ -234,6 +250,18 @@ class _View:
 
     def _call(self, name: str, *args: Any) -> Any:
         return call(self._fn(name, *args))
+
+    def _call_batch(self, calls: list[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+        """Several view functions in one JSON-RPC batch, their decoded results in order."""
+        if not calls:
+            return []
+        try:
+            with self.w3.batch_requests() as batch:
+                for name, args in calls:
+                    batch.add(self._fn(name, *args))
+                return list(batch.execute())
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise as_revert(exc) from exc
 
 
 class RegistryView(_View):
@@ -336,3 +364,31 @@ class TokenView(_View):
 
     def get_all_documents(self) -> list[str]:
         return [from_bytes32(name) for name in self._call("getAllDocuments")]
+
+    def described(self) -> TokenDescription:
+        """What the token says of itself, in two round trips to the node however many
+        documents it holds: its data, then each document's current version."""
+        views = (
+            "name", "symbol", "decimals", "issuer", "underlyingAsset", "cap", "totalSupply",
+            "totalMinted", "paused", "getAllDocuments",
+        )  # fmt: skip
+        read = dict(zip(views, self._call_batch([(view, ()) for view in views]), strict=True))
+        names = [from_bytes32(name) for name in read["getAllDocuments"]]
+        documents = self._call_batch([("getDocument", (to_bytes32(name),)) for name in names])
+        issuer_name, issuer_id, permit = read["issuer"]
+        identifier, asset_class = read["underlyingAsset"]
+        return TokenDescription(
+            name=str(read["name"]),
+            symbol=str(read["symbol"]),
+            decimals=int(read["decimals"]),
+            issuer=(str(issuer_name), str(issuer_id), str(permit)),
+            underlying_asset=(str(identifier), str(asset_class)),
+            cap=int(read["cap"]),
+            total_supply=int(read["totalSupply"]),
+            total_minted=int(read["totalMinted"]),
+            paused=bool(read["paused"]),
+            documents={
+                name: StoredDocument(str(uri), bytes(sha256), int(timestamp))
+                for name, (uri, sha256, timestamp) in zip(names, documents, strict=True)
+            },
+        )

@@ -64,7 +64,7 @@ def platform_registry_ensure(
     return _deployment_save(w3, chain_id, registry, admin, operator, compliance), True
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _deployment_save(
     w3: Web3,
     chain_id: int,

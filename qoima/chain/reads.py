@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from .client import ChainUnavailable, rpc_call
-from .contracts import TokenView
+from .contracts import ChainRevert, TokenView
 from .indexer import TRANSFER, logs_movements
 from .models import TokenTransfer
 
@@ -46,30 +46,32 @@ def token_facts(w3: Web3, address: str) -> TokenFacts:
     NoContract when no contract is there."""
     try:
         token = TokenView(w3, address)
-        if not w3.eth.get_code(token.address):
-            raise NoContract(token.address)
-        issuer_name, issuer_id, permit = token.issuer()
-        identifier, asset_class = token.underlying_asset()
-        documents = {
-            name: token.get_document(name).sha256.hex() for name in token.get_all_documents()
-        }
+        try:
+            described = token.described()
+        except (Web3Exception, ValueError, ChainRevert):
+            # Nothing answers at an address without code; asked only when the reading failed.
+            if not w3.eth.get_code(token.address):
+                raise NoContract(token.address) from None
+            raise
+        issuer_name, issuer_id, permit = described.issuer
+        identifier, asset_class = described.underlying_asset
         return TokenFacts(
             address=token.address,
-            name=token.name(),
-            symbol=token.symbol(),
-            decimals=token.decimals(),
+            name=described.name,
+            symbol=described.symbol,
+            decimals=described.decimals,
             issuer_name=issuer_name,
             issuer_id_number=issuer_id,
             permit_number=permit,
             asset_identifier=identifier,
             asset_class=asset_class,
-            cap=token.cap(),
-            total_supply=token.total_supply(),
-            total_minted=token.total_minted(),
-            paused=token.paused(),
-            documents=documents,
+            cap=described.cap,
+            total_supply=described.total_supply,
+            total_minted=described.total_minted,
+            paused=described.paused,
+            documents={name: doc.sha256.hex() for name, doc in described.documents.items()},
         )
-    except (OSError, Web3Exception, ValueError) as error:
+    except (OSError, Web3Exception, ValueError, ChainRevert) as error:
         raise ChainUnavailable(str(error)) from error
 
 

@@ -5,7 +5,7 @@ from .client import ChainHead, chain_head
 from .models import NodeHealth, WorkerHeartbeat
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def node_health_record(head: ChainHead | None = None) -> NodeHealth:
     """Remember the node's newest block; raises ChainUnavailable when the node does not answer."""
     head = head or chain_head()
@@ -20,6 +20,7 @@ def node_health_record(head: ChainHead | None = None) -> NodeHealth:
     return health
 
 
+@transaction.atomic(durable=True)
 def worker_heartbeat_record(*, worker: str) -> WorkerHeartbeat:
     """Note that this worker is alive and taking work now."""
     heartbeat, _ = WorkerHeartbeat.objects.update_or_create(

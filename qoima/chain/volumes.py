@@ -18,7 +18,7 @@ from .fields import Uint256Sum
 from .models import DailyVolume, EventBlock, IndexerCursor, TokenTransfer
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def daily_volumes_refresh(*, chain_id: int | None = None) -> int:
     """Recompute the days from the day before the last one stored; returns the days written."""
     chain_id = chain_id or settings.CHAIN_ID

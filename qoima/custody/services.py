@@ -10,19 +10,22 @@ from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation
 from qoima.participants.models import HolderProfile, Organisation, User
+from qoima.transactions import in_transaction
 
 from .keys import key_encrypt, key_reencrypt
 from .models import Wallet
 
 
-@transaction.atomic
-def holder_wallet_open(*, holder: HolderProfile, actor: User | None) -> Wallet:
+@in_transaction
+def holder_wallet_open_in_transaction(*, holder: HolderProfile, actor: User | None) -> Wallet:
     """The holder's custodial wallet, opened with a new key the first time it is asked for."""
     return _wallet_open(owner={"holder": holder}, actor=actor)
 
 
-@transaction.atomic
-def organisation_wallet_open(*, organisation: Organisation, actor: User | None) -> Wallet:
+@in_transaction
+def organisation_wallet_open_in_transaction(
+    *, organisation: Organisation, actor: User | None
+) -> Wallet:
     """The issuer's custodial wallet, where its minted units arrive and distributions leave."""
     return _wallet_open(owner={"organisation": organisation}, actor=actor)
 
@@ -44,8 +47,8 @@ def _wallet_open(*, owner: dict[str, Any], actor: User | None) -> Wallet:
     return wallet
 
 
-@transaction.atomic
-def wallet_allowlist_set(
+@in_transaction
+def wallet_allowlist_set_in_transaction(
     *, wallet: Wallet, allowed: bool, event: str, actor: User | None, purpose: str = ""
 ) -> Operation:
     """Put the wallet on the allowlist (or take it off) on-chain, through the manager.
@@ -73,7 +76,7 @@ def wallet_keys_reencrypt() -> int:
     """Re-encrypt every custodial key under the newest encryption key; returns how many."""
     count = 0
     for pk in Wallet.objects.filter(kind=Wallet.Kind.CUSTODIAL).values_list("pk", flat=True):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             wallet = locks.lock_row(Wallet, pk)
             assert wallet.encrypted_key is not None
             Wallet.objects.filter(pk=pk).update(

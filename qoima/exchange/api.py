@@ -15,7 +15,7 @@ from qoima.chain.reasons import failure_text
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import InvalidInput, NotFound
 from qoima.http import RecipientLookupThrottle
-from qoima.participants.access import api_role_required, current_user
+from qoima.participants.access import api_role_required, current_user, holder_for
 from qoima.participants.models import HolderProfile, Role
 
 from . import selectors, services
@@ -85,10 +85,7 @@ def _shown(transfers: list[Transfer]) -> list[dict[str, Any]]:
 
 
 def _holder(request: Request) -> HolderProfile:
-    holder = selectors.holder_of(current_user(request))
-    if holder is None:
-        raise NotFound()
-    return holder
+    return holder_for(current_user(request))
 
 
 class TransferListApi(APIView):

@@ -44,7 +44,7 @@ def _insufficient(available: int, token: PlatformToken) -> InvalidInput:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def transfer_request(
     *, actor: User, token_address: str, receiver_number: str, amount: str, idempotency_key: str
 ) -> tuple[Transfer, bool]:

@@ -5,9 +5,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from qoima.custody.selectors import custodial_wallet
-from qoima.errors import ApplicationError, NotFound
+from qoima.errors import ApplicationError
 from qoima.http import recipient_lookup_check
-from qoima.participants.access import current_user, role_required
+from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role
 
 from . import selectors, services
@@ -17,10 +17,7 @@ SHOWN = 50
 
 
 def _holder(request: HttpRequest) -> HolderProfile:
-    holder = selectors.holder_of(current_user(request))
-    if holder is None:
-        raise NotFound(_("No holder profile is linked to this account."))
-    return holder
+    return holder_for(current_user(request))
 
 
 def _live(holder: HolderProfile) -> dict[str, object]:

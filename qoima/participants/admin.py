@@ -155,6 +155,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
         "date_joined",
     ]
     list_display = ["username", "email", "organisation", "is_active", "last_login"]
+    # Named: the admin's own guess follows only required relations, and staff have none.
+    list_select_related = ["organisation"]
     list_filter = [RoleFilter, "is_active"]
 
     @admin.display(description=_("Role"))

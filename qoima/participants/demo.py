@@ -4,7 +4,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from issuance.demo import demo_pdf
@@ -47,10 +46,13 @@ DEMO_HOLDERS = [
 ]
 
 
-@transaction.atomic
 def demo_load(*, today: datetime.date | None = None) -> bool:
     """Create whichever demo participants do not exist yet; returns False when none was
-    missing (so an older demo database gains logins added since)."""
+    missing (so an older demo database gains logins added since).
+
+    Each step is a use case that commits on its own, as a person's would; a load interrupted
+    between a registration and its verification verifies on the next run.
+    """
     today = today or timezone.localdate()
     existing = set(
         User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).values_list(
@@ -68,7 +70,7 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
             )
     officer = User.objects.get(username="compliance")
     if "issuer" not in existing:
-        organisation = organisation_register(
+        organisation_register(
             kind=Organisation.Kind.LEGAL_ENTITY,
             legal_name="ТОО «Qoima Demo Agro»",
             identification_number=DEMO_ISSUER_BIN,
@@ -85,22 +87,26 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
             email="issuer@demo.qoima.kz",
             password=DEMO_PASSWORD,
         )
-        # The demo issuer may issue at once: compliance verifies its permit as it would.
-        permit_verify(
-            officer=officer,
-            permit_id=organisation.permits.get(status=Permit.Status.PENDING).pk,
-            document_ref="DEMO-PERMIT-CHECK",
-        )
+    # The demo issuer may issue at once: compliance verifies its permit as it would.
+    for permit in Permit.objects.filter(
+        organisation__identification_number=DEMO_ISSUER_BIN, status=Permit.Status.PENDING
+    ):
+        permit_verify(officer=officer, permit_id=permit.pk, document_ref="DEMO-PERMIT-CHECK")
     for username, kind, name, number in DEMO_HOLDERS:
-        if username in existing:
-            continue
-        holder = holder_register(
-            username=username,
-            email=f"{username}@demo.qoima.kz",
-            password=DEMO_PASSWORD,
-            kind=kind,
-            full_name=name,
-            identification_number=number,
+        if username not in existing:
+            holder_register(
+                username=username,
+                email=f"{username}@demo.qoima.kz",
+                password=DEMO_PASSWORD,
+                kind=kind,
+                full_name=name,
+                identification_number=number,
+            )
+    for holder in HolderProfile.objects.filter(
+        user__username__in=[username for username, *_rest in DEMO_HOLDERS],
+        verification_status=HolderProfile.Status.UNVERIFIED,
+    ).select_related("user"):
+        holder_verify(
+            officer=officer, holder_id=holder.pk, document_ref=f"DEMO-KYC-{holder.user.username}"
         )
-        holder_verify(officer=officer, holder_id=holder.pk, document_ref=f"DEMO-KYC-{username}")
     return len(existing) < len(DEMO_LOGINS)

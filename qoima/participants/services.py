@@ -18,10 +18,14 @@ from qoima import locks
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
-from qoima.custody.services import holder_wallet_open, wallet_allowlist_set
+from qoima.custody.services import (
+    holder_wallet_open_in_transaction,
+    wallet_allowlist_set_in_transaction,
+)
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.text import text_optional, text_required
 
+from .access import PERMIT_TRANSITIONS
 from .identifiers import parse_identification_number, validate_issuer_identification
 from .models import HolderProfile, Organisation, Permit, Role, User
 from .roles import ROLE_PERMISSIONS
@@ -86,7 +90,7 @@ def _user_build(*, username: str, email: str, password: str, role: Role, **extra
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_create(
     *,
     actor: User | None,
@@ -116,7 +120,7 @@ def user_create(
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_password_set(*, actor: User | None, user: User, password: str) -> User:
     """Set an account's password (its owner, or the operator's setpassword command)."""
     if actor is not None and actor.pk != user.pk:
@@ -218,7 +222,7 @@ def _permit_build(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def organisation_register(
     *,
     kind: str,
@@ -293,7 +297,7 @@ def organisation_register(
     return organisation
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def permit_add(
     *,
     actor: User,
@@ -329,7 +333,7 @@ def permit_add(
     return permit
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def permit_verify(
     *, officer: User, permit_id: int, document_ref: str, document: UploadedFile | None = None
 ) -> Permit:
@@ -375,7 +379,7 @@ def permit_verify(
     return permit
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def permit_refuse(*, officer: User, permit_id: int, reason: str) -> Permit:
     """Compliance refuses a permit that does not match its document or the authority's
     register; the number is free again for a correct record."""
@@ -397,16 +401,7 @@ def permit_refuse(*, officer: User, permit_id: int, reason: str) -> Permit:
 
 
 # Authority decisions on a verified permit; verification itself is permit_verify/permit_refuse.
-PERMIT_TRANSITIONS: dict[str, set[str]] = {
-    Permit.Status.PENDING: set(),
-    Permit.Status.REFUSED: set(),
-    Permit.Status.ACTIVE: {Permit.Status.SUSPENDED, Permit.Status.REVOKED},
-    Permit.Status.SUSPENDED: {Permit.Status.ACTIVE, Permit.Status.REVOKED},
-    Permit.Status.REVOKED: set(),
-}
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def permit_set_status(
     *, actor: User, permit_id: int, status: str, reason: str, document_ref: str
 ) -> Permit:
@@ -440,7 +435,7 @@ def permit_set_status(
     return permit
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def holder_register(
     *,
     username: str,
@@ -479,7 +474,7 @@ def holder_register(
     return holder
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> HolderProfile:
     """Compliance verifies a holder's identity (or reinstates a suspended one)."""
     _require_role(officer, Role.COMPLIANCE_OFFICER)
@@ -509,14 +504,14 @@ def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> Holder
         details={"from": previous, "document_ref": document_ref},
     )
     # A verified holder may hold: their wallet goes on the allowlist with the verification.
-    wallet = holder_wallet_open(holder=holder, actor=officer)
-    wallet_allowlist_set(
+    wallet = holder_wallet_open_in_transaction(holder=holder, actor=officer)
+    wallet_allowlist_set_in_transaction(
         wallet=wallet, allowed=True, event=f"verified-{now.isoformat()}", actor=officer
     )
     return holder
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfile:
     _require_role(officer, Role.COMPLIANCE_OFFICER)
     reason = text_required(
@@ -542,7 +537,7 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     )
     audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
     for wallet in wallets:
-        wallet_allowlist_set(
+        wallet_allowlist_set_in_transaction(
             wallet=wallet,
             allowed=False,
             event=f"suspended-{holder.status_changed_at.isoformat()}",
@@ -558,7 +553,7 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     return holder
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_language_remember(*, user: User, language: str) -> None:
     """Keep the language the user signed in with as theirs: mails to them are written in it."""
     code = (language or "").split("-")[0]
@@ -575,7 +570,7 @@ def user_language_remember(*, user: User, language: str) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def api_token_issue(*, user: User) -> str:
     """A new API token for the user, replacing any earlier one. Only its digest is stored and it
     expires after REST_KNOX's TOKEN_TTL: the token itself exists only in this return value."""

@@ -22,7 +22,7 @@ from qoima.errors import ApplicationError, NotFound, TooManyRequests
 from qoima.http import registration_check
 
 from . import selectors, services
-from .access import current_user, role_required
+from .access import current_user, permits_visible_to, role_required
 from .forms import (
     HolderRegistrationForm,
     HolderSuspendForm,
@@ -329,11 +329,7 @@ def permit_refuse(request: HttpRequest, permit_id: int) -> HttpResponse:
 @role_required(Role.COMPLIANCE_OFFICER, Role.REGULATOR, Role.ISSUER_STAFF)
 def permit_document(request: HttpRequest, permit_id: int) -> FileResponse:
     """The stored permit document, to compliance, the regulator and the issuer's own staff."""
-    user = current_user(request)
-    permits = Permit.objects.all()
-    if selectors.user_role(user) == Role.ISSUER_STAFF:
-        permits = permits.filter(organisation=user.organisation)
-    permit = get_object_or_404(permits, pk=permit_id)
+    permit = get_object_or_404(permits_visible_to(current_user(request)), pk=permit_id)
     if not permit.document:
         raise Http404
     try:

@@ -243,9 +243,11 @@ def test_a_single_officer_cannot_approve_and_confirm(
     application = draft_in_browser(issuer, live_server, tmp_path)
     officer = login(page_factory, live_server, world.officer_a)
     approve_in_browser(officer, live_server, application)
-    officer.get_by_test_id("confirm-form").locator("button[type=submit]").click()
+    # The officer who approved is not offered the confirmation, and is told why.
+    assert officer.get_by_test_id("confirm-form").count() == 0
     assert (
-        "a different officer must confirm it" in officer.get_by_test_id("action-error").inner_text()
+        "A different officer must confirm the approval"
+        in officer.get_by_test_id("awaiting-confirmation").inner_text()
     )
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED

@@ -4,6 +4,7 @@ distribution by CSV, redemption, and the ledger reconciled against the chain aft
 import time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from issuance import services
 from issuance.models import Application, Distribution, Redemption
@@ -13,7 +14,7 @@ from qoima.chain.indexer import index_until_head
 from qoima.chain.models import Operation, TokenBalance
 from qoima.chain.tasks import chain_confirm
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
-from qoima.custody.services import wallet_allowlist_set
+from qoima.custody.services import wallet_allowlist_set_in_transaction
 from tests.integration.test_chain_worker import assert_ledger_matches_chain
 from tests.issuance.conftest import make_world
 
@@ -37,7 +38,10 @@ def issued(worker, chain):
     world = make_world(holder_count=3)
     for holder in world.holders:
         wallet = custodial_wallet(holder)
-        wallet_allowlist_set(wallet=wallet, allowed=True, event="verified", actor=world.officer_a)
+        with transaction.atomic():
+            wallet_allowlist_set_in_transaction(
+                wallet=wallet, allowed=True, event="verified", actor=world.officer_a
+            )
     application = world.approved()
     services.application_confirm(officer=world.officer_b, application_id=application.pk)
     until(

@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from web3 import Web3
 
 from issuance import services
 from issuance.models import Application
-from qoima.custody.services import holder_wallet_open
+from qoima.custody.services import holder_wallet_open_in_transaction
 from qoima.participants.models import HolderProfile, Role, User
 from tests.factories import HolderProfileFactory, PermitFactory, make_user, valid_iins
 
@@ -93,7 +94,8 @@ def make_world(holder_count: int = 2) -> World:
             verified_by=officer_a,
             verified_at=datetime.datetime.now(datetime.UTC),
         )
-        holder_wallet_open(holder=holder, actor=officer_a)
+        with transaction.atomic():
+            holder_wallet_open_in_transaction(holder=holder, actor=officer_a)
         holders.append(holder)
     return World(issuer, officer_a, officer_b, holders, permit)
 

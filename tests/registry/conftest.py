@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from qoima.chain.deployment import platform_registry_ensure
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import EventBlock, IndexerCursor, TokenBalance, TokenTransfer
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
-from qoima.custody.services import wallet_allowlist_set
+from qoima.custody.services import wallet_allowlist_set_in_transaction
 from qoima.participants.models import HolderProfile, Role, User
 from tests.chain.conftest import run_until_settled
 from tests.factories import make_user
@@ -147,7 +148,10 @@ def issued_on_chain(chain: Any) -> tuple[World, Application]:
     for holder in world.holders:
         wallet = custodial_wallet(holder)
         assert wallet is not None
-        wallet_allowlist_set(wallet=wallet, allowed=True, event="verified", actor=world.officer_a)
+        with transaction.atomic():
+            wallet_allowlist_set_in_transaction(
+                wallet=wallet, allowed=True, event="verified", actor=world.officer_a
+            )
     application = world.approved()
     services.application_confirm(officer=world.officer_b, application_id=application.pk)
     settle(

@@ -3,10 +3,11 @@ request's language, the holder by name and amounts in the asset's units, beside 
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 
 from qoima.chain.models import Operation, PlatformToken
-from qoima.custody.services import holder_wallet_open
+from qoima.custody.services import holder_wallet_open_in_transaction
 from tests.factories import HolderProfileFactory
 
 from .conftest import client_for
@@ -30,7 +31,8 @@ TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 )
 def test_a_failed_freeze_reads_in_the_regulators_language(regulator, language, sentence):
     holder = HolderProfileFactory()
-    wallet = holder_wallet_open(holder=holder, actor=regulator)
+    with transaction.atomic():
+        wallet = holder_wallet_open_in_transaction(holder=holder, actor=regulator)
     PlatformToken.objects.create(
         chain_id=settings.CHAIN_ID,
         address=TOKEN,

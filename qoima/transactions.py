@@ -1,0 +1,29 @@
+"""The two kinds of service function, as far as transactions go.
+
+A use case (``<entity>_<verb>``) is an entry point: ``transaction.atomic(durable=True)``, so no
+caller can fold it into a transaction of its own by accident, and it has committed when it
+returns. A step that several use cases share (``<entity>_<verb>_in_transaction``) writes as part
+of its caller's transaction and refuses to run outside one, where nothing would undo its writes
+when the rest of the use case fails.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from django.db import transaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_transaction(function: Callable[P, R]) -> Callable[P, R]:
+    """A step of a use case: refuses to run outside the transaction of one."""
+
+    @wraps(function)
+    def step(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError(f"{function.__name__} must run inside the transaction of a service")
+        return function(*args, **kwargs)
+
+    return step
