@@ -15,12 +15,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
-from qoima.broker import enqueue_on_commit
 from qoima.chain.amounts import units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import OperationRequest, operations_request, settlement_handler
@@ -120,13 +120,16 @@ def distribution_send(
     return distribution
 
 
+# Issuance's tasks module answers this by enqueueing the file's check on commit: the tasks
+# import these services, so these services must not import them back.
+distribution_uploaded = Signal()
+
+
 @transaction.atomic
 def distribution_upload(
     *, actor: User, application_id: int, upload: UploadedFile, idempotency_key: str
 ) -> Distribution:
     """Take a CSV file of (IIN / BIN or holder id, amount) rows; a worker checks and sends it."""
-    from ..tasks import issuance_distribution_process
-
     application = _issued(actor, application_id)
     key = _idempotency_key(idempotency_key)
     existing = _existing(application, key)
@@ -162,7 +165,7 @@ def distribution_upload(
             "bytes": len(content),
         },
     )
-    enqueue_on_commit(issuance_distribution_process, distribution.pk)
+    distribution_uploaded.send(sender=Distribution, distribution=distribution)
     return distribution
 
 
