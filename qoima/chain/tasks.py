@@ -105,11 +105,6 @@ def chain_sweep() -> None:
     _send_all()
 
 
-@receiver(batch_wanted, dispatch_uid="qoima.chain.tasks.chain_batch")
-def _batch_on_commit(sender: object, *, countdown: float = 0, **kwargs: Any) -> None:
-    enqueue_on_commit(chain_batch, countdown=countdown)
-
-
 @shared_task(bind=True)
 def chain_heartbeat(self: Task) -> None:
     """Stamp this worker as heard from now (beat sends it to whichever worker is free)."""
