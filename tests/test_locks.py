@@ -38,6 +38,13 @@ distribution send             index step                      issuer's balance, 
 batcher                       batcher                         batcher, operations     6
 batcher                       holder suspension               pending operations      6
 batcher                       request                         (requests only insert)  6
+failed transaction settled    redemption request, transfer    holder's balance        7
+(confirmer: operations,       request
+then balances, then the
+burn's redemption)
+failed transaction settled    redemption fulfilled            holder's balance,       7
+                                                              redemptions
+failed transaction settled    batcher                         operations              7
 ============================  ==============================  ======================  =====
 
 1 ``test_multi_sender_requests_and_index_steps_on_the_same_balances_never_deadlock``,
@@ -45,13 +52,13 @@ batcher                       request                         (requests only ins
 3 ``test_a_suspension_and_a_transfer_request_of_the_same_holder_never_deadlock``,
 4 ``test_a_holders_redemptions_transfers_and_suspension_and_the_issuers_decisions_never_deadlock``,
 5 ``test_distributions_from_one_issuer_and_index_steps_never_deadlock``,
-6 ``test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadlock``.
+6 ``test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadlock``,
+7 ``test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock``.
 
-Not run at once yet: the confirmer (operations, then a failure's balances, then the
-application or redemption its settlement handler locks: the part of the order that is not
-followed yet) against the index step, a redemption decision, or an action on the application
-being minted; two key senders of one signing key; a verification or suspension against the
-allowlisting of the same wallet. Each needs receipts from a chain node to run.
+Not run at once yet: a confirmed transaction settled (operations, then the application its
+issue or mint settles) against an action on that application, and the confirmer against the
+index step (both need receipts from a chain node); two key senders of one signing key; a
+verification or suspension against the allowlisting of the same wallet.
 """
 
 import ast
@@ -76,15 +83,17 @@ from issuance.models import Distribution, Redemption
 from qoima import locks
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import units_to_amount
+from qoima.chain.contracts import DecodedError
 from qoima.chain.ledger import hold_place, hold_release, movements_apply
 from qoima.chain.manager import (
     OperationRequest,
     operation_request,
     operations_batch,
     operations_request,
+    settle_revert,
 )
 from qoima.chain.manager.requests import operations_cancel
-from qoima.chain.models import Hold, Operation, PlatformToken, TokenBalance
+from qoima.chain.models import ChainTransaction, Hold, Operation, PlatformToken, TokenBalance
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError
 from qoima.exchange.services import transfer_request
@@ -605,3 +614,70 @@ def test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadloc
     assert not submitted.filter(transaction=None).exists()
     assert submitted.filter(sender=B).count() == ITERATIONS
     _assert_ledger_consistent(2 * START)
+
+
+@postgres_only
+def test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock(
+    committed_db,
+):
+    """The confirmer's failure path locks a reverted transaction's operations, then releases
+    their balances, then its settlement handler locks each burn's redemption: the one place
+    the order is not followed. It runs against the holder redeeming and sending (redemption
+    row, hold, balance), the issuer fulfilling redemptions (redemption, hold, balance, a new
+    burn) and the batcher putting those burns into transactions (batcher, operations). Every
+    failed burn's redemption fails with it and gives its units back."""
+    world = make_world(holder_count=2)
+    application = issued_without_chain(world)
+    token = application.token_address
+    holder, receiver = world.holders
+    address = custodial_wallet(holder).address
+    TokenBalance.objects.create(
+        chain_id=settings.CHAIN_ID, token_address=token, holder=address, amount=START
+    )
+
+    def redeem(i: int) -> None:
+        services.redemption_request(actor=holder.user, application_id=application.pk, amount="0.01")
+
+    def send(i: int) -> None:
+        transfer_request(
+            actor=holder.user,
+            token_address=token,
+            receiver_number=receiver.identification_number,
+            amount="0.01",
+            idempotency_key=f"race-{i}",
+        )
+
+    def fulfil(i: int) -> None:
+        waiting = Redemption.objects.filter(status=Redemption.Status.REQUESTED).order_by("pk")
+        redemption = waiting.first()
+        if redemption is not None:
+            services.redemption_fulfil(
+                actor=world.issuer, redemption_id=redemption.pk, reference=f"Act {i}"
+            )
+
+    def batch_and_revert(i: int) -> None:
+        operations_batch(wait=0)
+        burns = ChainTransaction.objects.filter(
+            state=ChainTransaction.State.UNSTARTED, operations__kind=Operation.Kind.BURN
+        ).distinct()
+        for tx in burns:
+            settle_revert(
+                tx, DecodedError("EnforcedPause"), final_state=ChainTransaction.State.FATAL
+            )
+
+    assert _race(ITERATIONS, redeem, send, fulfil, batch_and_revert) == []
+    batch_and_revert(ITERATIONS)
+
+    failed = Redemption.objects.filter(status=Redemption.Status.FAILED)
+    assert failed.exists()
+    assert not Redemption.objects.filter(status=Redemption.Status.BURNING).exists()
+    assert set(failed.values_list("operation__state", flat=True)) == {Operation.State.FAILED}
+    balance = TokenBalance.objects.get(token_address=token, holder=address)
+    assert int(balance.amount) == START
+    assert int(balance.reserved) == _held_and_holding(token, address)
+    decimals = application.decimals
+    assert _wallet_as_shown(holder.user) == {
+        "balance": str(units_to_amount(START, decimals)),
+        "reserved": str(units_to_amount(balance.reserved, decimals)),
+        "available": str(units_to_amount(START - int(balance.reserved), decimals)),
+    }
