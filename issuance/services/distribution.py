@@ -17,7 +17,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
@@ -34,6 +33,7 @@ from qoima.text import text_optional
 
 from ..models import Application, Distribution, DistributionLine
 from ..notifications import notify
+from ..selectors import AMOUNT, PROBLEMS
 from .common import issuer_application, locked
 
 DISTRIBUTION = "issuance.distribution"
@@ -208,28 +208,6 @@ def _rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if any(cell.strip() for cell in row):
             yield number, [cell.strip() for cell in row]
-
-
-# What can be wrong with a file or a row. A refused file keeps each problem as its code and
-# parameters (``Distribution.errors``), and the page, the API and the mail put it into words
-# when it is read, in the reader's language (see selectors.distribution_errors).
-PROBLEMS: dict[str, Promise] = {
-    "not_csv": _("The file is not a CSV file in UTF-8."),
-    "no_rows": _("The file has no rows."),
-    "too_many_rows": _("The file has %(count)s rows; at most %(limit)s are accepted."),
-    "columns": _("Expected two columns: the holder's IIN / BIN or id, and the amount."),
-    "check_digit": _("This is not a valid IIN / BIN (its check digit does not match)."),
-    "unknown_holder": _("No holder has this IIN / BIN or id."),
-    "not_verified": _("The holder is not verified."),
-    "no_wallet": _("The holder has no wallet yet."),
-    "short": _(
-        "The file sends %(needed)s in all; the issuer's wallet has %(available)s available."
-    ),
-}
-# Rendered by checking the amount again, as units_from_text words its refusal.
-AMOUNT = "amount"
-# An error written before errors were kept as codes: its text, as it was stored.
-STORED_TEXT = "text"
 
 
 def _error(
