@@ -6,6 +6,10 @@ source, wherever it stands: one inside a function is as much an edge as one at t
 module, because it closes the same loop at run time, only later. The failure names each edge of
 a cycle and says which of the two it is.
 
+Importing ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` first, so the importer also
+depends on those packages (unless they are its own, already running): the graph has those
+edges too, named as such.
+
 One kind of edge is left out: an import under ``if TYPE_CHECKING:``. It never runs, it exists
 for annotations only, so it cannot make a loop at run time.
 
@@ -76,6 +80,9 @@ def describe_edge(
 ) -> str:
     lines = []
     for detail in graph.get_import_details(importer=importer, imported=imported):
+        if detail["line_number"] == PACKAGE_INIT:
+            lines.append(str(detail["line_contents"]))
+            continue
         function = scopes(importer).get(detail["line_number"], "")
         where = f"function-level, in {function}()" if function else "module-level"
         lines.append(f"line {detail['line_number']}, {where}: {detail['line_contents']}")
@@ -155,9 +162,33 @@ def cycles_report(graph: grimp.ImportGraph, scopes: Scopes = _scopes) -> list[st
     return reports
 
 
+# The line number of an edge to a package whose __init__ an import runs first.
+PACKAGE_INIT = 0
+
+
+def with_package_inits(graph: grimp.ImportGraph) -> grimp.ImportGraph:
+    """Add an edge from each importer to every package an imported module is in, but its own."""
+    for importer in list(graph.modules):
+        for imported in list(graph.find_modules_directly_imported_by(importer)):
+            parts = imported.split(".")
+            for size in range(1, len(parts)):
+                package = ".".join(parts[:size])
+                init = "/".join(parts[:size]) + "/__init__.py"
+                if importer == package or importer.startswith(package + "."):
+                    continue
+                graph.add_import(
+                    importer=importer,
+                    imported=package,
+                    line_number=PACKAGE_INIT,
+                    line_contents=f"importing {imported} runs {init} first",
+                )
+    return graph
+
+
 @pytest.fixture(scope="module")
 def graph() -> grimp.ImportGraph:
-    return grimp.build_graph(*PACKAGES, cache_dir=None, exclude_type_checking_imports=True)
+    built = grimp.build_graph(*PACKAGES, cache_dir=None, exclude_type_checking_imports=True)
+    return with_package_inits(built)
 
 
 def test_no_import_cycle_between_apps_or_through_tasks(graph):
@@ -205,6 +236,25 @@ def test_services_importing_their_tasks_is_a_cycle_even_inside_one_app():
     graph.add_import(importer="issuance.services", imported="issuance.tasks")
     assert [component for component in strongly_connected(graph) if refused(component)] == [
         {"issuance.tasks", "issuance.services"}
+    ]
+
+
+def test_a_package_an_import_runs_first_is_an_edge_of_the_importer():
+    graph = grimp.ImportGraph()
+    graph.add_import(importer="issuance.selectors", imported="issuance.services.distribution")
+    graph.add_import(importer="issuance.services.review", imported="issuance.services.minting")
+    with_package_inits(graph)
+    assert graph.find_modules_directly_imported_by("issuance.selectors") == {
+        "issuance.services.distribution",
+        "issuance.services",
+    }
+    # Its own package is already running: no edge back to it.
+    assert graph.find_modules_directly_imported_by("issuance.services.review") == {
+        "issuance.services.minting"
+    }
+    assert describe_edge(graph, "issuance.selectors", "issuance.services").splitlines() == [
+        "  issuance.selectors -> issuance.services",
+        "      importing issuance.services.distribution runs issuance/services/__init__.py first",
     ]
 
 
