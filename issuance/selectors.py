@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.chain.amounts import format_units, units_from_text
@@ -290,6 +291,28 @@ class FileError:
     codes: list[str]
 
 
+# What can be wrong with a file or a row. A refused file keeps each problem as its code and
+# parameters (``Distribution.errors``), and the page, the API and the mail put it into words
+# when it is read, in the reader's language (distribution_errors below).
+PROBLEMS: dict[str, Promise] = {
+    "not_csv": _("The file is not a CSV file in UTF-8."),
+    "no_rows": _("The file has no rows."),
+    "too_many_rows": _("The file has %(count)s rows; at most %(limit)s are accepted."),
+    "columns": _("Expected two columns: the holder's IIN / BIN or id, and the amount."),
+    "check_digit": _("This is not a valid IIN / BIN (its check digit does not match)."),
+    "unknown_holder": _("No holder has this IIN / BIN or id."),
+    "not_verified": _("The holder is not verified."),
+    "no_wallet": _("The holder has no wallet yet."),
+    "short": _(
+        "The file sends %(needed)s in all; the issuer's wallet has %(available)s available."
+    ),
+}
+# Rendered by checking the amount again, as units_from_text words its refusal.
+AMOUNT = "amount"
+# An error written before errors were kept as codes: its text, as it was stored.
+STORED_TEXT = "text"
+
+
 def _amount_problem(text: str, decimals: int) -> str:
     """Why the file's amount was refused, worded as the amount check words it now."""
     try:
@@ -300,8 +323,6 @@ def _amount_problem(text: str, decimals: int) -> str:
 
 
 def _problem(code: str, params: dict[str, Any], application: Application) -> str:
-    from .services.distribution import AMOUNT, PROBLEMS, STORED_TEXT
-
     if code == AMOUNT:
         return _amount_problem(str(params.get("text", "")), int(params.get("decimals", 0)))
     if code == STORED_TEXT:

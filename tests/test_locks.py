@@ -3,6 +3,62 @@ deadlock, and leave balances and reservations as the ledger's invariants require
 
 The concurrency tests need row locks, so they run on PostgreSQL only: SQLite lets one writer
 at a time into the whole database, so two of its transactions never wait on each other's rows.
+
+Who takes each lock of qoima/locks.py (the audit head is left out: its writers are changing):
+
+- indexer cursor: the index step (``chain_index``).
+- batcher: ``operations_batch`` (``chain_batch``, ``chain_sweep``).
+- signing key, chain transactions: ``key_send_all`` (after each batch, ``chain_sweep``), a
+  refused broadcast; the confirmer reads transactions and locks their operations.
+- business rows: application (issuer's and officers' actions, distribution send / upload /
+  check, issue, mint and wallet settlement); distribution (its check); redemption (the issuer's
+  fulfilment or refusal, burn settlement); holder (verification, suspension); wallet (key
+  re-encryption); permit; holds (redemption fulfilled or refused).
+- operations: a suspension's withdrawal, the batcher, the confirmer, the index step.
+- balances: every request that reserves (transfer, distribution, burn), a redemption's hold
+  placed and released, a suspension's or a failure's release, the index step.
+
+Pairs that lock the same rows, and the test that runs them at once:
+
+============================  ==============================  ======================  =====
+path                          path                            rows both lock          test
+============================  ==============================  ======================  =====
+transfer request              index step                      balances, operations    1, 2
+transfer request              holder suspension               holder's balance        3, 4
+redemption hold placed        transfer request                holder's balance        4
+redemption hold placed        holder suspension               holder's balance        2, 4
+redemption fulfilled/refused  redemption request, transfer,   redemption, hold,       4
+                              suspension                      holder's balance
+redemption hold               index step                      balances                2
+holder suspension             index step                      operations, balances    2
+distribution send             distribution send               application, issuer's   5
+                                                              balance
+distribution send             index step                      issuer's balance,       5
+                                                              operations
+batcher                       batcher                         batcher, operations     6
+batcher                       holder suspension               pending operations      6
+batcher                       request                         (requests only insert)  6
+failed transaction settled    redemption request, transfer    holder's balance        7
+(confirmer: operations,       request
+then balances, then the
+burn's redemption)
+failed transaction settled    redemption fulfilled            holder's balance,       7
+                                                              redemptions
+failed transaction settled    batcher                         operations              7
+============================  ==============================  ======================  =====
+
+1 ``test_multi_sender_requests_and_index_steps_on_the_same_balances_never_deadlock``,
+2 ``test_holds_cancellations_requests_and_index_steps_never_deadlock``,
+3 ``test_a_suspension_and_a_transfer_request_of_the_same_holder_never_deadlock``,
+4 ``test_a_holders_redemptions_transfers_and_suspension_and_the_issuers_decisions_never_deadlock``,
+5 ``test_distributions_from_one_issuer_and_index_steps_never_deadlock``,
+6 ``test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadlock``,
+7 ``test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock``.
+
+Not run at once yet: a confirmed transaction settled (operations, then the application its
+issue or mint settles) against an action on that application, and the confirmer against the
+index step (both need receipts from a chain node); two key senders of one signing key; a
+verification or suspension against the allowlisting of the same wallet.
 """
 
 import ast
@@ -18,20 +74,34 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from eth_utils import to_checksum_address
+from rest_framework.test import APIClient
 
+from issuance import services
+from issuance.models import Distribution, Redemption
 from qoima import locks
 from qoima.audit.services import audit_record
+from qoima.chain.amounts import units_to_amount
+from qoima.chain.contracts import DecodedError
 from qoima.chain.ledger import hold_place, hold_release, movements_apply
-from qoima.chain.manager import OperationRequest, operation_request, operations_request
+from qoima.chain.manager import (
+    OperationRequest,
+    operation_request,
+    operations_batch,
+    operations_request,
+    settle_revert,
+)
 from qoima.chain.manager.requests import operations_cancel
-from qoima.chain.models import Hold, Operation, PlatformToken, TokenBalance
+from qoima.chain.models import ChainTransaction, Hold, Operation, PlatformToken, TokenBalance
+from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError
 from qoima.exchange.services import transfer_request
 from qoima.participants.models import HolderProfile, Role
 from qoima.participants.services import holder_suspend
 from tests.exchange.conftest import verified_holder
 from tests.factories import make_user
+from tests.issuance.conftest import issued_without_chain, make_world
 
 ROW_LOCK_SQL = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|SHARE|KEY\s+SHARE)\b")
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,19 +215,14 @@ def _token() -> None:
     )
 
 
-def _assert_ledger_consistent(total: int) -> None:
+def _assert_ledger_consistent(total: int, *, token: str = TOKEN) -> None:
     """Units are neither made nor lost, and each holder's reservation is exactly what their
     holding operations and open holds set aside."""
-    balances = TokenBalance.objects.filter(chain_id=settings.CHAIN_ID, token_address=TOKEN)
+    balances = TokenBalance.objects.filter(chain_id=settings.CHAIN_ID, token_address=token)
     assert balances.aggregate(total=Sum("amount"))["total"] == total
     for balance in balances:
-        holding = Operation.objects.filter(
-            token_address=TOKEN, sender=balance.holder, holding=True
-        ).aggregate(units=Sum("amount"))["units"] or Decimal(0)
-        held = Hold.objects.filter(
-            token_address=TOKEN, holder=balance.holder, released_at__isnull=True
-        ).aggregate(units=Sum("amount"))["units"] or Decimal(0)
-        assert (balance.holder, int(balance.reserved)) == (balance.holder, int(holding + held))
+        expected = _held_and_holding(token, balance.holder)
+        assert (balance.holder, int(balance.reserved)) == (balance.holder, expected)
         assert 0 <= balance.reserved <= balance.amount
 
 
@@ -355,3 +420,264 @@ def test_a_confirmation_settling_several_applications_audits_after_locking_them_
     assert [Application.objects.get(pk=a.pk).token_address for a in applications] == [
         op.token_address for op in operations
     ]
+
+
+# ------------------------------------------------------------------ holders, issuers, batcher
+
+
+def _wallet_as_shown(user) -> dict[str, str]:
+    """The holder's one holding as the wallet API shows it to them."""
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.get(reverse("api-wallet"))
+    assert response.status_code == 200, response.content
+    (holding,) = response.json()["holdings"]
+    return {name: holding[name] for name in ("balance", "reserved", "available")}
+
+
+def _held_and_holding(token: str, holder: str) -> int:
+    holding = Operation.objects.filter(token_address=token, sender=holder, holding=True).aggregate(
+        units=Sum("amount")
+    )["units"] or Decimal(0)
+    held = Hold.objects.filter(
+        token_address=token, holder=holder, released_at__isnull=True
+    ).aggregate(units=Sum("amount"))["units"] or Decimal(0)
+    return int(holding + held)
+
+
+@postgres_only
+def test_a_holders_redemptions_transfers_and_suspension_and_the_issuers_decisions_never_deadlock(
+    committed_db,
+):
+    """The holder's balance row is locked by a redemption's hold, a transfer's reservation, a
+    suspension withdrawing pending movements and the issuer fulfilling (the hold becomes the
+    burn's reservation) or refusing (the hold is released) a redemption; the redemption row by
+    the issuer's decision. What the holder then reads in the wallet API adds up."""
+    world = make_world(holder_count=2)
+    application = issued_without_chain(world)
+    token = application.token_address
+    holder, receiver = world.holders
+    address = custodial_wallet(holder).address
+    TokenBalance.objects.create(
+        chain_id=settings.CHAIN_ID, token_address=token, holder=address, amount=START
+    )
+
+    def redeem(i: int) -> None:
+        services.redemption_request(
+            actor=holder.user, application_id=application.pk, amount="0.0" + str(i % 9 + 1)
+        )
+
+    def send(i: int) -> None:
+        transfer_request(
+            actor=holder.user,
+            token_address=token,
+            receiver_number=receiver.identification_number,
+            amount="0.01",
+            idempotency_key=f"race-{i}",
+        )
+
+    def suspend(i: int) -> None:
+        HolderProfile.objects.filter(pk=holder.pk).update(
+            verification_status=HolderProfile.Status.VERIFIED
+        )
+        if i % 4 == 3:
+            holder_suspend(officer=world.officer_a, holder_id=holder.pk, reason="court order")
+
+    def decide(i: int) -> None:
+        waiting = Redemption.objects.filter(status=Redemption.Status.REQUESTED).order_by("pk")
+        redemption = waiting.first()
+        if redemption is None:
+            return
+        if i % 2:
+            services.redemption_fulfil(
+                actor=world.issuer, redemption_id=redemption.pk, reference=f"Act {i}"
+            )
+        else:
+            services.redemption_refuse(
+                actor=world.issuer, redemption_id=redemption.pk, reason="Warehouse closed"
+            )
+
+    assert _race(ITERATIONS, redeem, send, suspend, decide) == []
+    HolderProfile.objects.filter(pk=holder.pk).update(
+        verification_status=HolderProfile.Status.VERIFIED
+    )
+
+    assert Redemption.objects.exists()
+    assert Operation.objects.filter(kind=Operation.Kind.TRANSFER, sender=address).exists()
+    balance = TokenBalance.objects.get(token_address=token, holder=address)
+    assert int(balance.amount) == START  # nothing reached the chain: no unit moved yet
+    assert int(balance.reserved) == _held_and_holding(token, address)
+    assert 0 <= balance.reserved <= balance.amount
+    shown = _wallet_as_shown(holder.user)
+    decimals = application.decimals
+    assert shown == {
+        "balance": str(units_to_amount(START, decimals)),
+        "reserved": str(units_to_amount(balance.reserved, decimals)),
+        "available": str(units_to_amount(START - int(balance.reserved), decimals)),
+    }
+
+
+@postgres_only
+def test_distributions_from_one_issuer_and_index_steps_never_deadlock(committed_db):
+    """Two of the issuer's staff send units of one asset at once (each locks the application,
+    then reserves the issuer's balance) while the indexer records earlier sends reaching the
+    chain (it locks the operations, then the balances of issuer and holders). Units are
+    neither made nor lost, and no more is sent than the issuer held."""
+    world = make_world(holder_count=2)
+    # 300 sends' worth of 1.00 (100 units, two decimal places): fewer than the 400 asked for.
+    application = issued_without_chain(world, units=300 * 100)
+    token = application.token_address
+    issuer = organisation_wallet(application.organisation)
+    assert issuer is not None
+
+    def distribute(first: str) -> Callable[[int], None]:
+        def work(i: int) -> None:
+            services.distribution_send(
+                actor=world.issuer,
+                application_id=application.pk,
+                receiver=world.holders[i % 2].identification_number,
+                amount="1",
+                idempotency_key=f"{first}-{i}",
+            )
+
+        work.__name__ = f"distribute_{first}"
+        return work
+
+    def index_step(i: int) -> None:
+        requested = list(
+            Operation.objects.filter(token_address=token, holding=True)
+            .order_by("pk")
+            .values_list("sender", "receiver", "amount", "pk")[:3]
+        )
+        movements = [(token, s, r, int(amount or 0), pk) for s, r, amount, pk in requested]
+        with transaction.atomic():
+            movements_apply(chain_id=settings.CHAIN_ID, movements=movements, sign=1)
+
+    assert _race(ITERATIONS, distribute("a"), distribute("b"), index_step) == []
+
+    sent = Operation.objects.filter(token_address=token, sender=issuer.address)
+    # The ledger refused whatever was beyond what the issuer held.
+    assert sent.count() == 300
+    assert Distribution.objects.filter(application=application).count() == 300
+    _assert_ledger_consistent(300 * 100, token=token)
+
+
+@postgres_only
+def test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadlock(
+    committed_db,
+):
+    """Two batchers (one runs, the other skips what it holds) claim pending operations while a
+    suspension withdraws the same operations and requests add more: each operation ends in one
+    transaction or withdrawn, never both, and reservations follow."""
+    _token()
+    for holder in (A, B):
+        TokenBalance.objects.create(
+            chain_id=settings.CHAIN_ID, token_address=TOKEN, holder=holder, amount=START
+        )
+
+    def request(i: int) -> None:
+        with transaction.atomic():
+            operations_request(
+                requests=[
+                    OperationRequest(
+                        kind=Operation.Kind.TRANSFER,
+                        idempotency_key=f"batch-test:{sender}:{i}",
+                        token_address=TOKEN,
+                        sender=sender,
+                        receiver=C,
+                        amount=1,
+                    )
+                    for sender in (A, B)
+                ]
+            )
+
+    def batch(i: int) -> None:
+        operations_batch(wait=0)
+
+    def batch_again(i: int) -> None:
+        operations_batch(wait=0)
+
+    def cancel(i: int) -> None:
+        operations_cancel(addresses=[A], code="HolderSuspended")
+
+    assert _race(ITERATIONS, request, batch, batch_again, cancel) == []
+    operations_batch(wait=0)
+
+    operations = Operation.objects.filter(token_address=TOKEN)
+    assert operations.count() == 2 * ITERATIONS
+    assert not operations.filter(state=Operation.State.PENDING).exists()
+    withdrawn = operations.filter(state=Operation.State.FAILED)
+    assert withdrawn.exists()
+    assert not withdrawn.exclude(transaction=None).exists()
+    assert set(withdrawn.values_list("sender", flat=True)) == {A}
+    submitted = operations.filter(state=Operation.State.SUBMITTED)
+    assert not submitted.filter(transaction=None).exists()
+    assert submitted.filter(sender=B).count() == ITERATIONS
+    _assert_ledger_consistent(2 * START)
+
+
+@postgres_only
+def test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock(
+    committed_db,
+):
+    """The confirmer's failure path locks a reverted transaction's operations, then releases
+    their balances, then its settlement handler locks each burn's redemption: the one place
+    the order is not followed. It runs against the holder redeeming and sending (redemption
+    row, hold, balance), the issuer fulfilling redemptions (redemption, hold, balance, a new
+    burn) and the batcher putting those burns into transactions (batcher, operations). Every
+    failed burn's redemption fails with it and gives its units back."""
+    world = make_world(holder_count=2)
+    application = issued_without_chain(world)
+    token = application.token_address
+    holder, receiver = world.holders
+    address = custodial_wallet(holder).address
+    TokenBalance.objects.create(
+        chain_id=settings.CHAIN_ID, token_address=token, holder=address, amount=START
+    )
+
+    def redeem(i: int) -> None:
+        services.redemption_request(actor=holder.user, application_id=application.pk, amount="0.01")
+
+    def send(i: int) -> None:
+        transfer_request(
+            actor=holder.user,
+            token_address=token,
+            receiver_number=receiver.identification_number,
+            amount="0.01",
+            idempotency_key=f"race-{i}",
+        )
+
+    def fulfil(i: int) -> None:
+        waiting = Redemption.objects.filter(status=Redemption.Status.REQUESTED).order_by("pk")
+        redemption = waiting.first()
+        if redemption is not None:
+            services.redemption_fulfil(
+                actor=world.issuer, redemption_id=redemption.pk, reference=f"Act {i}"
+            )
+
+    def batch_and_revert(i: int) -> None:
+        operations_batch(wait=0)
+        burns = ChainTransaction.objects.filter(
+            state=ChainTransaction.State.UNSTARTED, operations__kind=Operation.Kind.BURN
+        ).distinct()
+        for tx in burns:
+            settle_revert(
+                tx, DecodedError("EnforcedPause"), final_state=ChainTransaction.State.FATAL
+            )
+
+    assert _race(ITERATIONS, redeem, send, fulfil, batch_and_revert) == []
+    batch_and_revert(ITERATIONS)
+
+    failed = Redemption.objects.filter(status=Redemption.Status.FAILED)
+    assert failed.exists()
+    assert not Redemption.objects.filter(status=Redemption.Status.BURNING).exists()
+    assert set(failed.values_list("operation__state", flat=True)) == {Operation.State.FAILED}
+    balance = TokenBalance.objects.get(token_address=token, holder=address)
+    assert int(balance.amount) == START
+    assert int(balance.reserved) == _held_and_holding(token, address)
+    decimals = application.decimals
+    assert _wallet_as_shown(holder.user) == {
+        "balance": str(units_to_amount(START, decimals)),
+        "reserved": str(units_to_amount(balance.reserved, decimals)),
+        "available": str(units_to_amount(START - int(balance.reserved), decimals)),
+    }

@@ -28,7 +28,7 @@ from issuance.services.distribution import distribution_process
 from qoima.audit.labels import ACTIONS
 from qoima.participants import services as participants
 from qoima.participants.models import Role
-from tests.audit.test_labels import recorded_actions
+from tests.audit.actions import recorded_actions
 from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain, make_world
 from tests.pages import visible_text, visible_texts

@@ -15,12 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.audit.services import audit_record
-from qoima.broker import enqueue_on_commit
 from qoima.chain.amounts import units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import OperationRequest, operations_request, settlement_handler
@@ -36,6 +35,7 @@ from qoima.transactions import in_transaction
 from .. import access
 from ..models import Application, Distribution, DistributionLine
 from ..notifications import notify
+from ..selectors import AMOUNT, PROBLEMS
 from .common import issuer_application, locked
 
 DISTRIBUTION = "issuance.distribution"
@@ -122,13 +122,16 @@ def distribution_send(
     return distribution
 
 
+# Issuance's tasks module answers this by enqueueing the file's check on commit: the tasks
+# import these services, so these services must not import them back.
+distribution_uploaded = Signal()
+
+
 @transaction.atomic(durable=True)
 def distribution_upload(
     *, actor: User, application_id: int, upload: UploadedFile, idempotency_key: str
 ) -> Distribution:
     """Take a CSV file of (IIN / BIN or holder id, amount) rows; a worker checks and sends it."""
-    from ..tasks import issuance_distribution_process
-
     application = _issued(actor, application_id)
     key = _idempotency_key(idempotency_key)
     existing = _existing(application, key)
@@ -164,7 +167,7 @@ def distribution_upload(
             "bytes": len(content),
         },
     )
-    enqueue_on_commit(issuance_distribution_process, distribution.pk)
+    distribution_uploaded.send(sender=Distribution, distribution=distribution)
     return distribution
 
 
@@ -207,28 +210,6 @@ def _rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if any(cell.strip() for cell in row):
             yield number, [cell.strip() for cell in row]
-
-
-# What can be wrong with a file or a row. A refused file keeps each problem as its code and
-# parameters (``Distribution.errors``), and the page, the API and the mail put it into words
-# when it is read, in the reader's language (see selectors.distribution_errors).
-PROBLEMS: dict[str, Promise] = {
-    "not_csv": _("The file is not a CSV file in UTF-8."),
-    "no_rows": _("The file has no rows."),
-    "too_many_rows": _("The file has %(count)s rows; at most %(limit)s are accepted."),
-    "columns": _("Expected two columns: the holder's IIN / BIN or id, and the amount."),
-    "check_digit": _("This is not a valid IIN / BIN (its check digit does not match)."),
-    "unknown_holder": _("No holder has this IIN / BIN or id."),
-    "not_verified": _("The holder is not verified."),
-    "no_wallet": _("The holder has no wallet yet."),
-    "short": _(
-        "The file sends %(needed)s in all; the issuer's wallet has %(available)s available."
-    ),
-}
-# Rendered by checking the amount again, as units_from_text words its refusal.
-AMOUNT = "amount"
-# An error written before errors were kept as codes: its text, as it was stored.
-STORED_TEXT = "text"
 
 
 def _error(

@@ -13,3 +13,6 @@ class ChainConfig(AppConfig):
         from .fields import sqlite_functions_install
 
         connection_created.connect(sqlite_functions_install, dispatch_uid="uint256_functions")
+        # The tasks answer the manager's signals (a batch is wanted) in every process, not only
+        # in workers, where Celery imports them by itself.
+        from . import tasks  # noqa: F401

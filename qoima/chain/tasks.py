@@ -14,11 +14,15 @@ from typing import Any
 from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.db import DatabaseError
+from django.dispatch import receiver
 from web3.exceptions import Web3Exception
+
+from qoima.broker import enqueue_on_commit
 
 from .client import ChainUnavailable, get_web3
 from .indexer import index_step
 from .manager import (
+    batch_wanted,
     key_send_all,
     keys_with_unsent,
     operations_batch,
@@ -62,6 +66,11 @@ def chain_batch() -> None:
     """Batch what is pending and send it, each signing key's transactions in nonce order."""
     operations_batch()
     _send_all()
+
+
+@receiver(batch_wanted, dispatch_uid="qoima.chain.tasks.chain_batch")
+def _batch_on_commit(sender: object, *, countdown: float = 0, **kwargs: Any) -> None:
+    enqueue_on_commit(chain_batch, countdown=countdown)
 
 
 @shared_task

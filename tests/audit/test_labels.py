@@ -1,50 +1,20 @@
 """The audit log as people read it: labels, objects and amounts in the reader's language."""
 
-import re
-from pathlib import Path
-
 import pytest
-from django.contrib import admin
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from issuance.models import Review
 from qoima.audit.labels import ACTIONS, action_label
 from qoima.audit.services import audit_record
-from qoima.chain.models import Operation
 from qoima.participants import services as participants
-from qoima.participants.models import Permit, Role
+from qoima.participants.models import Role
+from tests.audit.actions import recorded_actions
 from tests.factories import make_user
 from tests.issuance.conftest import make_world
 from tests.pages import visible_text
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-LITERAL = re.compile(r'action="([a-z_]+\.[a-z_.]+)"')
-
-
-def recorded_actions() -> set[str]:
-    """Every action code the platform's code records: literals, and each value of the codes
-    it builds from a status or a kind."""
-    found = set()
-    for folder in ("qoima", "issuance", "registry"):
-        for path in (ROOT / folder).rglob("*.py"):
-            found.update(LITERAL.findall(path.read_text(encoding="utf-8")))
-    found.update(f"permit.{status}" for status in Permit.Status.values)
-    found.update(f"custody.wallet_{kind}" for kind in (Operation.Kind.ALLOWLIST, "delist"))
-    found.update(
-        f"issuance.application_{action}"
-        for action in (Review.Action.REJECT, Review.Action.REQUEST_CHANGES)
-    )
-    found.update(f"issuance.redemption_{status}" for status in ("redeemed", "failed"))
-    found.update(
-        f"admin.{model._meta.model_name}.{change}"
-        for model in admin.site._registry
-        for change in ("added", "changed")
-    )
-    return found
 
 
 def test_every_action_the_platform_records_has_a_label():

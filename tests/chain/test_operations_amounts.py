@@ -5,8 +5,7 @@ from django.conf import settings
 from pytest_django.asserts import assertContains, assertNotContains
 
 from qoima.chain.models import ChainTransaction, Operation, PlatformToken
-
-from .test_operations_view import TOKEN, chain_tx, operation, page
+from tests.chain.operations import TOKEN, chain_tx, operation, page
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,5 @@
 """The staff operations page: who may see it, what it shows, and that its cost stays flat."""
 
-import itertools
-
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -13,7 +11,6 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from qoima.chain.anvil import free_port
 from qoima.chain.models import (
-    Attempt,
     ChainTransaction,
     IndexerCursor,
     NodeHealth,
@@ -24,77 +21,20 @@ from qoima.chain.models import (
     WorkerHeartbeat,
 )
 from qoima.participants.models import Role
-from tests.factories import make_user
+from tests.chain.operations import (
+    HOLDER,
+    KEY,
+    TOKEN,
+    attempt,
+    chain_tx,
+    operation,
+    page,
+    staff_client,
+)
 
 pytestmark = pytest.mark.django_db
 
-KEY = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 OTHER_KEY = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
-TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-HOLDER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
-
-_sequence = itertools.count(1)
-
-
-def staff_client(role: Role = Role.PLATFORM_ADMIN) -> Client:
-    # The platform's default language is Russian; these tests read the English page.
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(make_user(role))
-    return client
-
-
-def page(client: Client | None = None, headers: dict[str, str] | None = None):
-    return (client or staff_client()).get(reverse("operations"), headers=headers)
-
-
-def nonce_for(address: str) -> int:
-    key, _ = SigningKey.objects.get_or_create(chain_id=settings.CHAIN_ID, address=address)
-    nonce = key.next_nonce
-    key.next_nonce += 1
-    key.save(update_fields=["next_nonce"])
-    return nonce
-
-
-def chain_tx(state: str, *, address: str = KEY, **fields) -> ChainTransaction:
-    started = state not in (ChainTransaction.State.UNSTARTED, ChainTransaction.State.FATAL)
-    return ChainTransaction.objects.create(
-        chain_id=settings.CHAIN_ID,
-        from_address=address,
-        to_address=TOKEN,
-        data="0x",
-        function="recordTransfers",
-        nonce=nonce_for(address) if started else None,
-        state=state,
-        **fields,
-    )
-
-
-def attempt(tx: ChainTransaction, *, block: int | None, tx_hash: str | None = None) -> Attempt:
-    return Attempt.objects.create(
-        transaction=tx,
-        chain_id=settings.CHAIN_ID,
-        tx_hash=tx_hash or f"0x{next(_sequence):064x}",
-        raw=b"\x02",
-        max_fee_per_gas=2_000_000_000,
-        max_priority_fee_per_gas=1_000_000_000,
-        broadcast_at=timezone.now() if block is not None else None,
-        broadcast_block=block,
-    )
-
-
-def operation(state: str, *, transaction: ChainTransaction | None = None, **fields) -> Operation:
-    return Operation.objects.create(
-        kind=Operation.Kind.TRANSFER,
-        chain_id=settings.CHAIN_ID,
-        token_address=TOKEN,
-        sender=KEY,
-        receiver=HOLDER,
-        amount=fields.pop("amount", 100),
-        idempotency_key=f"op-{next(_sequence)}",
-        state=state,
-        transaction=transaction,
-        **fields,
-    )
 
 
 def refused(message: str) -> dict[str, object]:

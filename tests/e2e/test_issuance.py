@@ -14,8 +14,8 @@ from qoima.chain.indexer import index_until_head
 from qoima.chain.tasks import chain_confirm, chain_index
 from qoima.custody.selectors import custodial_wallet
 from tests.factories import PASSWORD
-from tests.integration.test_issuance_worker import issued
 from tests.issuance.conftest import PDF, make_world
+from tests.onchain import issued
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from qoima.chain.models import Operation
 from qoima.chain.tasks import chain_confirm
 from qoima.custody.models import Wallet
 from qoima.participants.demo import DEMO_PASSWORD, demo_load
-from tests.integration.test_chain_worker import issued_token
+from tests.onchain import issued_token
 
 pytestmark = pytest.mark.e2e
 

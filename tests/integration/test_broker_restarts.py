@@ -11,8 +11,7 @@ from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation
 from qoima.chain.tasks import chain_confirm, chain_sweep
 from tests.brokers import publishing_to
-
-from .test_chain_worker import all_confirmed, assert_exactly_once, issued_token
+from tests.onchain import all_confirmed, assert_exactly_once, issued_token
 
 
 def _kick() -> None:

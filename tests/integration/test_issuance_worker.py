@@ -1,10 +1,7 @@
 """Issuance end to end through a real worker, broker, database and anvil: approval to mint,
 distribution by CSV, redemption, and the ledger reconciled against the chain after each."""
 
-import time
-
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 
 from issuance import services
 from issuance.models import Application, Distribution, Redemption
@@ -12,45 +9,8 @@ from qoima.chain.deployment import platform_registry_ensure
 from qoima.chain.direct import BackedAssetToken
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import Operation, TokenBalance
-from qoima.chain.tasks import chain_confirm
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
-from qoima.custody.services import wallet_allowlist_set_in_transaction
-from tests.integration.test_chain_worker import assert_ledger_matches_chain
-from tests.issuance.conftest import make_world
-
-
-def until(worker, condition, timeout=90.0):
-    """Ask the worker to follow receipts, as beat does, until ``condition`` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        chain_confirm.delay()
-        if worker.process.poll() is not None:
-            raise AssertionError(f"worker died:\n{worker.log.read_text()[-3000:]}")
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"not reached in time:\n{worker.log.read_text()[-3000:]}")
-
-
-def issued(worker, chain):
-    """A world whose application a worker has issued and minted, holders allowlisted."""
-    platform_registry_ensure(chain)
-    world = make_world(holder_count=3)
-    for holder in world.holders:
-        wallet = custodial_wallet(holder)
-        with transaction.atomic():
-            wallet_allowlist_set_in_transaction(
-                wallet=wallet, allowed=True, event="verified", actor=world.officer_a
-            )
-    application = world.approved()
-    services.application_confirm(officer=world.officer_b, application_id=application.pk)
-    until(
-        worker,
-        lambda: Application.objects.get(pk=application.pk).status == Application.Status.ISSUED,
-    )
-    index_until_head(w3=chain)
-    application.refresh_from_db()
-    return world, application
+from tests.onchain import assert_ledger_matches_chain, issued, until
 
 
 def test_approval_issues_and_mints_the_token_with_the_data_the_db_holds(worker_factory, chain):

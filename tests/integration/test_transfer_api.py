@@ -12,8 +12,7 @@ from qoima.exchange.models import Transfer
 from tests.brokers import publishing_to
 from tests.exchange.conftest import verified_holder
 from tests.factories import make_user
-
-from .test_chain_worker import issued_token
+from tests.onchain import issued_token
 
 MINTED = 100_000
 

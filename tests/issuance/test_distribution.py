@@ -9,6 +9,7 @@ from django.utils import translation
 from issuance import services
 from issuance.models import Distribution, DistributionLine, Redemption
 from issuance.selectors import distribution_errors
+from issuance.tasks import issuance_distribution_process
 from qoima.chain.models import Hold, Operation, TokenBalance
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict
@@ -220,3 +221,24 @@ def test_the_mail_about_a_refused_file_is_all_in_the_readers_language(
     assert status in sent.subject
     assert status in sent.body
     assert "Refused" not in sent.subject + sent.body
+
+
+def test_an_uploaded_file_is_sent_to_a_worker_once_the_upload_commits(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    application = issued_without_chain(world)
+    sent = []
+    monkeypatch.setattr(
+        issuance_distribution_process,
+        "apply_async",
+        lambda args, kwargs, **options: sent.append(args),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution = services.distribution_upload(
+            actor=world.issuer,
+            application_id=application.pk,
+            upload=SimpleUploadedFile("rows.csv", f"{world.holders[0].pk},1\n".encode()),
+            idempotency_key="on-commit",
+        )
+        assert sent == []
+    assert sent == [(distribution.pk,)]

@@ -30,6 +30,7 @@ from .batching import (
 from .confirming import settle_revert, transactions_confirm
 from .requests import (
     OperationRequest,
+    batch_wanted,
     enqueue_batch,
     operation_request,
     operations_cancel,
@@ -46,6 +47,7 @@ from .settlement import operations_settled, settlement_handler
 
 __all__ = [
     "OperationRequest",
+    "batch_wanted",
     "call_for",
     "compliance_account",
     "current_fees",

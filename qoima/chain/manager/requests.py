@@ -15,13 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from eth_utils import to_checksum_address
 from web3 import Web3
 
 from qoima import locks
-from qoima.broker import enqueue_on_commit
 from qoima.errors import Conflict, InvalidInput
 
 from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
@@ -114,14 +114,17 @@ def operations_cancel(*, addresses: Sequence[str], code: str) -> list[Operation]
     return cancelled
 
 
+# The chain's tasks module answers this by enqueueing ``chain_batch`` on commit. The manager
+# only says that a batch is wanted: its tasks import it, so it must not import them back.
+batch_wanted = Signal()
+
+
 def enqueue_batch(countdown: float = 0) -> None:
     """Once the caller's transaction commits, ask a worker to batch what is pending.
 
     Never raises: the sweep finds the work anyway if the message is lost or cannot be sent.
     """
-    from ..tasks import chain_batch
-
-    enqueue_on_commit(chain_batch, countdown=countdown)
+    batch_wanted.send(sender=Operation, countdown=countdown)
 
 
 def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
