@@ -5,12 +5,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from web3 import Web3
 
 from issuance import services
 from issuance.models import Application
+from qoima.chain.models import TokenBalance
+from qoima.custody.selectors import custodial_wallet
 from qoima.custody.services import holder_wallet_open_in_transaction
 from qoima.participants.models import HolderProfile, Role, User
 from tests.factories import HolderProfileFactory, PermitFactory, make_user, valid_iins
@@ -142,3 +145,14 @@ def issued_without_chain(world: World, *, units: int = 10_000_000) -> Applicatio
         amount=units,
     )
     return application
+
+
+def holder_with_units(world, application, units):
+    holder = world.holders[0]
+    TokenBalance.objects.create(
+        chain_id=settings.CHAIN_ID,
+        token_address=application.token_address,
+        holder=custodial_wallet(holder).address,
+        amount=units,
+    )
+    return holder

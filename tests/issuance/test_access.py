@@ -10,8 +10,7 @@ from issuance.models import Application
 from qoima.participants.models import Role, User
 from tests.factories import OrganisationFactory, PermitFactory, make_user
 
-from .conftest import World, issued_without_chain
-from .test_distribution import holder_with_units
+from .conftest import World, holder_with_units, issued_without_chain
 
 
 def client_for(user: User) -> Client:

@@ -1,7 +1,6 @@
 """Distribution by CSV and one by one, and redemption, against the ledger (no chain needed)."""
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
@@ -15,7 +14,7 @@ from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict
 from tests.factories import valid_iins
 
-from .conftest import issued_without_chain
+from .conftest import holder_with_units, issued_without_chain
 
 
 def upload(world, application, text: str, key: str = "k1") -> Distribution:
@@ -144,17 +143,6 @@ def test_a_single_send_requests_one_transfer(world):
 
 
 # ------------------------------------------------------------------------------ redemption
-
-
-def holder_with_units(world, application, units):
-    holder = world.holders[0]
-    TokenBalance.objects.create(
-        chain_id=settings.CHAIN_ID,
-        token_address=application.token_address,
-        holder=custodial_wallet(holder).address,
-        amount=units,
-    )
-    return holder
 
 
 def test_a_redemption_holds_the_units_until_the_issuer_decides(world):
