@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import Role, User
@@ -18,6 +19,13 @@ from .common import locked, require_role, valid_permit
 from .minting import issue_request
 
 S = Application.Status
+
+
+# The action recorded when an officer sends an application back or refuses it.
+REVIEW_ACTIONS: dict[str, AuditAction] = {
+    Review.Action.REJECT: AuditAction.APPLICATION_REJECTED,
+    Review.Action.REQUEST_CHANGES: AuditAction.APPLICATION_CHANGES_REQUESTED,
+}
 
 
 def _officer_application(actor: User, application_id: int, *, status: str) -> Application:
@@ -67,7 +75,7 @@ def application_approve(
     )
     audit_record(
         actor=officer,
-        action="issuance.application_approved",
+        action=AuditAction.APPLICATION_APPROVED,
         obj=application,
         details={"revision": application.revision, "items": sorted(ART5_ITEMS)},
     )
@@ -101,7 +109,7 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
     issue_request(application=application, actor=officer)
     audit_record(
         actor=officer,
-        action="issuance.application_confirmed",
+        action=AuditAction.APPLICATION_CONFIRMED,
         obj=application,
         details={"approved_by": application.approved_by_id, "permit": permit.number},
     )
@@ -139,7 +147,7 @@ def _decide(
     _step(application, officer, action, note=reason)
     audit_record(
         actor=officer,
-        action=f"issuance.application_{action}",
+        action=REVIEW_ACTIONS[action],
         obj=application,
         details={"revision": application.revision, "reason": reason},
     )

@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from knox.models import AuthToken
 
 from issuance.documents import document_store
 from qoima import locks
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
@@ -26,6 +28,15 @@ from .identifiers import parse_identification_number, validate_issuer_identifica
 from .models import HolderProfile, Organisation, Permit, Role, User
 from .roles import ROLE_PERMISSIONS
 from .selectors import user_role
+
+# The action recorded when a permit takes each status.
+PERMIT_STATUS_ACTIONS: dict[str, AuditAction] = {
+    Permit.Status.PENDING: AuditAction.PERMIT_PENDING,
+    Permit.Status.REFUSED: AuditAction.PERMIT_REFUSED,
+    Permit.Status.ACTIVE: AuditAction.PERMIT_ACTIVE,
+    Permit.Status.SUSPENDED: AuditAction.PERMIT_SUSPENDED,
+    Permit.Status.REVOKED: AuditAction.PERMIT_REVOKED,
+}
 
 
 def _invalid(error: ValidationError, field: str) -> InvalidInput:
@@ -47,17 +58,39 @@ def _locked(model: type[M], pk: int) -> M:
         raise NotFound() from None
 
 
+def _dotted(permissions: Iterable[Permission]) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+@transaction.atomic
 def roles_sync() -> None:
-    """Create each role's group and give it exactly the role's permissions (idempotent)."""
+    """Create each role's group and give it exactly the role's permissions (idempotent).
+
+    A group that existed and had other permissions is recorded in the audit log with what was
+    added and taken away (a new group is part of setting the platform up).
+    """
     for role, codenames in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role.value)
+        group, created = Group.objects.get_or_create(name=role.value)
         wanted = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
             wanted.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+        had = _dotted(group.permissions.select_related("content_type"))
         group.permissions.set(wanted)
+        now = _dotted(wanted)
+        if not created and had != now:
+            audit_record(
+                actor=None,
+                action=AuditAction.ROLE_PERMISSIONS_SYNCED,
+                obj=group,
+                details={
+                    "role": role.value,
+                    "added": sorted(now - had),
+                    "removed": sorted(had - now),
+                },
+            )
 
 
 def permit_default_expiry(issued_on: datetime.date, *, years: int) -> datetime.date:
@@ -112,7 +145,9 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
     )
-    audit_record(actor=actor, action="user.created", obj=user, details={"role": role.value})
+    audit_record(
+        actor=actor, action=AuditAction.USER_CREATED, obj=user, details={"role": role.value}
+    )
     return user
 
 
@@ -124,7 +159,7 @@ def user_password_set(*, actor: User | None, user: User, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_set", obj=user, details={})
+    audit_record(actor=actor, action=AuditAction.USER_PASSWORD_SET, obj=user, details={})
     return user
 
 
@@ -278,7 +313,7 @@ def organisation_register(
     )
     audit_record(
         actor=user,
-        action="organisation.registered",
+        action=AuditAction.ORGANISATION_REGISTERED,
         obj=organisation,
         details={
             "kind": kind,
@@ -318,7 +353,7 @@ def permit_add(
     )
     audit_record(
         actor=actor,
-        action="permit.added",
+        action=AuditAction.PERMIT_ADDED,
         obj=permit,
         details={
             "organisation": organisation.pk,
@@ -368,7 +403,7 @@ def permit_verify(
     permit.save()
     audit_record(
         actor=officer,
-        action="permit.verified",
+        action=AuditAction.PERMIT_VERIFIED,
         obj=permit,
         details={"document_sha256": permit.document_sha256, "document_ref": document_ref},
     )
@@ -392,7 +427,9 @@ def permit_refuse(*, officer: User, permit_id: int, reason: str) -> Permit:
     permit.status_reason = reason
     permit.status_changed_by, permit.status_changed_at = officer, timezone.now()
     permit.save()
-    audit_record(actor=officer, action="permit.refused", obj=permit, details={"reason": reason})
+    audit_record(
+        actor=officer, action=AuditAction.PERMIT_REFUSED, obj=permit, details={"reason": reason}
+    )
     return permit
 
 
@@ -433,7 +470,7 @@ def permit_set_status(
     permit.save()
     audit_record(
         actor=actor,
-        action=f"permit.{status}",
+        action=PERMIT_STATUS_ACTIONS[status],
         obj=permit,
         details={"from": previous, "reason": reason, "document_ref": document_ref},
     )
@@ -475,7 +512,9 @@ def holder_register(
     holder = HolderProfile.objects.create(
         user=user, kind=kind, full_name=full_name, identification_number=identification_number
     )
-    audit_record(actor=user, action="holder.registered", obj=holder, details={"kind": kind})
+    audit_record(
+        actor=user, action=AuditAction.HOLDER_REGISTERED, obj=holder, details={"kind": kind}
+    )
     return holder
 
 
@@ -504,7 +543,7 @@ def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> Holder
     holder.save()
     audit_record(
         actor=officer,
-        action="holder.verified",
+        action=AuditAction.HOLDER_VERIFIED,
         obj=holder,
         details={"from": previous, "document_ref": document_ref},
     )
@@ -540,7 +579,9 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     withdrawn = operations_cancel(
         addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
     )
-    audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
+    audit_record(
+        actor=officer, action=AuditAction.HOLDER_SUSPENDED, obj=holder, details={"reason": reason}
+    )
     for wallet in wallets:
         wallet_allowlist_set(
             wallet=wallet,
@@ -551,7 +592,7 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     if withdrawn:
         audit_record(
             actor=officer,
-            action="holder.movements_withdrawn",
+            action=AuditAction.HOLDER_MOVEMENTS_WITHDRAWN,
             obj=holder,
             details={"operations": [op.pk for op in withdrawn]},
         )
@@ -569,7 +610,7 @@ def user_language_remember(*, user: User, language: str) -> None:
     user.preferred_language = code
     audit_record(
         actor=user,
-        action="user.language_changed",
+        action=AuditAction.USER_LANGUAGE_CHANGED,
         obj=user,
         details={"from": previous, "to": code},
     )
@@ -583,7 +624,7 @@ def api_token_issue(*, user: User) -> str:
     instance, token = AuthToken.objects.create(user=user)
     audit_record(
         actor=user,
-        action="user.api_token_issued",
+        action=AuditAction.USER_API_TOKEN_ISSUED,
         obj=user,
         details={
             "replaced": replaced,
