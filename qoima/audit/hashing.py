@@ -11,16 +11,22 @@ import json
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+# One encoder for every hash: json.dumps with these options would build one per call.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def canonical_time(value: datetime.datetime) -> str:
+def canonical_time(value: datetime.datetime | str) -> str:
+    """The time as the hashes cover it; a string is taken as already in that form (the check
+    has the database format it, sparing a parse and a format per entry)."""
+    if isinstance(value, str):
+        return value
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_digest(
     *,
     seq: int,
-    created_at: datetime.datetime,
+    created_at: datetime.datetime | str,
     actor_id: int | None,
     actor_repr: str,
     action: str,
@@ -42,13 +48,12 @@ def entry_digest(
         "details": details,
         "prev_hash": prev_hash,
     }
-    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
 def content_digest(
     *,
-    created_at: datetime.datetime,
+    created_at: datetime.datetime | str,
     actor_id: int | None,
     actor_repr: str,
     action: str,
@@ -69,8 +74,7 @@ def content_digest(
         "object_repr": object_repr,
         "details": details,
     }
-    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
 def sealed_digest(*, seq: int, prev_hash: str, content_hash: str) -> str:

@@ -29,21 +29,23 @@ _SEALING = (
     "AND NEW.seq IS NOT NULL AND NEW.prev_hash IS NOT NULL AND NEW.entry_hash IS NOT NULL"
 )
 
+# The seal is told apart in the trigger's WHEN clause, which PostgreSQL evaluates without
+# calling the function: the sealer's bulk UPDATE pays no procedural call per row.
 POSTGRES_CREATE = [
-    f"""CREATE OR REPLACE FUNCTION audit_entry_refuse_change() RETURNS trigger AS $$
+    """CREATE OR REPLACE FUNCTION audit_entry_refuse_change() RETURNS trigger AS $$
     BEGIN
-        IF TG_OP = 'UPDATE' AND {_SEALING}
-                AND ({_NEW}) IS NOT DISTINCT FROM ({_OLD}) THEN
-            RETURN NEW;
-        END IF;
         RAISE EXCEPTION 'audit log entries are append-only';
     END;
     $$ LANGUAGE plpgsql;""",
-    f"""CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON {TABLE}
+    f"""CREATE TRIGGER audit_entry_append_only BEFORE DELETE ON {TABLE}
         FOR EACH ROW EXECUTE FUNCTION audit_entry_refuse_change();""",
+    f"""CREATE TRIGGER audit_entry_sealed_once BEFORE UPDATE ON {TABLE}
+        FOR EACH ROW WHEN (NOT ({_SEALING} AND ({_NEW}) IS NOT DISTINCT FROM ({_OLD})))
+        EXECUTE FUNCTION audit_entry_refuse_change();""",
 ]
 POSTGRES_DROP = [
     f"DROP TRIGGER IF EXISTS audit_entry_append_only ON {TABLE};",
+    f"DROP TRIGGER IF EXISTS audit_entry_sealed_once ON {TABLE};",
     "DROP FUNCTION IF EXISTS audit_entry_refuse_change();",
 ]
 _UNCHANGED = " AND ".join(f"NEW.{column} IS OLD.{column}" for column in WRITTEN)

@@ -74,7 +74,8 @@ def test_intact_chain_verifies(entries, capsys):
 def test_an_entry_is_written_unsealed_and_sealed_in_the_order_it_was_written():
     first, second = record(1), record(2)
     assert (first.seq, first.prev_hash, first.entry_hash) == (None, None, None)
-    assert first.content_hash and second.content_hash
+    assert first.content_hash
+    assert second.content_hash
     assert audit_seal() == 2
     assert audit_seal() == 0
     first, second = AuditEntry.objects.get(pk=first.pk), AuditEntry.objects.get(pk=second.pk)
@@ -152,7 +153,8 @@ def _rewrite_from(entries: list[AuditEntry], start: int, details: dict) -> None:
     insider covering their tracks would: the chain is consistent again."""
     drop_triggers(connection)
     victim = entries[start]
-    fields = dict(zip(CONTENT, AuditEntry.objects.filter(pk=victim.pk).values_list(*CONTENT)[0]))
+    written = AuditEntry.objects.filter(pk=victim.pk).values_list(*CONTENT)[0]
+    fields = dict(zip(CONTENT, written, strict=True))
     fields["details"] = details
     prev_hash = entries[start - 1].entry_hash
     with connection.cursor() as cursor:
