@@ -573,8 +573,7 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.save()
     # Nothing may reach or leave a suspended holder's wallet until they are verified again:
     # movements not yet sent are withdrawn (their balances released) and it leaves the
-    # allowlist. The audit entries come last: the audit head is the last lock of a
-    # transaction, after the balance rows a concurrent transfer request takes first.
+    # allowlist.
     wallets = list(Wallet.objects.filter(holder=holder))
     withdrawn = operations_cancel(
         addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
