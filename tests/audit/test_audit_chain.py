@@ -166,6 +166,9 @@ def _rewrite_from(entries: list[AuditEntry], start: int, details: dict) -> None:
             content_hash = AuditEntry.objects.filter(pk=entry.pk).values_list(
                 "content_hash", flat=True
             )[0]
+            assert entry.seq is not None
+            assert prev_hash is not None
+            assert content_hash is not None
             entry_hash = sealed_digest(
                 seq=entry.seq, prev_hash=prev_hash, content_hash=content_hash
             )
