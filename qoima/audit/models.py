@@ -29,9 +29,11 @@ class AuditEntry(models.Model):
     happened. Database triggers (qoima/audit/triggers.py) refuse every UPDATE but that one
     seal, and every DELETE.
 
-    The promise for an unsealed entry: it is durable and its content can no longer change
-    from the moment its change commits, and it is sealed within AUDIT_MAX_SEAL_DELAY seconds
-    of its time; ``/health/`` and ``verifyaudit`` report an entry that waits longer.
+    The maximum seal delay (as Certificate Transparency's maximum merge delay) is the promise
+    for an unsealed entry: it commits with its change or not at all, is durable from then
+    on, its content can no longer change (the triggers, and its content hash, which the
+    sealer checks), and it is sealed within AUDIT_MAX_SEAL_DELAY seconds of its time.
+    ``/health/`` fails and ``verifyaudit`` reports a problem when an entry waits longer.
     """
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True)
