@@ -1,5 +1,4 @@
 import datetime
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -58,10 +57,6 @@ def _locked(model: type[M], pk: int) -> M:
         raise NotFound() from None
 
 
-def _dotted(permissions: Iterable[Permission]) -> set[str]:
-    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
-
-
 @transaction.atomic
 def roles_sync() -> None:
     """Create each role's group and give it exactly the role's permissions (idempotent).
@@ -77,9 +72,12 @@ def roles_sync() -> None:
             wanted.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
-        had = _dotted(group.permissions.select_related("content_type"))
+        had = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         group.permissions.set(wanted)
-        now = _dotted(wanted)
+        now = set(codenames)
         if not created and had != now:
             audit_record(
                 actor=None,
