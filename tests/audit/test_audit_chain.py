@@ -9,9 +9,10 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from qoima.audit.actions import AuditAction
-from qoima.audit.hashing import content_digest, sealed_digest
+from qoima.audit.hashing import GENESIS_HASH, content_digest, entry_digest, sealed_digest
 from qoima.audit.models import AuditEntry, AuditHead, AuditLogIsAppendOnly, ChainCheck
 from qoima.audit.services import (
     CONTENT,
@@ -282,3 +283,37 @@ def test_database_lets_an_unsealed_entry_be_sealed_once_and_nothing_else():
 def test_audit_record_outside_a_transaction_is_refused(committed_db):
     with pytest.raises(RuntimeError):
         audit_record(actor=None, action=AuditAction.USER_CREATED)
+
+
+def test_entries_chained_by_the_earlier_locked_append_verify_with_those_sealed_after_them():
+    """Entries written before content hashes were kept carry a hash over their content
+    itself; the sealer chains new entries on from them and the check reads both."""
+    prev_hash = GENESIS_HASH
+    written = timezone.now()
+    legacy = []
+    for seq in (1, 2):
+        fields = {
+            "seq": seq,
+            "created_at": written,
+            "actor_id": None,
+            "actor_repr": "system",
+            "action": AuditAction.USER_CREATED.value,
+            "object_type": "",
+            "object_id": "",
+            "object_repr": "",
+            "details": {"n": seq},
+            "prev_hash": prev_hash,
+        }
+        prev_hash = entry_digest(**fields)
+        legacy.append(AuditEntry.objects.create(entry_hash=prev_hash, **fields))
+    AuditHead.objects.create(seq=2, entry_hash=prev_hash)
+    record(3)
+    assert audit_seal() == 1
+    report = audit_chain_check()
+    assert (report.ok, report.entries_checked) == (True, 3)
+
+    tamper("UPDATE audit_auditentry SET details = %s WHERE id = %s", ['{"n": 9}', legacy[1].id])
+    assert verify_fails() == (
+        f"Audit chain broken at entry #2: entry id={legacy[1].id} (#2) was changed after it "
+        "was written"
+    )
