@@ -1,5 +1,5 @@
-"""``make bench``: measures the platform's figures, its contracts' gas, and the transaction
-manager and indexer end to end, and a CSV distribution end to end, printed as tables.
+"""``make bench``: measures the platform's figures, the audit log's, its contracts' gas, and the
+transaction manager and indexer end to end, and a CSV distribution end to end, printed as tables.
 
 The platform and transaction figures run against a throwaway test database (PostgreSQL when
 DATABASE_URL is set, else SQLite; Redis as the broker when REDIS_URL is set) and every chain
@@ -15,11 +15,12 @@ import django
 
 django.setup()
 
-from bench import gas, issuance, platform, registry, txm  # noqa: E402
+from bench import audit, gas, issuance, platform, registry, txm  # noqa: E402
 from bench.table import print_table  # noqa: E402
 
 SECTIONS = {
     "platform": lambda: print_table("Platform", platform.HEADER, platform.measure()),
+    "audit": lambda: audit.print_report(audit.measure()),
     "gas": lambda: gas.print_report(gas.measure()),
     "txm": lambda: txm.print_report(txm.measure()),
     "issuance": lambda: issuance.print_report(issuance.measure()),

@@ -1,22 +1,16 @@
-"""The platform's figures: validation, signing, the audit log, anvil and the compiler.
-
-The audit figures run against a throwaway test database (PostgreSQL when DATABASE_URL is set,
-else SQLite) so the platform's own data is never touched.
-"""
+"""The platform's figures: validation, signing, anvil and the compiler (the audit log's are in
+bench/audit.py)."""
 
 import statistics
 import time
 from collections.abc import Callable
 
-from django.db import connection, transaction
 from eth_account import Account
 
-from qoima.audit.services import audit_chain_check, audit_record
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.compiler import compile_contracts
 from qoima.participants.identifiers import parse_identification_number
 
-from .database import throwaway_database
 from .paths import ROOT
 
 Row = tuple[str, str, str]
@@ -70,21 +64,6 @@ def bench_signing() -> Row:
     return rate("eth-account signing", count, work, "tx")
 
 
-def bench_audit() -> list[Row]:
-    count = 2_000
-
-    def append() -> None:
-        for i in range(count):
-            with transaction.atomic():
-                audit_record(actor=None, action="bench.append", details={"i": i})
-
-    appended = rate(f"audit append ({connection.vendor})", count, append, "entries")
-    verified = rate(
-        f"audit chain verify ({connection.vendor})", count, audit_chain_check, "entries"
-    )
-    return [appended, verified]
-
-
 def bench_anvil() -> Row:
     def start_stop() -> None:
         AnvilNode(node_modules=ROOT / "node_modules", port=free_port()).start().stop()
@@ -97,11 +76,4 @@ def bench_compile() -> Row:
 
 
 def measure() -> list[Row]:
-    with throwaway_database():
-        return [
-            bench_identifiers(),
-            bench_signing(),
-            *bench_audit(),
-            bench_anvil(),
-            bench_compile(),
-        ]
+    return [bench_identifiers(), bench_signing(), bench_anvil(), bench_compile()]

@@ -32,7 +32,8 @@ from django.utils import timezone
 from eth_utils import keccak, to_checksum_address
 
 from issuance.models import Application
-from qoima.audit.services import audit_record
+from qoima.audit.actions import AuditAction
+from qoima.audit.services import audit_record, audit_seal
 from qoima.chain.contracts import ZERO_ADDRESS
 from qoima.chain.indexer import COLUMNS, copy_text
 from qoima.chain.models import (
@@ -252,7 +253,10 @@ def generate(rng: random.Random) -> World:
     )
     with transaction.atomic():
         for i in range(500):
-            audit_record(actor=None, action="bench.registry", details={"i": i})
+            audit_record(
+                actor=None, action=AuditAction.EXCHANGE_TRANSFER_REQUESTED, details={"i": i}
+            )
+    audit_seal()
     daily_volumes_refresh()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Reason codes of a failing check (the operations page renders them as text).
 UNAVAILABLE = "unavailable"
+SEAL_OVERDUE = "seal_overdue"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,23 @@ def _node() -> tuple[Check, int | None]:
     return Check(ok=True, values={"block": head.block_number}), head.block_number
 
 
+def _audit_seal() -> Check:
+    """The audit log's promise: an entry is sealed within AUDIT_MAX_SEAL_DELAY seconds."""
+    from qoima.audit.services import audit_unsealed_age
+
+    limit = settings.AUDIT_MAX_SEAL_DELAY
+    try:
+        age = audit_unsealed_age()
+    except Exception as error:  # the database went away in between
+        logger.warning("health: the audit log could not be read: %s", error)
+        return Check(ok=False, reason=UNAVAILABLE)
+    waited = None if age is None else int(age)
+    values = {"age_seconds": waited, "limit_seconds": limit}
+    if waited is not None and waited > limit:
+        return Check(ok=False, reason=SEAL_OVERDUE, values=values)
+    return Check(ok=True, values=values)
+
+
 def _stall_checks(stall: Stall) -> dict[str, Check]:
     return {
         "worker_heartbeat": Check(
@@ -143,6 +161,7 @@ def platform_health() -> Health:
             checks[name] = Check(ok=False, reason=UNAVAILABLE)
     else:
         checks.update(_stall_checks(stall))
+    checks["audit_seal"] = _audit_seal() if checks["database"].ok else Check(False, UNAVAILABLE)
     return Health(checks=checks, stall=stall)
 
 
@@ -153,6 +172,7 @@ LABELS: dict[str, Promise] = {
     "worker_heartbeat": _("Workers"),
     "oldest_pending_operation": _("Oldest unfinished operation"),
     "indexer_lag": _("Indexer"),
+    "audit_seal": _("Audit log sealing"),
 }
 TEXTS: dict[str, Promise] = {
     UNAVAILABLE: _("Does not answer."),
@@ -163,6 +183,10 @@ TEXTS: dict[str, Promise] = {
     ),
     OPERATION_STALLED: _(
         "Waiting for %(age_seconds)s s, longer than %(limit_seconds)s s: the work has stalled."
+    ),
+    SEAL_OVERDUE: _(
+        "An audit entry has waited %(age_seconds)s s for its seal, longer than "
+        "%(limit_seconds)s s: the sealer is not running."
     ),
     INDEXER_STALLED: _(
         "%(blocks)s blocks behind the node for %(seconds)s s, longer than %(limit_seconds)s s: "
@@ -192,6 +216,10 @@ def _text_when_ok(name: str, values: dict[str, Any]) -> str:
         if values["blocks"] is None:
             return str(_("The indexer has not started, or the node's head is not known yet."))
         return str(_("%(blocks)s blocks behind the node.") % values)
+    if name == "audit_seal":
+        if values["age_seconds"] is None:
+            return str(_("Every audit entry is sealed."))
+        return str(_("The oldest unsealed audit entry has waited %(age_seconds)s s.") % values)
     return str(_("Answers."))
 
 

@@ -18,18 +18,15 @@ platform is here (a test refuses one anywhere else), and the order is:
    order; the indexer locks every row a step touches, senders and receivers together, in
    that order before it changes any (it inserts missing receivers' rows first: an insert of a
    new row waits only for another insert of the same row, and only the indexer inserts).
-6. The audit head, LAST. It is one row every audited change appends through, so a
-   transaction that holds it and then waits for anything else makes every audited change of
-   the platform wait with it, and deadlocks with any that holds that thing and then audits.
-   ``audit_record`` is therefore called after a service has taken every other lock it needs;
-   with ``LOCK_ORDER_CHECKS`` on (tests, and ``DEBUG``) a lock asked for after the audit head
-   in the same transaction raises ``LockOrderError``.
+
+The audit log is outside the order: ``audit_record`` only inserts (an unsealed entry), so it
+takes no lock and may come anywhere in a transaction. The audit head is the sealer's lock
+alone, taken in a transaction of its own that locks nothing else (qoima/audit/services.py).
 
 The confirmer hands final operations to their purpose's settlement handlers, which lock that
 purpose's business rows (applications, redemptions) after the operations, and for failed
 ones after the balances they release: that part of the order is not followed yet (see the
-README's lock-order notes). Their audit entries are appended once every handler has run
-(``audit_deferred``), so the audit head stays last there too.
+README's lock-order notes).
 
 Rows of one kind are always taken in a sorted order (by pk, or by key), in one statement
 where there are many, never one round trip per row. Every lock is ``FOR NO KEY UPDATE``: no
@@ -39,12 +36,10 @@ suspension locking a holder would otherwise wait behind, and deadlock with, a tr
 that has reserved the holder's units and records a transfer naming the holder.
 """
 
-import threading
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import connection, models
 from django.db.models import QuerySet
 
@@ -61,71 +56,22 @@ from qoima.chain.models import (
 
 M = TypeVar("M", bound=models.Model)
 
-# Per thread, as Django's connections are: where this thread's connection took the audit head.
-_state = threading.local()
-
 Key = tuple[str, str]
-
-# The ranks of the order above; only the audit head's place is checked at run time.
-WORKER, CHAIN_TRANSACTIONS, BUSINESS, OPERATIONS, BALANCES, AUDIT_HEAD = range(1, 7)
-
-
-class LockOrderError(RuntimeError):
-    """A lock was asked for after the audit head in the same transaction."""
-
-
-# ------------------------------------------------------------------------------ the check
-
-
-def _transaction_mark() -> tuple[Any, tuple[Any, ...]]:
-    """What identifies the current transaction and the atomic blocks open in it.
-
-    Django replaces ``run_on_commit`` with a new list whenever a transaction ends (commit or
-    rollback), and savepoint ids are unique within one; a test's own outer transaction keeps
-    the list, but each service called in it opens its own savepoint.
-    """
-    return connection.run_on_commit, tuple(connection.savepoint_ids)
-
-
-def _checking() -> bool:
-    return bool(getattr(settings, "LOCK_ORDER_CHECKS", settings.DEBUG))
-
-
-def _taking(rank: int) -> None:
-    if not _checking() or not connection.in_atomic_block:
-        return
-    held = getattr(_state, "audit_head", None)
-    if held is None or rank == AUDIT_HEAD:
-        return
-    run_on_commit, savepoints = _transaction_mark()
-    if held[0] is run_on_commit and savepoints[: len(held[1])] == held[1]:
-        raise LockOrderError(
-            "a row lock after the audit head: call audit_record after every other lock "
-            "(see qoima/locks.py)"
-        )
-
-
-def _took_audit_head() -> None:
-    if _checking():
-        _state.audit_head = _transaction_mark()
 
 
 # ------------------------------------------------------------------------------ 1. worker
 
 
 def lock_indexer_cursor(pk: int) -> IndexerCursor:
-    _taking(WORKER)
     return IndexerCursor.objects.select_for_update(no_key=True).get(pk=pk)
 
 
 def lock_batcher(pk: int) -> Batcher:
-    _taking(WORKER)
     return Batcher.objects.select_for_update(no_key=True).get(pk=pk)
 
 
 def lock_signing_key(**lookup: Any) -> SigningKey:
     """A signing key, by pk or by (chain_id, address): one transaction builds for a key."""
-    _taking(WORKER)
     return SigningKey.objects.select_for_update(no_key=True).get(**lookup)
 
 
@@ -133,7 +79,6 @@ def lock_signing_key(**lookup: Any) -> SigningKey:
 
 
 def lock_chain_transaction(pk: int) -> ChainTransaction:
-    _taking(CHAIN_TRANSACTIONS)
     return ChainTransaction.objects.select_for_update(no_key=True).get(pk=pk)
 
 
@@ -141,7 +86,6 @@ def chain_transactions_for_update(
     queryset: QuerySet[ChainTransaction], *, skip_locked: bool = False
 ) -> QuerySet[ChainTransaction]:
     """Chain transactions of ``queryset``, locked in id order as they are read."""
-    _taking(CHAIN_TRANSACTIONS)
     return queryset.select_for_update(skip_locked=skip_locked, no_key=True).order_by("pk")
 
 
@@ -151,19 +95,16 @@ def chain_transactions_for_update(
 def lock_row(model: type[M], pk: Any) -> M:
     """One business row (application, distribution, redemption, holder, wallet, participant
     rows) by primary key; ``model.DoesNotExist`` when there is none."""
-    _taking(BUSINESS)
     return model._default_manager.select_for_update(no_key=True).get(pk=pk)
 
 
 def rows_for_update(queryset: QuerySet[M]) -> QuerySet[M]:
     """Business rows of ``queryset``, locked in pk order as they are read."""
-    _taking(BUSINESS)
     return queryset.select_for_update(no_key=True).order_by("pk")
 
 
 def lock_open_hold(key: str) -> Hold | None:
     """The open hold under ``key``, locked; None when there is none."""
-    _taking(BUSINESS)
     open_holds = Hold.objects.filter(key=key, released_at__isnull=True)
     return open_holds.select_for_update(no_key=True).first()
 
@@ -176,14 +117,12 @@ def operations_for_update(
 ) -> QuerySet[Operation]:
     """Operations of ``queryset``, locked in id order as they are read. ``skip_locked``
     passes over rows another transaction holds (a claim never waits)."""
-    _taking(OPERATIONS)
     return queryset.select_for_update(skip_locked=skip_locked, no_key=True).order_by("pk")
 
 
 def operations_lock_sql() -> str:
     """The locking part of a statement that flips operations in one round trip: a CTE
     ``locked(id)`` of the ``o`` rows joined and filtered by the caller, in id order."""
-    _taking(OPERATIONS)
     return "ORDER BY o.id FOR NO KEY UPDATE OF o"
 
 
@@ -197,7 +136,6 @@ def _balance_table() -> str:
 def lock_balances(*, chain_id: int, keys: Iterable[Key]) -> dict[Key, TokenBalance]:
     """Lock the balance rows of ``keys`` (token, holder) in code-point order, in one
     statement; returns the rows that exist."""
-    _taking(BALANCES)
     wanted = sorted(set(keys))
     if not wanted:
         return {}
@@ -227,7 +165,6 @@ def locked_balances_cte(*columns: tuple[str, str]) -> str:
     holders and then one array per (name, SQL type) of ``columns``, locked one by one in the
     order of the arrays, which the caller sorts by (token, holder) in code-point order. Each
     row is found through the unique index, never by scanning the table."""
-    _taking(BALANCES)
     names = ", ".join(name for name, _type in columns)
     arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in columns)
     picked = ", ".join(f"v.{name}" for name, _type in columns)
@@ -267,14 +204,15 @@ def balances_insert_missing(*, chain_id: int, rises: dict[Key, int]) -> set[Key]
         return {(token, holder) for token, holder in cursor.fetchall()}
 
 
-# ------------------------------------------------------------------------------ 6. audit head
+# ------------------------------------------------------------------------------ the sealer's
 
 
-def lock_audit_head(**defaults: Any) -> AuditHead:
-    """The audit head (created on first use), locked: the last lock of any transaction."""
-    _taking(AUDIT_HEAD)
-    head, _created = AuditHead.objects.select_for_update(no_key=True).get_or_create(
-        id=1, defaults=defaults
+def lock_audit_head(*, skip_locked: bool = False, **defaults: Any) -> AuditHead | None:
+    """The audit head (created on first use), locked: only the sealer takes it, alone in its
+    transaction. With ``skip_locked``, None when another sealer holds it."""
+    AuditHead.objects.get_or_create(id=1, defaults=defaults)
+    return (
+        AuditHead.objects.select_for_update(skip_locked=skip_locked, no_key=True)
+        .filter(id=1)
+        .first()
     )
-    _took_audit_head()
-    return head

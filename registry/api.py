@@ -177,7 +177,8 @@ class HolderOut(serializers.ModelSerializer[HolderProfile]):
 
 
 class AuditOut(serializers.ModelSerializer[AuditEntry]):
-    """The entry as stored (what its hash covers), and its action in the reader's words."""
+    """The entry as stored (what its hash covers), and its action in the reader's words. An
+    entry awaiting its seal has no ``seq``, ``prev_hash`` or ``entry_hash`` yet."""
 
     action_label = serializers.SerializerMethodField()
 
@@ -565,7 +566,8 @@ class ComplianceList(RegistryApi, ListAPIView[AuditEntry]):
     """Compliance decisions (permits, holders) with their reasons, newest first."""
 
     serializer_class = AuditOut
-    pagination_class = _cursor_pagination("-seq")
+    # Newest first by id: an entry awaiting its seal has no number yet.
+    pagination_class = _cursor_pagination("-id")
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
         return selectors.compliance_decisions()
@@ -602,7 +604,8 @@ class ReconciliationDifferenceList(RegistryApi, ListAPIView[ReconciliationDiffer
 
 class AuditList(RegistryApi, ListAPIView[AuditEntry]):
     serializer_class = AuditOut
-    pagination_class = _cursor_pagination("-seq")
+    # Newest first by id: an entry awaiting its seal has no number yet.
+    pagination_class = _cursor_pagination("-id")
 
     @extend_schema(
         parameters=[

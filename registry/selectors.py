@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
@@ -18,6 +18,7 @@ from web3 import Web3
 from issuance.integrity import DocumentVerification, documents_verify, onchain_names
 from issuance.models import Application, AssetClass, Document, DocumentCheck, Review
 from issuance.selectors import ReviewedChecklist, checklist_as_reviewed, current_documents
+from qoima.audit.actions import AuditAction
 from qoima.audit.models import AuditEntry
 from qoima.audit.services import ChainReport, audit_chain_check
 from qoima.chain.amounts import format_units, units_to_amount
@@ -43,14 +44,18 @@ from qoima.participants.models import HolderProfile, Organisation, Permit
 
 # Decisions of compliance staff and the platform's reaction to them, as the audit log has them.
 COMPLIANCE_ACTIONS = (
-    "permit.verified",
-    "permit.refused",
-    "permit.suspended",
-    "permit.revoked",
-    "permit.active",
-    "holder.suspended",
-    "holder.movements_withdrawn",
+    AuditAction.PERMIT_VERIFIED,
+    AuditAction.PERMIT_REFUSED,
+    AuditAction.PERMIT_SUSPENDED,
+    AuditAction.PERMIT_REVOKED,
+    AuditAction.PERMIT_ACTIVE,
+    AuditAction.HOLDER_SUSPENDED,
+    AuditAction.HOLDER_MOVEMENTS_WITHDRAWN,
 )
+# Entries in chain order; those still awaiting their seal (no number yet) after the sealed
+# ones, or first when newest first, in the order they were written.
+OLDEST_FIRST = (F("seq").asc(nulls_last=True), "id")
+NEWEST_FIRST = (F("seq").desc(nulls_first=True), "-id")
 COMPLIANCE_KINDS = (
     Operation.Kind.FREEZE,
     Operation.Kind.UNFREEZE,
@@ -86,7 +91,7 @@ def permits_history(permits: list[Permit]) -> QuerySet[AuditEntry]:
     """Every recorded change of these permits, oldest first."""
     return AuditEntry.objects.filter(
         object_type="participants.permit", object_id__in=[str(p.pk) for p in permits]
-    ).order_by("seq")
+    ).order_by(*OLDEST_FIRST)
 
 
 def permits() -> QuerySet[Permit]:
@@ -360,7 +365,7 @@ def holders_matching(query: str) -> QuerySet[HolderProfile]:
 
 
 def compliance_decisions() -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(action__in=COMPLIANCE_ACTIONS).order_by("-seq")
+    return AuditEntry.objects.filter(action__in=COMPLIANCE_ACTIONS).order_by(*NEWEST_FIRST)
 
 
 def compliance_operations() -> QuerySet[Operation]:
@@ -388,7 +393,7 @@ def reconciliation_differences(run: ReconciliationRun) -> QuerySet[Reconciliatio
 def audit_entries(
     *, action: str = "", actor: str = "", object_type: str = ""
 ) -> QuerySet[AuditEntry]:
-    entries = AuditEntry.objects.select_related("actor").order_by("-seq")
+    entries = AuditEntry.objects.select_related("actor").order_by(*NEWEST_FIRST)
     if action:
         entries = entries.filter(action__startswith=action)
     if actor:

@@ -184,4 +184,14 @@ def committed_db(transactional_db: None) -> Iterator[None]:
     drop_triggers(connection)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry")
+        cursor.execute("DELETE FROM audit_audithead")
     create_triggers(connection)
+
+
+@pytest.fixture
+def audit_seal() -> Callable[..., int]:
+    """The sealer, for a test that reads an entry's place in the chain right after an action
+    (entries are written unsealed)."""
+    from qoima.audit.services import audit_seal as seal
+
+    return seal

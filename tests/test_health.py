@@ -4,12 +4,17 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from qoima.audit import services as audit_services
+from qoima.audit.actions import AuditAction
+from qoima.audit.services import audit_record, audit_seal
 from qoima.chain.anvil import free_port
 from qoima.chain.models import IndexerCursor, NodeHealth, Operation, WorkerHeartbeat
+from qoima.health import health_rows, platform_health
 from tests.brokers import nothing_listening, publishing_to
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +67,7 @@ def test_a_working_platform_answers_200_to_anyone(chain):
         "worker_heartbeat",
         "oldest_pending_operation",
         "indexer_lag",
+        "audit_seal",
     }
     assert all(check["ok"] for check in checks.values())
     assert checks["node"]["block"] == chain.eth.block_number
@@ -127,3 +133,26 @@ def test_an_unreachable_broker_answers_503(chain):
         status, body = health()
     assert status == 503
     assert body["reasons"] == ["broker: unavailable"]
+
+
+def test_an_audit_entry_waiting_past_the_seal_delay_answers_503(chain, settings, monkeypatch):
+    settings.AUDIT_MAX_SEAL_DELAY = 60
+    heard_from(5)
+    written = timezone.now() - timedelta(seconds=600)
+    with monkeypatch.context() as patched, transaction.atomic():
+        # Written ten minutes ago, and never sealed since: the sealer is not running.
+        patched.setattr(audit_services.timezone, "now", lambda: written)
+        audit_record(actor=None, action=AuditAction.HOLDER_SUSPENDED)
+    status, body = health()
+    assert status == 503
+    assert body["reasons"] == ["audit_seal: seal_overdue"]
+    assert body["checks"]["audit_seal"]["age_seconds"] >= 600
+    assert body["checks"]["audit_seal"]["limit_seconds"] == 60
+    with translation.override("en"):
+        row = next(row for row in health_rows(platform_health()) if row.name == "audit_seal")
+    assert row.text.startswith("An audit entry has waited ")
+    assert row.text.endswith("longer than 60 s: the sealer is not running.")
+
+    audit_seal()
+    status, body = health()
+    assert (status, body["checks"]["audit_seal"]["age_seconds"]) == (200, None)

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 from issuance import services as issuance
 from issuance.models import Application
 from issuance.services.distribution import distribution_process
-from qoima.audit.labels import ACTIONS
+from qoima.audit.actions import AuditAction
 from qoima.participants import services as participants
 from qoima.participants.models import Role
 from tests.audit.actions import recorded_actions
@@ -86,7 +86,7 @@ def walk(client: Client, starts: list[str]) -> Iterator[tuple[str, str]]:
 def known_codes() -> set[str]:
     """Codes that must never be read as text: every choice value that is not a plain word,
     every audit action."""
-    codes = set(ACTIONS) | recorded_actions() | {role.value for role in Role}
+    codes = set(AuditAction.values) | recorded_actions() | {role.value for role in Role}
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if isinstance(field, models.Field) and field.choices:

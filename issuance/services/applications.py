@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text, units_to_amount
 from qoima.errors import Conflict, InvalidInput
@@ -107,7 +108,7 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
         organisation=actor.organisation, created_by=actor, **values
     )
     audit_record(
-        actor=actor, action="issuance.application_drafted", obj=application, details=asdict(data)
+        actor=actor, action=AuditAction.APPLICATION_DRAFTED, obj=application, details=asdict(data)
     )
     return application
 
@@ -120,7 +121,7 @@ def application_update(*, actor: User, application_id: int, data: ApplicationDat
     Application.objects.filter(pk=application.pk).update(**values, updated_at=timezone.now())
     application.refresh_from_db()
     audit_record(
-        actor=actor, action="issuance.application_edited", obj=application, details=asdict(data)
+        actor=actor, action=AuditAction.APPLICATION_EDITED, obj=application, details=asdict(data)
     )
     return application
 
@@ -182,7 +183,7 @@ def document_add(
     )
     audit_record(
         actor=actor,
-        action="issuance.document_uploaded",
+        action=AuditAction.DOCUMENT_UPLOADED,
         obj=document,
         details={
             "application": application.pk,
@@ -255,7 +256,7 @@ def application_submit(*, actor: User, application_id: int) -> Application:
     )
     audit_record(
         actor=actor,
-        action="issuance.application_submitted",
+        action=AuditAction.APPLICATION_SUBMITTED,
         obj=application,
         details={"revision": application.revision, "permit": permit.number},
     )

@@ -19,6 +19,7 @@ from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
@@ -159,7 +160,7 @@ def distribution_upload(
         return found
     audit_record(
         actor=actor,
-        action="issuance.distribution_uploaded",
+        action=AuditAction.DISTRIBUTION_UPLOADED,
         obj=distribution,
         details={
             "application": application.pk,
@@ -190,7 +191,7 @@ def distribution_process(*, distribution_id: int) -> Distribution:
         distribution.save(update_fields=["status", "errors", "row_count"])
         audit_record(
             actor=None,
-            action="issuance.distribution_refused",
+            action=AuditAction.DISTRIBUTION_REFUSED,
             obj=distribution,
             details={"errors": len(errors)},
         )
@@ -352,7 +353,7 @@ def _request(distribution: Distribution, lines: list[Line]) -> None:
     distribution.save(update_fields=["status", "row_count", "total_units"])
     audit_record(
         actor=distribution.created_by,
-        action="issuance.distribution_requested",
+        action=AuditAction.DISTRIBUTION_REQUESTED,
         obj=distribution,
         details={"rows": len(lines), "units": sum(line.units for line in lines)},
     )
@@ -373,6 +374,13 @@ def distribution_settled(operations: list[Operation]) -> None:
             operation__state__in=[Operation.State.PENDING, Operation.State.SUBMITTED],
         ).exists()
         if not unfinished:
-            Distribution.objects.filter(
+            done = Distribution.objects.filter(
                 pk=distribution_id, status=Distribution.Status.SENDING
             ).update(status=Distribution.Status.DONE)
+            if done:
+                audit_record(
+                    actor=None,
+                    action=AuditAction.DISTRIBUTION_DONE,
+                    obj=Distribution.objects.get(pk=distribution_id),
+                    details={"operations": [op.pk for op in operations]},
+                )

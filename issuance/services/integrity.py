@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from web3 import Web3
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 
 from ..integrity import documents_verify
@@ -37,7 +38,7 @@ def documents_recheck(*, w3: Web3 | None) -> int:
                     logger.error("document %s failed its check: %s", result.document.pk, problem)
                     audit_record(
                         actor=None,
-                        action="issuance.document_check_failed",
+                        action=AuditAction.DOCUMENT_CHECK_FAILED,
                         obj=result.document,
                         details={
                             "application": application.pk,

@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from qoima import locks
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request, settlement_handler
 from qoima.chain.models import Operation
@@ -125,7 +126,7 @@ def _mint_if_ready(application: Application) -> None:
     application.save(update_fields=["mint_operation", "updated_at"])
     audit_record(
         actor=None,
-        action="issuance.mint_requested",
+        action=AuditAction.MINT_REQUESTED,
         obj=application,
         details={"operation": application.mint_operation.pk, "units": int(application.mint_units)},
     )
@@ -139,7 +140,7 @@ def _fail(application: Application, operation: Operation) -> None:
     application.save(update_fields=["status", "status_reason", "updated_at"])
     audit_record(
         actor=None,
-        action="issuance.onchain_failed",
+        action=AuditAction.ONCHAIN_FAILED,
         obj=application,
         details={
             "operation": operation.pk,
@@ -173,7 +174,7 @@ def issue_settled(operations: list[Operation]) -> None:
             application.save(update_fields=["token_address", "updated_at"])
             audit_record(
                 actor=None,
-                action="issuance.token_issued",
+                action=AuditAction.TOKEN_ISSUED,
                 obj=application,
                 details={"token": operation.token_address, "operation": operation.pk},
             )
@@ -213,7 +214,7 @@ def mint_settled(operations: list[Operation]) -> None:
             application.save(update_fields=["status", "updated_at"])
             audit_record(
                 actor=None,
-                action="issuance.minted",
+                action=AuditAction.MINTED,
                 obj=application,
                 details={"operation": operation.pk, "units": int(application.mint_units)},
             )

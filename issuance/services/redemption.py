@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qoima import locks
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance, hold_place, hold_release
@@ -67,7 +68,7 @@ def redemption_request(*, actor: User, application_id: int, amount: str) -> Rede
         ) from None
     audit_record(
         actor=actor,
-        action="issuance.redemption_requested",
+        action=AuditAction.REDEMPTION_REQUESTED,
         obj=redemption,
         details={"application": application.pk, "units": units, "holder": wallet.address},
     )
@@ -120,7 +121,7 @@ def redemption_fulfil(*, actor: User, redemption_id: int, reference: str) -> Red
     redemption.save()
     audit_record(
         actor=actor,
-        action="issuance.redemption_fulfilled",
+        action=AuditAction.REDEMPTION_FULFILLED,
         obj=redemption,
         details={"reference": reference, "operation": redemption.operation.pk},
     )
@@ -143,7 +144,7 @@ def redemption_refuse(*, actor: User, redemption_id: int, reason: str) -> Redemp
     redemption.save()
     audit_record(
         actor=actor,
-        action="issuance.redemption_refused",
+        action=AuditAction.REDEMPTION_REFUSED,
         obj=redemption,
         details={"reason": reason},
     )
@@ -176,7 +177,11 @@ def redemption_settled(operations: list[Operation]) -> None:
         redemption.save(update_fields=["status"])
         audit_record(
             actor=None,
-            action=f"issuance.redemption_{redemption.status}",
+            action=(
+                AuditAction.REDEMPTION_REDEEMED
+                if redemption.status == Redemption.Status.REDEEMED
+                else AuditAction.REDEMPTION_FAILED
+            ),
             obj=redemption,
             details={"operation": operation.pk},
         )

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import Role, User
@@ -19,6 +20,13 @@ from .common import locked, require_role, valid_permit
 from .minting import issue_request_in_transaction
 
 S = Application.Status
+
+
+# The action recorded when an officer sends an application back or refuses it.
+REVIEW_ACTIONS: dict[str, AuditAction] = {
+    Review.Action.REJECT: AuditAction.APPLICATION_REJECTED,
+    Review.Action.REQUEST_CHANGES: AuditAction.APPLICATION_CHANGES_REQUESTED,
+}
 
 
 def _officer_application(
@@ -70,7 +78,7 @@ def application_approve(
     )
     audit_record(
         actor=officer,
-        action="issuance.application_approved",
+        action=AuditAction.APPLICATION_APPROVED,
         obj=application,
         details={"revision": application.revision, "items": sorted(ART5_ITEMS)},
     )
@@ -104,7 +112,7 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
     issue_request_in_transaction(application=application, actor=officer)
     audit_record(
         actor=officer,
-        action="issuance.application_confirmed",
+        action=AuditAction.APPLICATION_CONFIRMED,
         obj=application,
         details={"approved_by": application.approved_by_id, "permit": permit.number},
     )
@@ -142,7 +150,7 @@ def _decide(
     _step(application, officer, action, note=reason)
     audit_record(
         actor=officer,
-        action=f"issuance.application_{action}",
+        action=REVIEW_ACTIONS[action],
         obj=application,
         details={"revision": application.revision, "reason": reason},
     )

@@ -25,60 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from qoima.chain.amounts import units_to_amount
 from qoima.participants.models import Role
 
+from .actions import AuditAction
 from .models import AuditEntry
 
-ACTIONS: dict[str, Promise] = {
-    "chain.registry_deployed": _("Platform registry deployed on-chain"),
-    "chain.registry_redeployed": _("Platform registry deployed again on-chain"),
-    "custody.key_reencrypted": _("Wallet key re-encrypted"),
-    "custody.wallet_opened": _("Wallet opened"),
-    "custody.wallet_allowlist": _("Wallet put on the allowlist"),
-    "custody.wallet_delist": _("Wallet taken off the allowlist"),
-    "exchange.transfer_requested": _("Transfer requested"),
-    "holder.movements_withdrawn": _("Pending movements of a suspended holder withdrawn"),
-    "holder.registered": _("Holder registered"),
-    "holder.suspended": _("Holder suspended"),
-    "holder.verified": _("Holder verified"),
-    "issuance.application_approved": _("Application approved"),
-    "issuance.application_confirmed": _("Approval confirmed by a second officer"),
-    "issuance.application_drafted": _("Application drafted"),
-    "issuance.application_edited": _("Application edited"),
-    "issuance.application_submitted": _("Application submitted for review"),
-    "issuance.application_reject": _("Application rejected"),
-    "issuance.application_request_changes": _("Changes to the application requested"),
-    "issuance.distribution_refused": _("Distribution file refused"),
-    "issuance.distribution_requested": _("Distribution requested"),
-    "issuance.distribution_uploaded": _("Distribution file uploaded"),
-    "issuance.document_check_failed": _("Document failed its integrity check"),
-    "issuance.document_uploaded": _("Document uploaded"),
-    "issuance.mint_requested": _("Mint requested"),
-    "issuance.minted": _("Units minted"),
-    "issuance.onchain_failed": _("Issue failed on-chain"),
-    "issuance.redemption_fulfilled": _("Redemption fulfilled by the issuer"),
-    "issuance.redemption_refused": _("Redemption refused by the issuer"),
-    "issuance.redemption_requested": _("Redemption requested"),
-    "issuance.redemption_redeemed": _("Redeemed units burned"),
-    "issuance.redemption_failed": _("Burn of redeemed units failed on-chain"),
-    "issuance.token_issued": _("Token issued on-chain"),
-    "organisation.registered": _("Issuer registered"),
-    "permit.added": _("Permit recorded"),
-    "permit.active": _("Permit reinstated"),
-    "permit.suspended": _("Permit suspended"),
-    "permit.revoked": _("Permit revoked"),
-    "permit.pending": _("Permit waiting for verification by compliance"),
-    "permit.verified": _("Permit verified by compliance against its document"),
-    "permit.refused": _("Permit refused by compliance"),
-    "user.api_token_issued": _("API token issued"),
-    "user.created": _("User created"),
-    "user.language_changed": _("Preferred language changed"),
-    "user.password_set": _("Password set by an administrator's command"),
-}
-ADMIN_CHANGES: dict[str, Promise] = {
-    "added": _("Added in the administration: %(object)s"),
-    "changed": _("Changed in the administration: %(object)s"),
-}
-
 DETAILS: dict[str, Promise] = {
+    "added": _("added"),
     "address": _("address"),
     "application": _("application"),
     "asset_class": _("asset class"),
@@ -93,6 +44,7 @@ DETAILS: dict[str, Promise] = {
     "approved_by": _("approved by"),
     "bytes": _("bytes"),
     "chain_id": _("chain id"),
+    "code": _("reason code"),
     "compliance": _("compliance address"),
     "count": _("count"),
     "document_ref": _("document reference"),
@@ -114,6 +66,7 @@ DETAILS: dict[str, Promise] = {
     "organisation": _("organisation"),
     "permit": _("permit"),
     "reason": _("reason"),
+    "removed": _("removed"),
     "reference": _("reference"),
     "registry": _("registry address"),
     "replaced": _("replaced"),
@@ -124,6 +77,7 @@ DETAILS: dict[str, Promise] = {
     "supersedes": _("supersedes"),
     "to": _("to"),
     "token": _("token"),
+    "transaction": _("chain transaction"),
     "tx_hash": _("transaction"),
     "units": _("amount"),
 }
@@ -132,15 +86,10 @@ AMOUNTS = {"units"}
 
 
 def action_label(code: str) -> str | Promise:
-    """The action in the reader's language; an unknown code as itself (a test keeps the
-    catalogue complete: see tests/audit/test_labels.py)."""
-    if code in ACTIONS:
-        return ACTIONS[code]
-    parts = code.split(".")
-    if len(parts) == 3 and parts[0] == "admin" and parts[2] in ADMIN_CHANGES:
-        model = _model(parts[1])
-        if model is not None:
-            return ADMIN_CHANGES[parts[2]] % {"object": model._meta.verbose_name}
+    """The action in the reader's language (qoima/audit/actions.py); a code the catalogue does
+    not have as itself (a test keeps it complete: see tests/audit/test_labels.py)."""
+    if code in AuditAction.values:
+        return AuditAction(code).label
     return code
 
 

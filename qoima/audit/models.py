@@ -21,12 +21,22 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """One entry of the append-only, hash-chained audit log.
 
-    ``seq`` numbers entries without gaps and ``prev_hash`` is the previous entry's
-    ``entry_hash``, so a changed, deleted or reordered entry breaks the chain where it happened.
-    Database triggers (see the migration) refuse UPDATE and DELETE as well.
+    An entry is written unsealed, in the transaction of the change it records, with the hash
+    of its content (``content_hash``); no lock is taken, so audited changes never wait for
+    each other. The sealer (``audit_seal``) then gives committed entries, in id order, their
+    place in the chain: ``seq`` numbers entries without gaps and ``prev_hash`` is the previous
+    entry's ``entry_hash``, so a changed, deleted or reordered entry breaks the chain where it
+    happened. Database triggers (qoima/audit/triggers.py) refuse every UPDATE but that one
+    seal, and every DELETE.
+
+    The maximum seal delay (as Certificate Transparency's maximum merge delay) is the promise
+    for an unsealed entry: it commits with its change or not at all, is durable from then
+    on, its content can no longer change (the triggers, and its content hash, which the
+    sealer checks), and it is sealed within AUDIT_MAX_SEAL_DELAY seconds of its time.
+    ``/health/`` fails and ``verifyaudit`` reports a problem when an entry waits longer.
     """
 
-    seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True)
     created_at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -42,21 +52,35 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
     details = models.JSONField(_("details"), default=dict)
-    prev_hash = models.CharField(_("previous entry hash"), max_length=64)
-    entry_hash = models.CharField(_("entry hash"), max_length=64, unique=True)
+    # Null on entries sealed before content hashes were kept (their entry_hash covers the
+    # content itself).
+    content_hash = models.CharField(_("content hash"), max_length=64, null=True)  # noqa: DJ001
+    # Unset (null, which unique allows many of) until the entry is sealed.
+    prev_hash = models.CharField(_("previous entry hash"), max_length=64, null=True)  # noqa: DJ001
+    entry_hash = models.CharField(  # noqa: DJ001
+        _("entry hash"), max_length=64, unique=True, null=True
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = [models.F("seq").asc(nulls_last=True), "id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # What the sealer reads: the unsealed entries, few at any time, in id order.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_entry_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
-        from .labels import action_label  # the labels read entries: imported when shown
+        from .actions import AuditAction
 
-        return f"#{self.seq} {action_label(self.action)}"
+        known = self.action in AuditAction.values
+        label = AuditAction(self.action).label if known else self.action
+        return f"#{self.seq} {label}" if self.sealed else f"{label} ({_('awaiting seal')})"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
@@ -66,11 +90,15 @@ class AuditEntry(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly()
 
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
+
 
 class AuditHead(models.Model):
-    """The single row that names the newest entry.
+    """The single row that names the newest sealed entry.
 
-    Appenders lock it, which serialises the chain, and it lets verification notice entries
+    Only the sealer locks it (one sealer at a time), and it lets verification notice entries
     removed from the end of the log.
     """
 

@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 
 from .client import chain_head, get_web3
@@ -89,7 +90,11 @@ def _deployment_save(
     )
     audit_record(
         actor=None,
-        action="chain.registry_deployed" if created else "chain.registry_redeployed",
+        action=(
+            AuditAction.CHAIN_REGISTRY_DEPLOYED
+            if created
+            else AuditAction.CHAIN_REGISTRY_REDEPLOYED
+        ),
         obj=deployment,
         details={
             "chain_id": chain_id,

@@ -6,6 +6,7 @@ from django.db import transaction
 from eth_account import Account
 
 from qoima import locks
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation
@@ -42,7 +43,10 @@ def _wallet_open(*, owner: dict[str, Any], actor: User | None) -> Wallet:
         **owner,
     )
     audit_record(
-        actor=actor, action="custody.wallet_opened", obj=wallet, details={"address": wallet.address}
+        actor=actor,
+        action=AuditAction.CUSTODY_WALLET_OPENED,
+        obj=wallet,
+        details={"address": wallet.address},
     )
     return wallet
 
@@ -65,7 +69,9 @@ def wallet_allowlist_set_in_transaction(
     )
     audit_record(
         actor=actor,
-        action=f"custody.wallet_{kind}",
+        action=AuditAction.CUSTODY_WALLET_ALLOWLIST
+        if allowed
+        else AuditAction.CUSTODY_WALLET_DELIST,
         obj=wallet,
         details={"address": wallet.address, "operation": operation.pk},
     )
@@ -82,6 +88,6 @@ def wallet_keys_reencrypt() -> int:
             Wallet.objects.filter(pk=pk).update(
                 encrypted_key=key_reencrypt(bytes(wallet.encrypted_key))
             )
-            audit_record(actor=None, action="custody.key_reencrypted", obj=wallet)
+            audit_record(actor=None, action=AuditAction.CUSTODY_KEY_REENCRYPTED, obj=wallet)
         count += 1
     return count

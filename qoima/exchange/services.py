@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
@@ -126,7 +127,7 @@ def transfer_request(
         return Transfer.objects.get(requested_by=actor, idempotency_key=idempotency_key), False
     audit_record(
         actor=actor,
-        action="exchange.transfer_requested",
+        action=AuditAction.EXCHANGE_TRANSFER_REQUESTED,
         obj=created,
         details={
             "token": token.address,

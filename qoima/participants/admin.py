@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
+from qoima.audit.actions import admin_action
 from qoima.audit.admin import ReadOnlyAdmin
 from qoima.audit.services import audit_record
 
@@ -38,7 +39,7 @@ class AuditedAdmin(admin.ModelAdmin[Any]):
         changed = sorted(form.changed_data)
         audit_record(
             actor=request.user,
-            action=f"admin.{obj._meta.model_name}.{'changed' if change else 'added'}",
+            action=admin_action(type(obj), change=change),
             obj=obj,
             details={
                 "fields": changed,

@@ -15,6 +15,7 @@ from knox.models import AuthToken
 
 from issuance.documents import document_store
 from qoima import locks
+from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.manager import operations_cancel
 from qoima.custody.models import Wallet
@@ -30,6 +31,15 @@ from .identifiers import parse_identification_number, validate_issuer_identifica
 from .models import HolderProfile, Organisation, Permit, Role, User
 from .roles import ROLE_PERMISSIONS
 from .selectors import user_role
+
+# The action recorded when a permit takes each status.
+PERMIT_STATUS_ACTIONS: dict[str, AuditAction] = {
+    Permit.Status.PENDING: AuditAction.PERMIT_PENDING,
+    Permit.Status.REFUSED: AuditAction.PERMIT_REFUSED,
+    Permit.Status.ACTIVE: AuditAction.PERMIT_ACTIVE,
+    Permit.Status.SUSPENDED: AuditAction.PERMIT_SUSPENDED,
+    Permit.Status.REVOKED: AuditAction.PERMIT_REVOKED,
+}
 
 
 def _invalid(error: ValidationError, field: str) -> InvalidInput:
@@ -51,17 +61,38 @@ def _locked(model: type[M], pk: int) -> M:
         raise NotFound() from None
 
 
+@transaction.atomic
 def roles_sync() -> None:
-    """Create each role's group and give it exactly the role's permissions (idempotent)."""
+    """Create each role's group and give it exactly the role's permissions (idempotent).
+
+    A group that existed and had other permissions is recorded in the audit log with what was
+    added and taken away (a new group is part of setting the platform up).
+    """
     for role, codenames in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role.value)
+        group, created = Group.objects.get_or_create(name=role.value)
         wanted = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
             wanted.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+        had = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         group.permissions.set(wanted)
+        now = set(codenames)
+        if not created and had != now:
+            audit_record(
+                actor=None,
+                action=AuditAction.ROLE_PERMISSIONS_SYNCED,
+                obj=group,
+                details={
+                    "role": role.value,
+                    "added": sorted(now - had),
+                    "removed": sorted(had - now),
+                },
+            )
 
 
 def permit_default_expiry(issued_on: datetime.date, *, years: int) -> datetime.date:
@@ -116,7 +147,9 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
     )
-    audit_record(actor=actor, action="user.created", obj=user, details={"role": role.value})
+    audit_record(
+        actor=actor, action=AuditAction.USER_CREATED, obj=user, details={"role": role.value}
+    )
     return user
 
 
@@ -128,7 +161,7 @@ def user_password_set(*, actor: User | None, user: User, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_set", obj=user, details={})
+    audit_record(actor=actor, action=AuditAction.USER_PASSWORD_SET, obj=user, details={})
     return user
 
 
@@ -282,7 +315,7 @@ def organisation_register(
     )
     audit_record(
         actor=user,
-        action="organisation.registered",
+        action=AuditAction.ORGANISATION_REGISTERED,
         obj=organisation,
         details={
             "kind": kind,
@@ -322,7 +355,7 @@ def permit_add(
     )
     audit_record(
         actor=actor,
-        action="permit.added",
+        action=AuditAction.PERMIT_ADDED,
         obj=permit,
         details={
             "organisation": organisation.pk,
@@ -372,7 +405,7 @@ def permit_verify(
     permit.save()
     audit_record(
         actor=officer,
-        action="permit.verified",
+        action=AuditAction.PERMIT_VERIFIED,
         obj=permit,
         details={"document_sha256": permit.document_sha256, "document_ref": document_ref},
     )
@@ -396,7 +429,9 @@ def permit_refuse(*, officer: User, permit_id: int, reason: str) -> Permit:
     permit.status_reason = reason
     permit.status_changed_by, permit.status_changed_at = officer, timezone.now()
     permit.save()
-    audit_record(actor=officer, action="permit.refused", obj=permit, details={"reason": reason})
+    audit_record(
+        actor=officer, action=AuditAction.PERMIT_REFUSED, obj=permit, details={"reason": reason}
+    )
     return permit
 
 
@@ -428,7 +463,7 @@ def permit_set_status(
     permit.save()
     audit_record(
         actor=actor,
-        action=f"permit.{status}",
+        action=PERMIT_STATUS_ACTIONS[status],
         obj=permit,
         details={"from": previous, "reason": reason, "document_ref": document_ref},
     )
@@ -470,7 +505,9 @@ def holder_register(
     holder = HolderProfile.objects.create(
         user=user, kind=kind, full_name=full_name, identification_number=identification_number
     )
-    audit_record(actor=user, action="holder.registered", obj=holder, details={"kind": kind})
+    audit_record(
+        actor=user, action=AuditAction.HOLDER_REGISTERED, obj=holder, details={"kind": kind}
+    )
     return holder
 
 
@@ -499,7 +536,7 @@ def holder_verify(*, officer: User, holder_id: int, document_ref: str) -> Holder
     holder.save()
     audit_record(
         actor=officer,
-        action="holder.verified",
+        action=AuditAction.HOLDER_VERIFIED,
         obj=holder,
         details={"from": previous, "document_ref": document_ref},
     )
@@ -529,13 +566,14 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.save()
     # Nothing may reach or leave a suspended holder's wallet until they are verified again:
     # movements not yet sent are withdrawn (their balances released) and it leaves the
-    # allowlist. The audit entries come last: the audit head is the last lock of a
-    # transaction, after the balance rows a concurrent transfer request takes first.
+    # allowlist.
     wallets = list(Wallet.objects.filter(holder=holder))
     withdrawn = operations_cancel(
         addresses=[wallet.address for wallet in wallets], code="HolderSuspended"
     )
-    audit_record(actor=officer, action="holder.suspended", obj=holder, details={"reason": reason})
+    audit_record(
+        actor=officer, action=AuditAction.HOLDER_SUSPENDED, obj=holder, details={"reason": reason}
+    )
     for wallet in wallets:
         wallet_allowlist_set_in_transaction(
             wallet=wallet,
@@ -546,7 +584,7 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     if withdrawn:
         audit_record(
             actor=officer,
-            action="holder.movements_withdrawn",
+            action=AuditAction.HOLDER_MOVEMENTS_WITHDRAWN,
             obj=holder,
             details={"operations": [op.pk for op in withdrawn]},
         )
@@ -564,7 +602,7 @@ def user_language_remember(*, user: User, language: str) -> None:
     user.preferred_language = code
     audit_record(
         actor=user,
-        action="user.language_changed",
+        action=AuditAction.USER_LANGUAGE_CHANGED,
         obj=user,
         details={"from": previous, "to": code},
     )
@@ -578,7 +616,7 @@ def api_token_issue(*, user: User) -> str:
     instance, token = AuthToken.objects.create(user=user)
     audit_record(
         actor=user,
-        action="user.api_token_issued",
+        action=AuditAction.USER_API_TOKEN_ISSUED,
         obj=user,
         details={
             "replaced": replaced,

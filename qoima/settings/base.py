@@ -254,6 +254,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "audit-seal": {
+        "task": "qoima.audit.tasks.audit_seal_entries",
+        "schedule": env.float("AUDIT_SEAL_INTERVAL", default=3.0),
+    },
     "audit-verify-chain": {
         "task": "qoima.audit.tasks.audit_verify_chain",
         "schedule": env.float("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600.0),
@@ -347,6 +351,12 @@ ISSUANCE_CURRENCY_PREFIX_CODES = env.list(
 )
 # Blocks an accepted transaction may wait unmined before it is replaced with higher fees.
 CHAIN_STUCK_BLOCKS = env.int("CHAIN_STUCK_BLOCKS", default=5)
+# --- Audit log --------------------------------------------------------------------------
+# Audited changes write their entries unsealed, without waiting for each other; the sealer
+# (beat, every AUDIT_SEAL_INTERVAL seconds) chains them. An entry waits at most this many
+# seconds for its seal: /health/ and verifyaudit report one that waits longer.
+AUDIT_MAX_SEAL_DELAY = env.int("AUDIT_MAX_SEAL_DELAY", default=60)
+
 # --- Health (/health/, the operations page, `reconcile`) ----------------------------------
 # Work older than this (an operation not yet confirmed or failed, blocks the indexer has not
 # read) means the platform has stalled.

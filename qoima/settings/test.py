@@ -26,5 +26,3 @@ CACHES["default"]["KEY_PREFIX"] = f"qoima-test-{uuid.uuid4().hex}"
 QOIMA_CRASH_AT = env.str("QOIMA_CRASH_AT", default="")
 # Tests drive each step themselves; a batch need not wait for more transfers to join.
 CHAIN_BATCH_WAIT_SECONDS = 0.0
-# A row lock asked for after the audit head in one transaction fails the test (qoima/locks.py).
-LOCK_ORDER_CHECKS = True

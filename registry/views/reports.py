@@ -124,6 +124,7 @@ def audit(request: HttpRequest) -> HttpResponseBase:
             form,
             query=query_without(request, "before", "check", "export"),
             last_check=ChainCheck.objects.first(),
+            max_seal_delay=settings.AUDIT_MAX_SEAL_DELAY,
         )
     data = form.cleaned_data
     entries = selectors.audit_entries(
@@ -133,6 +134,7 @@ def audit(request: HttpRequest) -> HttpResponseBase:
     if download:
         return download
     # Paged by sequence number, which only grows: the oldest page costs what the newest does.
+    # The first page also shows the entries awaiting their seal (no number yet).
     before = data.get("before")
     shown = list((entries.filter(seq__lt=before) if before else entries)[: PAGE + 1])
     return render(
@@ -145,6 +147,7 @@ def audit(request: HttpRequest) -> HttpResponseBase:
             "query": query_without(request, "before", "check", "export"),
             "last_check": ChainCheck.objects.first(),
             "check_now": selectors.audit_check_now() if request.GET.get("check") else None,
+            "max_seal_delay": settings.AUDIT_MAX_SEAL_DELAY,
         },
     )
 

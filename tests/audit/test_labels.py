@@ -1,15 +1,19 @@
 """The audit log as people read it: labels, objects and amounts in the reader's language."""
 
 import pytest
+from django.contrib import admin
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from qoima.audit.labels import ACTIONS, action_label
+from qoima.audit.actions import AuditAction, admin_action
+from qoima.audit.labels import action_label
+from qoima.audit.models import AuditEntry
 from qoima.audit.services import audit_record
 from qoima.participants import services as participants
+from qoima.participants.admin import AuditedAdmin
 from qoima.participants.models import Role
 from tests.audit.actions import recorded_actions
 from tests.factories import make_user
@@ -17,21 +21,36 @@ from tests.issuance.conftest import make_world
 from tests.pages import visible_text
 
 
-def test_every_action_the_platform_records_has_a_label():
-    actions = recorded_actions()
-    assert "holder.suspended" in actions
-    assert "exchange.transfer_requested" in actions
-    unlabelled = sorted(code for code in actions if action_label(code) == code)
-    assert unlabelled == []
+def test_every_action_the_platform_records_is_a_catalogue_member(db):
+    assert sorted(recorded_actions() - set(AuditAction.values)) == []
+    with pytest.raises(TypeError), transaction.atomic():
+        audit_record(actor=None, action="holder.suspended")
+
+
+def test_every_member_has_a_label_that_is_not_its_code():
     with translation.override("en"):
+        unlabelled = [a.value for a in AuditAction if not str(a.label) or a.label == a.value]
+        assert unlabelled == []
         assert str(action_label("admin.permit.changed")) == (
             "Changed in the administration: issuance permit"
         )
+        assert str(action_label("holder.suspended")) == "Holder suspended"
+
+
+def test_every_model_the_administration_changes_has_its_actions():
+    audited = [
+        model for model, admin_ in admin.site._registry.items() if isinstance(admin_, AuditedAdmin)
+    ]
+    assert len(audited) >= 3
+    for model in audited:
+        for change in (True, False):
+            assert admin_action(model, change=change).value.startswith("admin.")
 
 
 def test_labels_are_translated_where_the_catalogue_has_them():
     with translation.override("ru"):
-        assert all(str(label) for label in ACTIONS.values())
+        assert str(AuditAction.HOLDER_SUSPENDED.label) == "Держатель приостановлен"
+        assert all(str(member.label) for member in AuditAction)
 
 
 @pytest.fixture
@@ -47,7 +66,7 @@ def logged(db):
     with transaction.atomic():
         audit_record(
             actor=None,
-            action="issuance.minted",
+            action=AuditAction.MINTED,
             obj=application,
             details={"operation": 1, "units": 10_000_000},
         )
@@ -107,3 +126,24 @@ def test_the_registry_api_gives_each_actions_label_beside_its_code(logged):
     entries = body["results"] if isinstance(body, dict) else body
     suspended = next(e for e in entries if e["action"] == "holder.suspended")
     assert suspended["action_label"] == "Holder suspended"
+
+
+def test_every_code_the_platform_recorded_is_a_member(logged):
+    recorded = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"holder.suspended", "issuance.document_uploaded"} <= recorded
+    assert recorded <= set(AuditAction.values)
+
+
+def test_the_registry_marks_entries_awaiting_their_seal(logged, audit_seal):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(Role.REGULATOR))
+    waiting = AuditEntry.objects.filter(seq__isnull=True).count()
+    assert waiting > 0
+    page = client.get(reverse("registry-audit")).content.decode()
+    assert page.count('data-testid="awaiting-seal"') == waiting
+    assert "awaiting seal" in visible_text(page)
+
+    audit_seal()
+    page = client.get(reverse("registry-audit")).content.decode()
+    assert 'data-testid="awaiting-seal"' not in page
+    assert "awaiting seal" not in visible_text(page).replace("shown as awaiting seal", "")

@@ -3,6 +3,8 @@
 import pytest
 from django.test import override_settings
 
+from qoima.audit.actions import AuditAction
+from qoima.audit.models import AuditEntry
 from qoima.chain.manager import (
     key_send_all,
     operations_batch,
@@ -243,6 +245,13 @@ def test_a_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_confi
     assert replacement.tx_hash != first.tx_hash
     assert replacement.max_fee_per_gas >= first.max_fee_per_gas * 110 / 100
     assert replacement.max_priority_fee_per_gas >= first.max_priority_fee_per_gas * 110 / 100
+    replaced = AuditEntry.objects.get(action=AuditAction.OPERATION_REPLACED)
+    assert replaced.object_id == str(operation.pk)
+    assert replaced.details == {
+        "transaction": first.transaction_id,
+        "replaced": first.tx_hash,
+        "tx_hash": replacement.tx_hash,
+    }
     chain.provider.make_request("anvil_mine", [1])
     confirm(chain)
 
@@ -299,6 +308,11 @@ def test_a_confirmed_transfer_reorged_out_is_counted_again_and_lands_once(funded
     confirm(chain)
     operation.refresh_from_db()
     assert operation.state == Operation.State.SUBMITTED
+    reorged = AuditEntry.objects.get(action=AuditAction.OPERATION_REORGED)
+    assert (reorged.object_id, reorged.details["transaction"]) == (
+        str(operation.pk),
+        operation.transaction_id,
+    )
     assert operation.transaction.state == ChainTransaction.State.UNCONFIRMED
 
     transactions_resend(w3=chain)
@@ -382,6 +396,8 @@ def test_a_nonce_another_transaction_used_sends_the_operations_again(
     assert lost.state == ChainTransaction.State.FATAL
     operation.refresh_from_db()
     assert operation.state == Operation.State.PENDING
+    requeued = AuditEntry.objects.get(action=AuditAction.OPERATION_REQUEUED)
+    assert (requeued.object_id, requeued.details) == (str(operation.pk), {"transaction": lost.pk})
 
     run_until_settled(chain)
     operation.refresh_from_db()

@@ -3,6 +3,8 @@
 import pytest
 from eth_account import Account
 
+from qoima.audit.actions import AuditAction
+from qoima.audit.models import AuditEntry
 from qoima.chain.contracts import DecodedError
 from qoima.chain.indexer import index_until_head
 from qoima.chain.manager import (
@@ -119,6 +121,11 @@ def test_bytes_the_node_will_never_take_fail_and_free_their_nonce(funded, accoun
     refused.refresh_from_db()
     assert refused.state == Operation.State.FAILED
     assert "The node refused the transaction" in refused.failure_reason
+    failed = AuditEntry.objects.get(action=AuditAction.OPERATION_FAILED)
+    assert (failed.object_id, failed.details) == (
+        str(refused.pk),
+        {"transaction": tx.pk, "code": "NodeRefused"},
+    )
     assert SigningKey.objects.get(address=OPERATOR).next_nonce == nonce
     fine = request(
         "transfer", funded, 7, "nr-2", accounts.issuer.address, accounts.holder_a.address

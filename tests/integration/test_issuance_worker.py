@@ -5,6 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from issuance import services
 from issuance.models import Application, Distribution, Redemption
+from qoima.audit.actions import AuditAction
+from qoima.audit.models import AuditEntry
 from qoima.chain.deployment import platform_registry_ensure
 from qoima.chain.direct import BackedAssetToken
 from qoima.chain.indexer import index_until_head
@@ -62,6 +64,9 @@ def test_a_csv_distribution_and_a_redemption_reach_the_chain_once(worker_factory
     for n, holder in enumerate(world.holders):
         assert token.balance_of(custodial_wallet(holder).address) == (n + 1) * 100 + 25
     assert_ledger_matches_chain(chain)
+    done = AuditEntry.objects.get(action=AuditAction.DISTRIBUTION_DONE)
+    assert done.object_id == str(distribution.pk)
+    assert len(done.details["operations"]) >= 1
 
     holder = world.holders[2]
     supply = token.total_supply()

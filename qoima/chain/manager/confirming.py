@@ -20,6 +20,8 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from qoima import locks
+from qoima.audit.actions import AuditAction
+from qoima.audit.services import audit_record_many
 
 from ..client import rpc_batch
 from ..contracts import ASSET_ISSUED_TOPIC, DecodedError, decode_error
@@ -119,8 +121,15 @@ def _recheck_recent(w3: Web3, head: int) -> None:
             ChainTransaction.objects.filter(pk=tx.pk).update(
                 state=ChainTransaction.State.UNCONFIRMED, confirmed_at=None
             )
-            Operation.objects.filter(transaction=tx, state=Operation.State.CONFIRMED).update(
-                state=Operation.State.SUBMITTED, updated_at=timezone.now()
+            confirmed = Operation.objects.filter(transaction=tx, state=Operation.State.CONFIRMED)
+            reorged = list(confirmed)
+            confirmed.update(state=Operation.State.SUBMITTED, updated_at=timezone.now())
+            audit_record_many(
+                actor=None,
+                action=AuditAction.OPERATION_REORGED,
+                records=[
+                    (op, {"transaction": tx.pk, "tx_hash": receipt.tx_hash}) for op in reorged
+                ],
             )
             # The receipt belongs to a block that is no longer in the chain.
             Receipt.objects.filter(pk=receipt.pk).delete()
@@ -254,4 +263,14 @@ def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str
             state=Operation.State.PENDING, transaction=None, updated_at=now
         )
         enqueue_batch()
+    audit_record_many(
+        actor=None,
+        action=AuditAction.OPERATION_FAILED,
+        records=[(op, {"transaction": tx.pk, "code": error.name}) for op in failed],
+    )
+    audit_record_many(
+        actor=None,
+        action=AuditAction.OPERATION_REQUEUED,
+        records=[(op, {"transaction": tx.pk}) for op in operations if op.pk in retried],
+    )
     operations_settled(failed)

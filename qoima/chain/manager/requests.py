@@ -22,6 +22,8 @@ from eth_utils import to_checksum_address
 from web3 import Web3
 
 from qoima import locks
+from qoima.audit.actions import AuditAction
+from qoima.audit.services import audit_record_many
 from qoima.errors import Conflict, InvalidInput
 
 from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
@@ -110,6 +112,11 @@ def operations_cancel(*, addresses: Sequence[str], code: str) -> list[Operation]
         for name, value in failure.items():
             setattr(operation, name, value)
     release_failed(chain_id=settings.CHAIN_ID, operations=cancelled)
+    audit_record_many(
+        actor=None,
+        action=AuditAction.OPERATION_FAILED,
+        records=[(op, {"code": code}) for op in cancelled],
+    )
     operations_settled(cancelled)
     return cancelled
 

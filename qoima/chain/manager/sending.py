@@ -27,6 +27,8 @@ from web3.exceptions import (
 )
 
 from qoima import locks
+from qoima.audit.actions import AuditAction
+from qoima.audit.services import audit_record_many
 
 from ..contracts import DecodedError
 from ..faults import crash_point
@@ -337,8 +339,13 @@ def _requeue(tx: ChainTransaction) -> None:
         pk=tx.pk, state=ChainTransaction.State.UNCONFIRMED
     ).update(state=ChainTransaction.State.FATAL, error="nonce used by another transaction")
     if updated:
-        Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED).update(
-            state=Operation.State.PENDING, transaction=None, updated_at=timezone.now()
+        submitted = Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED)
+        requeued = list(locks.operations_for_update(submitted))
+        submitted.update(state=Operation.State.PENDING, transaction=None, updated_at=timezone.now())
+        audit_record_many(
+            actor=None,
+            action=AuditAction.OPERATION_REQUEUED,
+            records=[(op, {"transaction": tx.pk}) for op in requeued],
         )
         enqueue_batch()
 
@@ -346,6 +353,21 @@ def _requeue(tx: ChainTransaction) -> None:
 def _replace(tx: ChainTransaction, attempt: Attempt, w3: Web3) -> int:
     with transaction.atomic():
         replacement = _sign(tx, _bumped(attempt, current_fees(w3)))
+        audit_record_many(
+            actor=None,
+            action=AuditAction.OPERATION_REPLACED,
+            records=[
+                (
+                    op,
+                    {
+                        "transaction": tx.pk,
+                        "replaced": attempt.tx_hash,
+                        "tx_hash": replacement.tx_hash,
+                    },
+                )
+                for op in tx.operations.order_by("pk")
+            ],
+        )
     if _send(w3, replacement) != "accepted":
         return 0
     Attempt.objects.filter(pk=replacement.pk).update(

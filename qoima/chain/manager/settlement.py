@@ -12,8 +12,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from qoima.audit.services import audit_deferred
-
 from ..models import Operation
 
 logger = logging.getLogger(__name__)
@@ -45,10 +43,7 @@ def operations_settled(operations: Iterable[Operation]) -> None:
     for operation in operations:
         if operation.purpose:
             by_purpose[operation.purpose].append(operation)
-    # Each handler locks its own rows and audits what it did: every row first, then every
-    # entry, so the audit head stays the last lock of the transaction.
-    with audit_deferred():
-        _hand_over(by_purpose)
+    _hand_over(by_purpose)
 
 
 def _hand_over(by_purpose: dict[str, list[Operation]]) -> None:

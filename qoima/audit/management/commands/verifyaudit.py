@@ -1,19 +1,47 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qoima.audit.services import audit_chain_verify
+from qoima.audit.services import Anchor, audit_chain_verify
+
+
+def _anchor(given: str) -> Anchor:
+    seq, _, root = given.partition(":")
+    if not seq.isdigit() or len(root) != 64:
+        raise CommandError(f"an anchor is SEQ:ENTRY_HASH (64 hex digits), not {given!r}")
+    return int(seq), root.lower()
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain and name the first broken entry."
+    help = (
+        "Seal the entries waiting for it, verify the audit log's hash chain and name the first "
+        "broken entry."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--anchor",
+            action="append",
+            default=[],
+            metavar="SEQ:ENTRY_HASH",
+            help="an entry hash recorded elsewhere (on-chain) that the entry at SEQ must have",
+        )
+        parser.add_argument(
+            "--no-seal",
+            action="store_true",
+            help="check the log as it is, without sealing the entries that wait first",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        check = audit_chain_verify()
+        anchors = [_anchor(given) for given in options["anchor"]]
+        check = audit_chain_verify(anchors=anchors, seal=not options["no_seal"])
         if not check.ok:
-            raise CommandError(
-                f"Audit chain broken at entry #{check.first_broken_seq}: {check.problem}"
+            where = (
+                f"entry #{check.first_broken_seq}"
+                if check.first_broken_seq is not None
+                else "an unsealed entry"
             )
+            raise CommandError(f"Audit chain broken at {where}: {check.problem}")
         self.stdout.write(
             self.style.SUCCESS(f"Audit chain intact: {check.entries_checked} entries checked.")
         )

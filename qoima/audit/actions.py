@@ -1,0 +1,146 @@
+"""Every action the audit log records, each with its label in the reader's language.
+
+The values are the codes stored in entries (the hash chain covers them), so a value never
+changes once entries carry it; a new action is a new member. ``audit_record`` takes a member,
+so every action the platform records is listed here and has a label.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext_lazy as _
+
+_ADDED = _("Added in the administration: %(object)s")
+_CHANGED = _("Changed in the administration: %(object)s")
+
+
+def _in_admin(template: Promise, model: str) -> str:
+    # The model's name is read when the label is shown, in the reader's language.
+    return str(template) % {"object": apps.get_model(model)._meta.verbose_name}
+
+
+_in_admin_lazy = lazy(_in_admin, str)
+
+
+class AuditAction(models.TextChoices):
+    CHAIN_REGISTRY_DEPLOYED = "chain.registry_deployed", _("Platform registry deployed on-chain")
+    CHAIN_REGISTRY_REDEPLOYED = (
+        "chain.registry_redeployed",
+        _("Platform registry deployed again on-chain"),
+    )
+    CUSTODY_KEY_REENCRYPTED = "custody.key_reencrypted", _("Wallet key re-encrypted")
+    CUSTODY_WALLET_OPENED = "custody.wallet_opened", _("Wallet opened")
+    CUSTODY_WALLET_ALLOWLIST = "custody.wallet_allowlist", _("Wallet put on the allowlist")
+    CUSTODY_WALLET_DELIST = "custody.wallet_delist", _("Wallet taken off the allowlist")
+    EXCHANGE_TRANSFER_REQUESTED = "exchange.transfer_requested", _("Transfer requested")
+    HOLDER_MOVEMENTS_WITHDRAWN = (
+        "holder.movements_withdrawn",
+        _("Pending movements of a suspended holder withdrawn"),
+    )
+    HOLDER_REGISTERED = "holder.registered", _("Holder registered")
+    HOLDER_SUSPENDED = "holder.suspended", _("Holder suspended")
+    HOLDER_VERIFIED = "holder.verified", _("Holder verified")
+    APPLICATION_APPROVED = "issuance.application_approved", _("Application approved")
+    APPLICATION_CONFIRMED = (
+        "issuance.application_confirmed",
+        _("Approval confirmed by a second officer"),
+    )
+    APPLICATION_DRAFTED = "issuance.application_drafted", _("Application drafted")
+    APPLICATION_EDITED = "issuance.application_edited", _("Application edited")
+    APPLICATION_SUBMITTED = (
+        "issuance.application_submitted",
+        _("Application submitted for review"),
+    )
+    APPLICATION_REJECTED = "issuance.application_reject", _("Application rejected")
+    APPLICATION_CHANGES_REQUESTED = (
+        "issuance.application_request_changes",
+        _("Changes to the application requested"),
+    )
+    DISTRIBUTION_REFUSED = "issuance.distribution_refused", _("Distribution file refused")
+    DISTRIBUTION_REQUESTED = "issuance.distribution_requested", _("Distribution requested")
+    DISTRIBUTION_UPLOADED = "issuance.distribution_uploaded", _("Distribution file uploaded")
+    DISTRIBUTION_DONE = (
+        "issuance.distribution_done",
+        _("Distribution done: every transfer is final"),
+    )
+    DOCUMENT_CHECK_FAILED = (
+        "issuance.document_check_failed",
+        _("Document failed its integrity check"),
+    )
+    DOCUMENT_UPLOADED = "issuance.document_uploaded", _("Document uploaded")
+    MINT_REQUESTED = "issuance.mint_requested", _("Mint requested")
+    MINTED = "issuance.minted", _("Units minted")
+    ONCHAIN_FAILED = "issuance.onchain_failed", _("Issue failed on-chain")
+    REDEMPTION_FULFILLED = (
+        "issuance.redemption_fulfilled",
+        _("Redemption fulfilled by the issuer"),
+    )
+    REDEMPTION_REFUSED = "issuance.redemption_refused", _("Redemption refused by the issuer")
+    REDEMPTION_REQUESTED = "issuance.redemption_requested", _("Redemption requested")
+    REDEMPTION_REDEEMED = "issuance.redemption_redeemed", _("Redeemed units burned")
+    REDEMPTION_FAILED = (
+        "issuance.redemption_failed",
+        _("Burn of redeemed units failed on-chain"),
+    )
+    TOKEN_ISSUED = "issuance.token_issued", _("Token issued on-chain")
+    OPERATION_FAILED = "operation.failed", _("Operation failed")
+    OPERATION_REQUEUED = (
+        "operation.requeued",
+        _("Operation requested again in a new transaction"),
+    )
+    OPERATION_REPLACED = (
+        "operation.replaced",
+        _("Operation's transaction replaced with higher fees"),
+    )
+    OPERATION_REORGED = (
+        "operation.reorged",
+        _("Operation's confirmation taken back by a chain reorganisation"),
+    )
+    ORGANISATION_REGISTERED = "organisation.registered", _("Issuer registered")
+    PERMIT_ADDED = "permit.added", _("Permit recorded")
+    PERMIT_ACTIVE = "permit.active", _("Permit reinstated")
+    PERMIT_SUSPENDED = "permit.suspended", _("Permit suspended")
+    PERMIT_REVOKED = "permit.revoked", _("Permit revoked")
+    PERMIT_PENDING = "permit.pending", _("Permit waiting for verification by compliance")
+    PERMIT_VERIFIED = (
+        "permit.verified",
+        _("Permit verified by compliance against its document"),
+    )
+    PERMIT_REFUSED = "permit.refused", _("Permit refused by compliance")
+    ROLE_PERMISSIONS_SYNCED = (
+        "role.permissions_synced",
+        _("Role's permissions brought in line with the platform's definition"),
+    )
+    USER_API_TOKEN_ISSUED = "user.api_token_issued", _("API token issued")
+    USER_CREATED = "user.created", _("User created")
+    USER_LANGUAGE_CHANGED = "user.language_changed", _("Preferred language changed")
+    USER_PASSWORD_SET = "user.password_set", _("Password set by an administrator's command")
+    # Changes made in the administration, one code per model the administration changes.
+    ADMIN_HOLDERPROFILE_ADDED = (
+        "admin.holderprofile.added",
+        _in_admin_lazy(_ADDED, "participants.holderprofile"),
+    )
+    ADMIN_HOLDERPROFILE_CHANGED = (
+        "admin.holderprofile.changed",
+        _in_admin_lazy(_CHANGED, "participants.holderprofile"),
+    )
+    ADMIN_ORGANISATION_ADDED = (
+        "admin.organisation.added",
+        _in_admin_lazy(_ADDED, "participants.organisation"),
+    )
+    ADMIN_ORGANISATION_CHANGED = (
+        "admin.organisation.changed",
+        _in_admin_lazy(_CHANGED, "participants.organisation"),
+    )
+    ADMIN_PERMIT_ADDED = "admin.permit.added", _in_admin_lazy(_ADDED, "participants.permit")
+    ADMIN_PERMIT_CHANGED = (
+        "admin.permit.changed",
+        _in_admin_lazy(_CHANGED, "participants.permit"),
+    )
+    ADMIN_USER_ADDED = "admin.user.added", _in_admin_lazy(_ADDED, "participants.user")
+    ADMIN_USER_CHANGED = "admin.user.changed", _in_admin_lazy(_CHANGED, "participants.user")
+
+
+def admin_action(model: type[models.Model], *, change: bool) -> AuditAction:
+    """The action of a change made in the administration to a row of ``model``."""
+    return AuditAction(f"admin.{model._meta.model_name}.{'changed' if change else 'added'}")
