@@ -27,3 +27,22 @@ def in_transaction(function: Callable[P, R]) -> Callable[P, R]:
         return function(*args, **kwargs)
 
     return step
+
+
+def in_own_transactions(function: Callable[P, R]) -> Callable[P, R]:
+    """A use case that commits in several transactions of its own (a batch at a time, so a
+    crash loses one batch): like a durable one, it refuses to run inside a caller's
+    transaction, which would hold every batch uncommitted until the caller ends."""
+
+    @wraps(function)
+    def use_case(*args: P.args, **kwargs: P.kwargs) -> R:
+        connection = transaction.get_connection()
+        # A test case's own transaction does not count, as for ``atomic(durable=True)``.
+        if connection.atomic_blocks and not connection.atomic_blocks[-1]._from_testcase:
+            raise RuntimeError(
+                f"{function.__name__} commits in durable steps of its own: "
+                "it cannot run inside another transaction"
+            )
+        return function(*args, **kwargs)
+
+    return use_case

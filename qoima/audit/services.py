@@ -14,6 +14,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from qoima import locks
+from qoima.transactions import in_own_transactions
 
 from .actions import AuditAction
 from .hashing import GENESIS_HASH, canonical_time, content_digest, entry_digest, sealed_digest
@@ -208,6 +209,7 @@ def _seal_batch(*, batch_size: int, wait: bool) -> tuple[int, int | None, bool]:
         return len(links), tampered, False
 
 
+@in_own_transactions
 def audit_seal(*, batch_size: int = SEAL_BATCH, wait: bool = True) -> int:
     """Give every committed unsealed entry its place in the chain, in id order; returns how
     many were sealed.
@@ -387,6 +389,7 @@ def audit_chain_check(*, anchors: Iterable[Anchor] = ()) -> ChainReport:
         return report or ChainReport(checked, unsealed=unsealed)
 
 
+@in_own_transactions
 def audit_chain_verify(*, anchors: Iterable[Anchor] = (), seal: bool = True) -> ChainCheck:
     """Seal what waits (unless told not to), check the chain and keep the outcome."""
     if seal:
