@@ -22,6 +22,7 @@ from qoima.audit.actions import AuditAction
 from qoima.audit.models import AuditEntry
 from qoima.audit.services import ChainReport, audit_chain_check
 from qoima.chain.amounts import format_units, units_to_amount
+from qoima.chain.anchors import AnchorRecord, audit_anchors_read
 from qoima.chain.client import ChainUnavailable
 from qoima.chain.fields import Uint256Sum
 from qoima.chain.models import (
@@ -403,9 +404,50 @@ def audit_entries(
     return entries
 
 
-def audit_check_now() -> ChainReport:
-    """Walk the whole audit chain now (read only; the scheduled check keeps its results)."""
-    return audit_chain_check()
+@dataclass(frozen=True)
+class AnchorShown:
+    record: AnchorRecord
+    # The hash the log holds today for the anchored entry; empty when it holds none.
+    entry_hash: str
+
+    @property
+    def matches(self) -> bool:
+        return self.entry_hash == self.record.root
+
+
+@dataclass(frozen=True)
+class AuditAnchors:
+    """The anchors the registry contract holds, as the node reports them now."""
+
+    # None: no registry is deployed yet.
+    records: list[AnchorRecord] | None
+    newest: list[AnchorShown] = field(default_factory=list)
+    unavailable: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.records or [])
+
+
+def audit_anchors(*, shown: int = 10) -> AuditAnchors:
+    """Every anchor read from the chain, the newest few beside the log's entry at each."""
+    try:
+        records = audit_anchors_read()
+    except ChainUnavailable:
+        return AuditAnchors(None, unavailable=True)
+    if not records:
+        return AuditAnchors(records)
+    newest = records[-shown:][::-1]
+    hashes = dict(
+        AuditEntry.objects.filter(seq__in=[r.seq for r in newest]).values_list("seq", "entry_hash")
+    )
+    return AuditAnchors(records, [AnchorShown(r, hashes.get(r.seq) or "") for r in newest])
+
+
+def audit_check_now(anchors: AuditAnchors) -> ChainReport:
+    """Walk the whole audit chain now, against every anchor read from the chain (read only;
+    the scheduled check keeps its results)."""
+    return audit_chain_check(anchors=[record.anchor for record in anchors.records or []])
 
 
 def daily_volumes(

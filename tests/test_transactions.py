@@ -13,6 +13,7 @@ import issuance.services.distribution
 import issuance.services.redemption
 import issuance.services.review
 import qoima.audit.services
+import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services
@@ -26,6 +27,7 @@ MODULES: list[ModuleType] = [
     qoima.audit.services,
     qoima.exchange.services,
     qoima.chain.services,
+    qoima.chain.anchors,
     qoima.chain.volumes,
     issuance.services.applications,
     issuance.services.distribution,
@@ -38,8 +40,10 @@ MODULES: list[ModuleType] = [
 NOT_USE_CASES = {
     "roles_sync",
     "permit_default_expiry",
-    "audit_deferred",
     "audit_record",
+    "audit_record_many",
+    "audit_unsealed_age",
+    "audit_anchors_read",
     "audit_chain_check",
     "platform_keys",
     "registry_artifact_sha256",

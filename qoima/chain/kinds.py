@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from eth_utils import to_checksum_address
 
-from .contracts import AssetData, DocumentData, encode_call
+from .contracts import MAX_UINT256, AssetData, DocumentData, encode_call, to_bytes32
 from .models import Operation
 
 
@@ -86,6 +88,9 @@ class Contracts:
 CallBuilder = Callable[[list[Operation], Contracts], Call]
 
 
+MALFORMED_PAYLOAD = _("The action's data is incomplete or malformed.")
+
+
 @dataclass(frozen=True)
 class KindRule:
     """Everything the platform knows about one kind of on-chain action."""
@@ -108,6 +113,10 @@ class KindRule:
     issues_token: bool = False
     may: frozenset[str] = frozenset()
     party_reverts: tuple[PartyRevert, ...] = field(default=())
+    # The kind's payload, checked as its contract function will read it: the stored form, or
+    # None when it is malformed (then ``payload_error`` says so).
+    payload: Callable[[Any], dict[str, Any] | None] | None = None
+    payload_error: Promise = MALFORMED_PAYLOAD
 
     @property
     def keeps_order(self) -> bool:
@@ -160,6 +169,53 @@ def _issue_asset(operations: list[Operation], to: Contracts) -> Call:
         DocumentData(d["name"], d["uri"], _hex_bytes(d["sha256"])) for d in payload["documents"]
     ]
     return to.registry_call("issueAsset", asset.as_tuple(), [d.as_tuple() for d in documents])
+
+
+def _issue_payload(given: Any) -> dict[str, Any] | None:
+    """An asset's data and documents, checked as the contract will read them."""
+    try:
+        asset = AssetData(**given["asset"])
+        documents = [
+            DocumentData(d["name"], d["uri"], bytes.fromhex(d["sha256"].removeprefix("0x")))
+            for d in given["documents"]
+        ]
+        to_bytes32(asset.asset_id)
+        ok = (
+            0 <= asset.decimals <= 255
+            and 0 < asset.cap <= MAX_UINT256
+            and all(len(d.sha256) == 32 and to_bytes32(d.name) for d in documents)
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if not ok:
+        return None
+    return {
+        "asset": {name: getattr(asset, name) for name in AssetData.__dataclass_fields__},
+        "documents": [
+            {"name": d.name, "uri": d.uri, "sha256": "0x" + d.sha256.hex()} for d in documents
+        ],
+    }
+
+
+def _anchor_payload(given: Any) -> dict[str, Any] | None:
+    """The audit log's head: the number of its newest sealed entry and that entry's hash."""
+    try:
+        seq, root = given["seq"], given["root"]
+        ok = (
+            isinstance(seq, int)
+            and not isinstance(seq, bool)
+            and 0 < seq <= MAX_UINT256
+            and isinstance(root, str)
+            and len(_hex_bytes(root)) == 32
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return {"seq": seq, "root": "0x" + root.removeprefix("0x").lower()} if ok else None
+
+
+def _anchor_audit(operations: list[Operation], to: Contracts) -> Call:
+    head = operations[0].payload
+    return to.registry_call("anchorAudit", head["seq"], _hex_bytes(head["root"]))
 
 
 def _mint(operations: list[Operation], to: Contracts) -> Call:
@@ -236,7 +292,18 @@ _MOVEMENT = frozenset({"token_address", "amount"})
 
 KINDS: Mapping[str, KindRule] = {
     K.ISSUE_ASSET: KindRule(
-        needs=frozenset({"payload"}), call=_issue_asset, to_registry=True, issues_token=True
+        needs=frozenset({"payload"}),
+        call=_issue_asset,
+        to_registry=True,
+        issues_token=True,
+        payload=_issue_payload,
+        payload_error=_("The asset's data or documents are incomplete or malformed."),
+    ),
+    K.AUDIT_ANCHOR: KindRule(
+        needs=frozenset({"payload"}),
+        call=_anchor_audit,
+        to_registry=True,
+        payload=_anchor_payload,
     ),
     K.MINT: KindRule(
         needs=_MOVEMENT | {"receiver"},

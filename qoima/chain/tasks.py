@@ -19,6 +19,7 @@ from web3.exceptions import Web3Exception
 
 from qoima.broker import enqueue_on_commit
 
+from .anchors import audit_anchor_request
 from .client import ChainUnavailable, get_web3
 from .indexer import index_step
 from .manager import (
@@ -52,6 +53,12 @@ def _unless_node_down(task: Callable[[], None]) -> Callable[[], None]:
 def chain_record_head() -> None:
     # The stale observed_at is what staff see while the node is away.
     node_health_record()
+
+
+@shared_task
+def chain_audit_anchor() -> None:
+    # The operation waits for the node like any other: no need to skip while it is down.
+    audit_anchor_request()
 
 
 def _send_all() -> None:

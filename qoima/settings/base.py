@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qoima.audit.tasks.audit_verify_chain",
         "schedule": env.float("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600.0),
     },
+    "chain-audit-anchor": {
+        "task": "qoima.chain.tasks.chain_audit_anchor",
+        "schedule": env.float("AUDIT_ANCHOR_INTERVAL_SECONDS", default=3600.0),
+    },
     "chain-confirm": {
         "task": "qoima.chain.tasks.chain_confirm",
         "schedule": env.float("CHAIN_CONFIRM_INTERVAL_SECONDS", default=2.0),

@@ -137,6 +137,7 @@ def audit(request: HttpRequest) -> HttpResponseBase:
     # The first page also shows the entries awaiting their seal (no number yet).
     before = data.get("before")
     shown = list((entries.filter(seq__lt=before) if before else entries)[: PAGE + 1])
+    anchors = selectors.audit_anchors()
     return render(
         request,
         "registry/audit.html",
@@ -146,7 +147,8 @@ def audit(request: HttpRequest) -> HttpResponseBase:
             "next_before": shown[PAGE - 1].seq if len(shown) > PAGE else None,
             "query": query_without(request, "before", "check", "export"),
             "last_check": ChainCheck.objects.first(),
-            "check_now": selectors.audit_check_now() if request.GET.get("check") else None,
+            "check_now": selectors.audit_check_now(anchors) if request.GET.get("check") else None,
+            "anchors": anchors,
             "max_seal_delay": settings.AUDIT_MAX_SEAL_DELAY,
         },
     )

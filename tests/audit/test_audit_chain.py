@@ -4,7 +4,6 @@ Tampering is done as someone with direct database access would: past the trigger
 """
 
 import itertools
-import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,10 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from qoima.audit.actions import AuditAction
-from qoima.audit.hashing import GENESIS_HASH, content_digest, entry_digest, sealed_digest
+from qoima.audit.hashing import GENESIS_HASH, entry_digest
 from qoima.audit.models import AuditEntry, AuditHead, AuditLogIsAppendOnly, ChainCheck
 from qoima.audit.services import (
-    CONTENT,
     AuditEntryTampered,
     audit_chain_check,
     audit_record,
@@ -23,6 +21,7 @@ from qoima.audit.services import (
 )
 from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.participants.models import Role
+from tests.audit.tampering import rewrite_from
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -149,44 +148,11 @@ def test_rewritten_hash_is_still_caught_by_the_next_link(entries):
     assert report.first_broken_id == victim.id
 
 
-def _rewrite_from(entries: list[AuditEntry], start: int, details: dict) -> None:
-    """Change one entry's details and recompute every hash after it, and the head, as an
-    insider covering their tracks would: the chain is consistent again."""
-    drop_triggers(connection)
-    victim = entries[start]
-    written = AuditEntry.objects.filter(pk=victim.pk).values_list(*CONTENT)[0]
-    fields = dict(zip(CONTENT, written, strict=True))
-    fields["details"] = details
-    prev_hash = entries[start - 1].entry_hash
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditentry SET details = %s, content_hash = %s WHERE id = %s",
-            [json.dumps(details), content_digest(**fields), victim.id],
-        )
-        for entry in entries[start:]:
-            content_hash = AuditEntry.objects.filter(pk=entry.pk).values_list(
-                "content_hash", flat=True
-            )[0]
-            assert entry.seq is not None
-            assert prev_hash is not None
-            assert content_hash is not None
-            entry_hash = sealed_digest(
-                seq=entry.seq, prev_hash=prev_hash, content_hash=content_hash
-            )
-            cursor.execute(
-                "UPDATE audit_auditentry SET prev_hash = %s, entry_hash = %s WHERE id = %s",
-                [prev_hash, entry_hash, entry.id],
-            )
-            prev_hash = entry_hash
-        cursor.execute("UPDATE audit_audithead SET entry_hash = %s", [prev_hash])
-    create_triggers(connection)
-
-
 def test_a_consistently_rewritten_chain_is_caught_by_an_anchor(entries):
     anchors = [(2, entries[1].entry_hash), (4, entries[3].entry_hash)]
     assert audit_chain_check(anchors=anchors).ok
 
-    _rewrite_from(entries, 2, {"n": 3, "t": "rewritten"})
+    rewrite_from(entries, 2, {"n": 3, "t": "rewritten"})
     assert audit_chain_check().ok  # without anchors, nothing inside the log shows it
     report = audit_chain_check(anchors=anchors)
     assert report.first_broken_seq == 4

@@ -45,9 +45,15 @@ SAMPLE: dict[str, Any] = {
 }
 
 
+# Each payload kind's own data.
+PAYLOADS = {"issue_asset": SAMPLE["payload"], "audit_anchor": {"seq": 5, "root": "0x" + "ab" * 32}}
+
+
 def _operation(kind: str, pk: int = 7, **fields: Any) -> Operation:
     rule = KINDS[kind]
     given = {name: SAMPLE[name] for name in rule.needs} | fields
+    if "payload" in rule.needs:
+        given["payload"] = PAYLOADS[kind]
     return Operation(pk=pk, kind=kind, **given)
 
 
@@ -78,6 +84,16 @@ def test_a_rule_names_only_request_fields_and_needs_what_it_moves(kind):
         assert "token_address" in rule.needs, kind
     if rule.holder_cancels:
         assert rule.needs & {"sender", "receiver"}, kind
+
+
+@pytest.mark.parametrize("kind", list(Operation.Kind.values))
+def test_a_kind_with_a_payload_checks_it_and_keeps_what_it_checked(kind):
+    rule = KINDS[kind]
+    assert ("payload" in rule.needs | rule.may) == (rule.payload is not None), kind
+    if rule.payload is not None:
+        assert rule.payload(PAYLOADS[kind]) == PAYLOADS[kind], kind
+        assert rule.payload({}) is None, kind
+        assert rule.payload("not a mapping") is None, kind
 
 
 @pytest.mark.parametrize("kind", list(Operation.Kind.values))

@@ -26,7 +26,7 @@ from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record_many
 from qoima.errors import Conflict, InvalidInput
 
-from ..contracts import MAX_UINT256, AssetData, DocumentData, to_bytes32
+from ..contracts import MAX_UINT256
 from ..kinds import KINDS, KindRule, Reservation, cancellable_kinds
 from ..ledger import release_failed, reserve
 from ..models import Operation
@@ -214,6 +214,11 @@ def _value(name: str, given: Any, kind: KindRule, bad: Any) -> Any:
         return {"amount": None, "payload": {}}.get(name, "")
     if name not in kind.needs | kind.may:
         raise bad(_("This field is not used by this action."), name)
+    if name == "payload":
+        checked = kind.payload(given) if kind.payload is not None else None
+        if checked is None:
+            raise bad(kind.payload_error, name)
+        return checked
     return _field(name, given, bad)
 
 
@@ -226,9 +231,7 @@ def _field(name: str, given: Any, bad: Any) -> Any:
         if isinstance(given, bool) or not isinstance(given, int) or not 0 < given <= MAX_UINT256:
             raise bad(_("The amount must be a whole number above zero."), name)
         return Decimal(given)
-    if name == "reason_hash":
-        return _bytes32(given, name, bad)
-    return _issue_payload(given, bad)
+    return _bytes32(given, name, bad)
 
 
 def _bytes32(given: Any, name: str, bad: Any) -> str:
@@ -241,29 +244,3 @@ def _bytes32(given: Any, name: str, bad: Any) -> str:
     if not isinstance(raw, bytes) or len(raw) != 32:
         raise bad(_("A hash of 32 bytes is required."), name)
     return "0x" + raw.hex()
-
-
-def _issue_payload(given: Any, bad: Any) -> dict[str, Any]:
-    """An asset's data and documents, checked as the contract will read them."""
-    try:
-        asset = AssetData(**given["asset"])
-        documents = [
-            DocumentData(d["name"], d["uri"], bytes.fromhex(d["sha256"].removeprefix("0x")))
-            for d in given["documents"]
-        ]
-        to_bytes32(asset.asset_id)
-        ok = (
-            0 <= asset.decimals <= 255
-            and 0 < asset.cap <= MAX_UINT256
-            and all(len(d.sha256) == 32 and to_bytes32(d.name) for d in documents)
-        )
-    except (KeyError, TypeError, ValueError, AttributeError):
-        ok = False
-    if not ok:
-        raise bad(_("The asset's data or documents are incomplete or malformed."), "payload")
-    return {
-        "asset": {name: getattr(asset, name) for name in AssetData.__dataclass_fields__},
-        "documents": [
-            {"name": d.name, "uri": d.uri, "sha256": "0x" + d.sha256.hex()} for d in documents
-        ],
-    }

@@ -177,6 +177,7 @@ class Operation(models.Model):
         UNFREEZE_TOKENS = "unfreeze_tokens", _("Release of part of a frozen balance")
         PAUSE = "pause", _("Pause")
         UNPAUSE = "unpause", _("End of a pause")
+        AUDIT_ANCHOR = "audit_anchor", _("Audit log anchored")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -3,6 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qoima.audit.services import Anchor, audit_chain_verify
+from qoima.chain.anchors import audit_anchors_read
+from qoima.chain.client import ChainUnavailable
 
 
 def _anchor(given: str) -> Anchor:
@@ -14,8 +16,8 @@ def _anchor(given: str) -> Anchor:
 
 class Command(BaseCommand):
     help = (
-        "Seal the entries waiting for it, verify the audit log's hash chain and name the first "
-        "broken entry."
+        "Seal the entries waiting for it, verify the audit log's hash chain against every "
+        "anchor the platform registry holds on-chain, and name the first broken entry."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,7 +26,7 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="SEQ:ENTRY_HASH",
-            help="an entry hash recorded elsewhere (on-chain) that the entry at SEQ must have",
+            help="an entry hash recorded elsewhere that the entry at SEQ must have",
         )
         parser.add_argument(
             "--no-seal",
@@ -34,6 +36,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         anchors = [_anchor(given) for given in options["anchor"]]
+        try:
+            onchain = audit_anchors_read()
+        except ChainUnavailable as error:
+            # Without the anchors a rewrite of the whole log would pass: no verdict at all.
+            raise CommandError(
+                f"The chain node does not answer, so the anchors cannot be read: {error}"
+            ) from error
+        anchors += [record.anchor for record in onchain or []]
         check = audit_chain_verify(anchors=anchors, seal=not options["no_seal"])
         if not check.ok:
             where = (
@@ -45,3 +55,13 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Audit chain intact: {check.entries_checked} entries checked.")
         )
+        if onchain is None:
+            self.stdout.write("No platform registry is deployed: no anchors on-chain yet.")
+        elif onchain:
+            newest = onchain[-1]
+            self.stdout.write(
+                f"It matches all {len(onchain)} anchors on-chain; the newest, entry "
+                f"#{newest.seq}, in block {newest.block_number} ({newest.tx_hash})."
+            )
+        else:
+            self.stdout.write("The platform registry holds no anchor yet.")
