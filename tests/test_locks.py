@@ -212,6 +212,24 @@ def _assert_ledger_consistent(total: int, *, token: str = TOKEN) -> None:
         assert 0 <= balance.reserved <= balance.amount
 
 
+def _transfers_from_a_and_b(key: str) -> None:
+    """One request of a transfer from each of A and B to C, together."""
+    with transaction.atomic():
+        operations_request(
+            requests=[
+                OperationRequest(
+                    kind=Operation.Kind.TRANSFER,
+                    idempotency_key=f"{key}:{sender}",
+                    token_address=TOKEN,
+                    sender=sender,
+                    receiver=C,
+                    amount=1,
+                )
+                for sender in (A, B)
+            ]
+        )
+
+
 def _index_step(i: int) -> None:
     """An index step: Transfers between the senders and to a new holder, and the Transfers
     of operations requested before, whose reservations it settles."""
@@ -309,20 +327,7 @@ def test_holds_cancellations_requests_and_index_steps_never_deadlock(committed_d
                 hold_release(key=f"h{i - 1}")
 
     def request(i: int) -> None:
-        with transaction.atomic():
-            operations_request(
-                requests=[
-                    OperationRequest(
-                        kind=Operation.Kind.TRANSFER,
-                        idempotency_key=f"lock-test:{sender}:{i}",
-                        token_address=TOKEN,
-                        sender=sender,
-                        receiver=C,
-                        amount=1,
-                    )
-                    for sender in (A, B)
-                ]
-            )
+        _transfers_from_a_and_b(f"lock-test:{i}")
 
     def cancel(i: int) -> None:
         operations_cancel(addresses=[A, B] if i % 2 else [B], code="HolderSuspended")
@@ -562,20 +567,7 @@ def test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadloc
         )
 
     def request(i: int) -> None:
-        with transaction.atomic():
-            operations_request(
-                requests=[
-                    OperationRequest(
-                        kind=Operation.Kind.TRANSFER,
-                        idempotency_key=f"batch-test:{sender}:{i}",
-                        token_address=TOKEN,
-                        sender=sender,
-                        receiver=C,
-                        amount=1,
-                    )
-                    for sender in (A, B)
-                ]
-            )
+        _transfers_from_a_and_b(f"batch-test:{i}")
 
     def batch(i: int) -> None:
         operations_batch(wait=0)

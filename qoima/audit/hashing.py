@@ -11,6 +11,17 @@ import json
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+# The columns an entry's content hash covers, in the order the sealer and the check read them.
+CONTENT = (
+    "created_at",
+    "actor_id",
+    "actor_repr",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "details",
+)
 # One encoder for every hash: json.dumps with these options would build one per call.
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 

@@ -17,22 +17,18 @@ from qoima import locks
 from qoima.transactions import in_own_transactions
 
 from .actions import AuditAction
-from .hashing import GENESIS_HASH, canonical_time, content_digest, entry_digest, sealed_digest
+from .hashing import (
+    CONTENT,
+    GENESIS_HASH,
+    canonical_time,
+    content_digest,
+    entry_digest,
+    sealed_digest,
+)
 from .models import AuditEntry, AuditHead, ChainCheck
 
 logger = logging.getLogger(__name__)
 
-# The columns an entry's content hash covers, in the order the sealer and the check read them.
-CONTENT = (
-    "created_at",
-    "actor_id",
-    "actor_repr",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "details",
-)
 # Entries the sealer numbers in one transaction, and the check reads in one query.
 SEAL_BATCH = 5_000
 CHECK_CHUNK = 20_000

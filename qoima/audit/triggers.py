@@ -8,20 +8,11 @@ it (the migrations that ran earlier statements keep their own copies).
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from .hashing import CONTENT
+
 TABLE = "audit_auditentry"
 # What an entry says: unchanged by its seal.
-WRITTEN = (
-    "id",
-    "created_at",
-    "actor_id",
-    "actor_repr",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "details",
-    "content_hash",
-)
+WRITTEN = ("id", *CONTENT, "content_hash")
 _NEW = ", ".join(f"NEW.{column}" for column in WRITTEN)
 _OLD = ", ".join(f"OLD.{column}" for column in WRITTEN)
 _SEALING = (

@@ -5,9 +5,8 @@ import json
 
 from django.db import connection
 
-from qoima.audit.hashing import content_digest, sealed_digest
+from qoima.audit.hashing import CONTENT, content_digest, sealed_digest
 from qoima.audit.models import AuditEntry
-from qoima.audit.services import CONTENT
 from qoima.audit.triggers import create_triggers, drop_triggers
 
 
