@@ -90,7 +90,9 @@ def test_an_open_transaction_that_audited_holds_up_no_other(committed_db):
     assert audit_chain_check().ok
 
 
-def test_concurrent_appends_and_a_running_sealer_make_one_unbroken_chain(committed_db):
+def test_concurrent_appends_and_two_running_sealers_make_one_unbroken_chain(committed_db):
+    """The scheduled sealer (which skips its turn when another is at work) and verifyaudit's
+    (which waits for the head) run at once, against the writers and each other."""
     writers, changes = 8, 40
     stop = threading.Event()
     errors: list[str] = []
@@ -122,20 +124,24 @@ def test_concurrent_appends_and_a_running_sealer_make_one_unbroken_chain(committ
 
         return work
 
-    def sealer() -> None:
-        while not stop.is_set():
-            try:
-                audit_seal(batch_size=50, wait=False)
-            except Exception as error:
-                errors.append(f"sealer: {type(error).__name__}: {error}")
-                return
+    def sealer(wait: bool) -> Callable[[], None]:
+        def work() -> None:
+            while not stop.is_set():
+                try:
+                    audit_seal(batch_size=50, wait=wait)
+                except Exception as error:
+                    errors.append(f"sealer: {type(error).__name__}: {error}")
+                    return
 
-    sealing = in_thread(sealer)
+        return work
+
+    sealers = [in_thread(sealer(False)), in_thread(sealer(True))]
     threads = [in_thread(writer(n)) for n in range(writers)]
     for thread in threads:
         thread.join()
     stop.set()
-    sealing.join()
+    for sealing in sealers:
+        sealing.join()
     audit_seal()
 
     assert errors == []
