@@ -21,9 +21,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from qoima.audit.actions import AuditAction
-from qoima.audit.hashing import GENESIS_HASH, entry_digest, sealed_digest
+from qoima.audit.hashing import CONTENT, GENESIS_HASH, entry_digest, sealed_digest
 from qoima.audit.models import AuditEntry, AuditHead
-from qoima.audit.services import CONTENT, SEAL_BATCH, _fields, audit_record, audit_seal
+from qoima.audit.services import SEAL_BATCH, _fields, audit_record, audit_seal
 
 from .database import throwaway_database
 from .table import print_table
