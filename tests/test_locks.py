@@ -45,6 +45,18 @@ burn's redemption)
 failed transaction settled    redemption fulfilled            holder's balance,       7
                                                               redemptions
 failed transaction settled    batcher                         operations              7
+confirmed issue or mint       officer's confirmation,         application             8
+settled (confirmer:           distribution send
+operations, then the
+application)
+confirmed burn settled        redemption request, fulfilled   redemption, hold,       8
+                                                              holder's balance
+key sender                    key sender of the same key      signing key, chain      9
+                                                              transactions
+holder verification           holder suspension               holder                  10
+holder verification,          batcher, key sender and         the wallet's pending    10
+suspension                    confirmer of their allowlist    operations
+                              operations
 ============================  ==============================  ======================  =====
 
 1 ``test_multi_sender_requests_and_index_steps_on_the_same_balances_never_deadlock``,
@@ -53,12 +65,14 @@ failed transaction settled    batcher                         operations        
 4 ``test_a_holders_redemptions_transfers_and_suspension_and_the_issuers_decisions_never_deadlock``,
 5 ``test_distributions_from_one_issuer_and_index_steps_never_deadlock``,
 6 ``test_batchers_a_suspension_and_requests_on_the_same_operations_never_deadlock``,
-7 ``test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock``.
+7 ``test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock``,
+8 ``test_issues_and_mints_settling_and_the_issuers_sends_on_those_applications_never_deadlock``,
+9 ``test_two_senders_of_one_signing_key_never_deadlock_nor_use_a_nonce_twice``,
+10 ``test_a_holders_verification_and_suspension_and_their_wallets_allowlisting_never_deadlock``.
+Tests 8 to 10 read receipts from a chain node (anvil).
 
-Not run at once yet: a confirmed transaction settled (operations, then the application its
-issue or mint settles) against an action on that application, and the confirmer against the
-index step (both need receipts from a chain node); two key senders of one signing key; a
-verification or suspension against the allowlisting of the same wallet.
+Not run at once yet: the confirmer against the index step (one worker runs them in turn in
+test 8).
 """
 
 import ast
@@ -74,32 +88,43 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.test import Client
 from django.urls import reverse
+from eth_account import Account
 from eth_utils import to_checksum_address
 from rest_framework.test import APIClient
 
 from issuance import services
 from issuance.models import Distribution, Redemption
 from qoima.chain.amounts import units_to_amount
-from qoima.chain.contracts import DecodedError
+from qoima.chain.contracts import DecodedError, RegistryView, TokenView
+from qoima.chain.deployment import platform_keys, platform_registry_ensure
+from qoima.chain.indexer import index_until_head
 from qoima.chain.ledger import hold_place, hold_release, movements_apply
 from qoima.chain.manager import (
     OperationRequest,
+    key_send_all,
+    keys_with_unsent,
     operation_request,
     operations_batch,
     operations_request,
     settle_revert,
+    transactions_confirm,
 )
 from qoima.chain.manager.requests import operations_cancel
 from qoima.chain.models import ChainTransaction, Hold, Operation, PlatformToken, TokenBalance
-from qoima.custody.selectors import custodial_wallet, organisation_wallet
+from qoima.custody.models import Wallet
+from qoima.custody.selectors import custodial_wallet, organisation_wallet, wallet_allowlisted
+from qoima.custody.services import wallet_allowlist_set_in_transaction
 from qoima.errors import ApplicationError
 from qoima.exchange.services import transfer_request
-from qoima.participants.models import HolderProfile, Role
-from qoima.participants.services import holder_suspend
+from qoima.participants.models import HolderProfile, Role, User
+from qoima.participants.services import holder_suspend, holder_verify
+from tests.chain.conftest import mined_by_the_node
 from tests.exchange.conftest import verified_holder
 from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain, make_world
+from tests.onchain import assert_ledger_matches_chain, mined_attempts
 
 ROW_LOCK_SQL = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|SHARE|KEY\s+SHARE)\b")
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +137,8 @@ C = "0xC1C1c1c1C1C1C1c1c1C1C1C1c1C1C1C1c1C1c1c1"
 D = "0xd2D2D2D2d2d2d2d2D2d2d2d2D2d2D2d2D2d2D2d2"
 START = 1_000_000
 ITERATIONS = 200
+# Rounds of the races that wait for a chain node's answers.
+CHAIN_ROUNDS = 10
 
 postgres_only = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
@@ -659,3 +686,240 @@ def test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_dea
         "reserved": str(units_to_amount(balance.reserved, decimals)),
         "available": str(units_to_amount(START - int(balance.reserved), decimals)),
     }
+
+
+# ------------------------------------------------------------------ on a chain node
+
+
+def _worker_step(w3) -> None:
+    """What the chain workers do in turn: batch, sign and send each key's transactions, follow
+    receipts, index."""
+    operations_batch(wait=0)
+    for address in keys_with_unsent():
+        key_send_all(address=address, w3=w3)
+    mined_by_the_node(w3)
+    transactions_confirm(w3=w3)
+    index_until_head(w3=w3)
+
+
+def _worker_steps_until_settled(w3) -> None:
+    unsettled = [Operation.State.PENDING, Operation.State.SUBMITTED]
+    for _ in range(10):
+        _worker_step(w3)
+        if not Operation.objects.filter(state__in=unsettled).exists():
+            return
+    raise AssertionError("operations still unsettled")
+
+
+def _key_row(address: str) -> dict[str, str]:
+    """The signing key's row of the staff operations page."""
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(make_user(Role.PLATFORM_ADMIN))
+    content = client.get(reverse("operations")).content.decode()
+    row = re.search(rf'<tr data-testid="key-{address}">(.*?)</tr>', content, re.S)
+    assert row is not None, content
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    names = ("key", "next_nonce", "in_progress", "unconfirmed", "oldest", "block", "refused")
+    return dict(zip(names, (re.sub(r"<[^>]+>", "", cell).strip() for cell in cells), strict=True))
+
+
+@postgres_only
+def test_two_senders_of_one_signing_key_never_deadlock_nor_use_a_nonce_twice(committed_db, chain):
+    """Two workers sign and broadcast one key's transactions at once (the key's row lock, then
+    its unstarted transactions, skipping those the other holds): each transaction gets one
+    nonce of its own, in a row with no gap, and is mined once."""
+    deployment, _ = platform_registry_ensure(chain)
+    registry = RegistryView(chain, deployment.registry_address)
+    _admin, _operator, compliance = platform_keys()
+    sent_before = chain.eth.get_transaction_count(compliance.address)
+    accounts: list[str] = []
+
+    def send(i: int) -> None:
+        key_send_all(address=compliance.address, w3=chain)
+
+    def send_too(i: int) -> None:
+        key_send_all(address=compliance.address, w3=chain)
+
+    for _round in range(CHAIN_ROUNDS):
+        # Three transactions waiting for the key: a batch taken after each request.
+        for _ in range(3):
+            account = Account.create().address
+            accounts.append(account)
+            with transaction.atomic():
+                operation_request(
+                    kind=Operation.Kind.ALLOWLIST, account=account, idempotency_key=account
+                )
+            operations_batch(wait=0)
+        assert _race(1, send, send_too) == []
+    mined_by_the_node(chain)
+    transactions_confirm(w3=chain)
+
+    sent = ChainTransaction.objects.filter(from_address=compliance.address)
+    count = 3 * CHAIN_ROUNDS
+    assert sent.count() == count
+    assert set(sent.values_list("state", flat=True)) == {ChainTransaction.State.CONFIRMED}
+    assert sorted(sent.values_list("nonce", flat=True)) == list(
+        range(sent_before, sent_before + count)
+    )
+    assert chain.eth.get_transaction_count(compliance.address) == sent_before + count
+    for tx in sent:
+        assert len(mined_attempts(tx, chain)) == 1
+    assert all(registry.is_allowlisted(account) for account in accounts)
+    assert _key_row(compliance.address) == {
+        "key": compliance.address,
+        "next_nonce": str(sent_before + count),
+        "in_progress": "0",
+        "unconfirmed": "0",
+        "oldest": "—",
+        "block": "—",
+        "refused": "—",
+    }
+
+
+@postgres_only
+def test_a_holders_verification_and_suspension_and_their_wallets_allowlisting_never_deadlock(
+    committed_db, chain
+):
+    """Two officers suspend and verify again one holder (the holder's row, their pending
+    movements, a new allowlist or delist operation of their wallet) while the workers
+    put those operations on the chain and settle them (batcher, key, operations): the chain
+    ends with the wallet allowlisted exactly when the holder is verified, the platform agrees,
+    and the holder keeps the one wallet the wallet API shows."""
+    deployment, _ = platform_registry_ensure(chain)
+    registry = RegistryView(chain, deployment.registry_address)
+    officer = make_user(Role.COMPLIANCE_OFFICER)
+    other_officer = make_user(Role.COMPLIANCE_OFFICER)
+    alice = verified_holder("alice", "791028302728", HolderProfile.Kind.INDIVIDUAL, officer)
+
+    def decide(by: User, name: str) -> Callable[[int], None]:
+        """Each officer suspends the holder they see verified and verifies the one they see
+        suspended: two may see the same and decide the same at once."""
+
+        def work(i: int) -> None:
+            status = HolderProfile.objects.get(pk=alice.holder.pk).verification_status
+            if status == HolderProfile.Status.VERIFIED:
+                holder_suspend(officer=by, holder_id=alice.holder.pk, reason=f"Order {i}")
+            else:
+                holder_verify(officer=by, holder_id=alice.holder.pk, document_ref=f"KYC-{i}")
+
+        work.__name__ = name
+        return work
+
+    def allowlist(i: int) -> None:
+        _worker_step(chain)
+
+    officers = decide(officer, "decide"), decide(other_officer, "decide_too")
+    assert _race(CHAIN_ROUNDS * 2, *officers, allowlist) == []
+    _worker_steps_until_settled(chain)
+
+    decisions = Operation.objects.filter(account=alice.wallet.address).order_by("pk")
+    kinds = list(decisions.values_list("kind", flat=True))
+    assert Operation.Kind.DELIST in kinds
+    # One decision at a time: the wallet is never allowlisted or delisted twice in a row.
+    assert all(kind != following for kind, following in pairwise(kinds)), kinds
+    assert set(decisions.values_list("state", flat=True)) == {Operation.State.CONFIRMED}
+    verified = (
+        HolderProfile.objects.get(pk=alice.holder.pk).verification_status
+        == HolderProfile.Status.VERIFIED
+    )
+    assert registry.is_allowlisted(alice.wallet.address) is verified
+    assert wallet_allowlisted(alice.wallet) is verified
+    client = APIClient()
+    client.force_authenticate(alice.user)
+    response = client.get(reverse("api-wallet"))
+    assert response.status_code == 200, response.content
+    assert response.json()["address"] == alice.wallet.address
+    assert list(Wallet.objects.filter(holder=alice.holder)) == [alice.wallet]
+
+
+@postgres_only
+def test_issues_and_mints_settling_and_the_issuers_sends_on_those_applications_never_deadlock(
+    committed_db, chain
+):
+    """The confirmer settles each application's issue and then its mint (operations, then the
+    application) and the indexer records the units, while the officer confirms the next
+    application and the issuer sends units of each (both lock the application first), a holder
+    redeems and the issuer fulfils (the redemption, its hold, the holder's balance, a burn the
+    confirmer settles in turn). Each application's API answers "issued" with its own token,
+    every send is done, and the holder's wallet API shows what the chain holds for them."""
+    deployment, _ = platform_registry_ensure(chain)
+    world = make_world(holder_count=1)
+    (holder,) = world.holders
+    wallet = custodial_wallet(holder)
+    with transaction.atomic():
+        wallet_allowlist_set_in_transaction(
+            wallet=wallet, allowed=True, event="race", actor=world.officer_a
+        )
+    applications = [
+        world.approved(symbol=f"WHT{k}", asset_identifier=f"12:345:678:90{k}") for k in range(4)
+    ]
+    sends: list[int] = []
+
+    def settle(i: int) -> None:
+        _worker_step(chain)
+
+    def confirm_next(i: int) -> None:
+        if i < len(applications):
+            services.application_confirm(officer=world.officer_b, application_id=applications[i].pk)
+
+    def distribute(i: int) -> None:
+        sent = services.distribution_send(
+            actor=world.issuer,
+            application_id=applications[i % len(applications)].pk,
+            receiver=holder.identification_number,
+            amount="1",
+            idempotency_key=f"send-{i}",
+        )
+        sends.append(sent.pk)
+
+    def redeem(i: int) -> None:
+        services.redemption_request(
+            actor=holder.user, application_id=applications[0].pk, amount="0.25"
+        )
+
+    def fulfil(i: int) -> None:
+        waiting = Redemption.objects.filter(status=Redemption.Status.REQUESTED).order_by("pk")
+        redemption = waiting.first()
+        if redemption is not None:
+            services.redemption_fulfil(
+                actor=world.issuer, redemption_id=redemption.pk, reference=f"Act {i}"
+            )
+
+    rounds = CHAIN_ROUNDS * 3
+    assert _race(rounds, settle, confirm_next, distribute, redeem, fulfil) == []
+    for i in range(rounds, rounds + 10):
+        fulfil(i)
+    _worker_steps_until_settled(chain)
+
+    client = APIClient()
+    client.force_authenticate(world.issuer)
+    tokens = []
+    for application in applications:
+        response = client.get(reverse("api-application", args=[application.pk]))
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "issued"
+        tokens.append(response.json()["token"])
+    assert sorted(tokens) == sorted(RegistryView(chain, deployment.registry_address).all_tokens())
+    sent = Distribution.objects.all()
+    assert sorted(sent.values_list("pk", flat=True)) == sorted(sends)
+    assert set(sent.values_list("status", flat=True)) == {Distribution.Status.DONE}
+    assert len(set(sent.values_list("application", flat=True))) > 1
+    redeemed = Redemption.objects.filter(status=Redemption.Status.REDEEMED)
+    assert redeemed.exists()
+    assert not Redemption.objects.exclude(status=Redemption.Status.REDEEMED).exists()
+    assert_ledger_matches_chain(chain)
+
+    client.force_authenticate(holder.user)
+    response = client.get(reverse("api-wallet"))
+    assert response.status_code == 200, response.content
+    shown = {holding["asset"]: holding for holding in response.json()["holdings"]}
+    for application, token in zip(applications, tokens, strict=True):
+        held = TokenView(chain, token).balance_of(wallet.address)
+        received = sent.filter(application=application).count() * 100
+        burned = redeemed.filter(application=application).aggregate(units=Sum("amount"))["units"]
+        assert held == received - int(burned or 0)
+        if held:
+            assert (shown[token]["balance"], shown[token]["reserved"]) == (
+                str(units_to_amount(held, application.decimals)),
+                str(units_to_amount(0, application.decimals)),
+            )
