@@ -74,6 +74,7 @@ def test_the_head_is_anchored_through_the_manager_and_read_back_from_the_node(
     written(2)
     anchored(chain)
     assert [r.seq for r in audit_anchors_read(chain)] == [head.seq, AuditHead.objects.get().seq]
+    assert "It matches all 2 anchors on-chain; the newest, entry" in verifyaudit()
 
 
 def test_a_rewritten_chain_with_recomputed_hashes_is_caught_by_the_anchor_on_chain(
@@ -84,7 +85,7 @@ def test_a_rewritten_chain_with_recomputed_hashes_is_caught_by_the_anchor_on_cha
     anchored_seq = AuditHead.objects.get().seq
     output = verifyaudit()
     assert "Audit chain intact" in output
-    assert "It matches all 1 anchors on-chain; the newest, entry" in output
+    assert "It matches the one anchor on-chain; the newest, entry" in output
     assert "does not match" not in audit_page()
     assert "It matches 1 anchor on-chain." in audit_page()
 

@@ -59,9 +59,10 @@ class Command(BaseCommand):
             self.stdout.write("No platform registry is deployed: no anchors on-chain yet.")
         elif onchain:
             newest = onchain[-1]
+            matched = "the one anchor" if len(onchain) == 1 else f"all {len(onchain)} anchors"
             self.stdout.write(
-                f"It matches all {len(onchain)} anchors on-chain; the newest, entry "
-                f"#{newest.seq}, in block {newest.block_number} ({newest.tx_hash})."
+                f"It matches {matched} on-chain; the newest, entry #{newest.seq}, in block "
+                f"{newest.block_number} ({newest.tx_hash})."
             )
         else:
             self.stdout.write("The platform registry holds no anchor yet.")
