@@ -21,6 +21,7 @@ urlpatterns = [
     path("wallet/", include("qoima.exchange.urls")),
     path("issuance/", include("issuance.urls")),
     path("registry/", include("registry.urls")),
+    path("help/", include("qoima.ui.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urlpatterns)),
     path("api/v1/", include(exchange_api)),

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "django_htmx",
+    "django_bootstrap5",
+    "qoima.ui",
     "qoima.audit",
     "qoima.participants",
     "qoima.custody",
@@ -127,11 +129,16 @@ TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
 
+# Forms render through django-bootstrap5 in qoima/ui/templates/ui/_form.html: labels above
+# inputs, every error under its field; the label is never hidden in a placeholder.
+BOOTSTRAP5 = {"set_placeholder": False, "server_side_validation": True}
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
-    BASE_DIR / "qoima" / "static",
+    ("vendor/tabler", BASE_DIR / "node_modules" / "@tabler" / "core" / "dist"),
+    ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
@@ -312,6 +319,9 @@ CELERY_BEAT_SCHEDULE = {
 ANVIL_PORT = env.int("ANVIL_PORT", default=8545)
 CHAIN_RPC_URL = env.str("CHAIN_RPC_URL", default=f"http://127.0.0.1:{ANVIL_PORT}")
 CHAIN_ID = env.int("CHAIN_ID", default=31337)
+# A block explorer (Blockscout, Etherscan) for the chain: hashes and addresses link to its
+# /tx/, /address/ and /block/ pages. Empty on the embedded default's local anvil.
+CHAIN_EXPLORER_URL = env.str("CHAIN_EXPLORER_URL", default="")
 CHAIN_RPC_TIMEOUT_SECONDS = env.float("CHAIN_RPC_TIMEOUT_SECONDS", default=10.0)
 ANVIL_STATE_DIR = VAR_DIR / "anvil"
 # Keys the platform signs with. The embedded default uses anvil's published development keys

@@ -1,0 +1,48 @@
+// Behaviour the design system gives every page, without inline scripts.
+(function () {
+  "use strict";
+
+  // A danger button (Reject, Suspend, Freeze…) asks before its form is sent.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var message = (button && button.dataset.confirm) || event.target.dataset.confirm;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target.closest("form");
+    var message = form && form.dataset.confirm;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // A select marked data-autosubmit (the language) sends its form when changed.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) {
+      event.target.form.submit();
+    }
+  });
+
+  // Copy buttons next to shortened hashes and addresses copy the whole value.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var done = function () {
+      var label = button.getAttribute("aria-label");
+      button.setAttribute("aria-label", button.dataset.copied || label);
+      button.classList.add("text-success");
+      window.setTimeout(function () {
+        button.setAttribute("aria-label", label);
+        button.classList.remove("text-success");
+      }, 1500);
+    };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(button.dataset.copy).then(done, function () {});
+    }
+  });
+})();
