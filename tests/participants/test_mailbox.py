@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -23,12 +23,13 @@ def staff_client() -> Client:
 
 def test_staff_see_each_mail_with_its_subject_and_its_text_escaped(tmp_path):
     with override_settings(EMAIL_BACKEND=FILE_BACKEND, EMAIL_FILE_PATH=tmp_path):
-        send_mail(
+        EmailMessage(
             "Одобрено: Пшеница 3 класса",
             "Өтінім мақұлданды. <b>Заявка</b> одобрена.",
             "Qoima <no-reply@qoima.kz>",
             ["issuer@demo.qoima.kz"],
-        )
+            headers={"Date": "Wed, 01 Jan 2025 10:00:00 -0000"},
+        ).send()
         send_mail("Second", "Екінші хат.", "no-reply@qoima.kz", ["holder1@demo.qoima.kz"])
         client = staff_client()
         page = client.get(reverse("admin-mailbox"))
@@ -36,6 +37,8 @@ def test_staff_see_each_mail_with_its_subject_and_its_text_escaped(tmp_path):
         assert page.status_code == 200
         assert "Одобрено: Пшеница 3 класса" in text
         assert "issuer@demo.qoima.kz" in text
+        # Sent at 10:00 UTC, shown in Almaty's time.
+        assert "01/01/2025 3 p.m." in text
         # Newest first.
         assert text.index("Second") < text.index("Одобрено: Пшеница 3 класса")
         link = re.search(r'<a href="([^"]+)">Одобрено: Пшеница 3 класса</a>', text)
