@@ -1,5 +1,6 @@
 """Emails to the people concerned at each step, through Django's email backend."""
 
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -8,7 +9,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.functional import Promise
 
+from qoima.events import event
 from qoima.participants.models import Organisation, Role, User
+
+logger = logging.getLogger(__name__)
 
 
 def notify(*, users: Iterable[User], subject: Promise, body: Promise, **values: object) -> None:
@@ -39,7 +43,12 @@ def notify(*, users: Iterable[User], subject: Promise, body: Promise, **values: 
                         [email],
                     )
                 )
-        send_mass_mail(messages, fail_silently=True)
+        sent = send_mass_mail(messages, fail_silently=True)
+        for subject_text, _body, _sender, (email,) in messages:
+            if sent:
+                event("mail to %s — %s", email, subject_text)
+            else:
+                logger.error("mail to %s could not be sent — %s", email, subject_text)
 
     transaction.on_commit(send)
 

@@ -1,9 +1,23 @@
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready, worker_shutdown
+
+from .events import event
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qoima.settings.base")
 
 app = Celery("qoima")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _say_started(sender: Any = None, **kwargs: Any) -> None:
+    event("worker %s started", getattr(sender, "hostname", "") or "")
+
+
+@worker_shutdown.connect
+def _say_stopped(sender: Any = None, **kwargs: Any) -> None:
+    event("worker %s stopped", getattr(sender, "hostname", "") or "")

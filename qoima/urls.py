@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/v1/", include(issuance_api)),
     path("api/v1/registry/", include(registry_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The demo's mailbox (qoima/participants/mailbox.py), staff-only like the rest of admin/.
+    path("admin/mail/", include("qoima.participants.mailbox")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("health/", health, name="health"),

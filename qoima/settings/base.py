@@ -11,6 +11,8 @@ import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from qoima.events import logging_config
+
 # Lets generic Django classes (ModelForm[X], QuerySet[X]) be subscripted at run time.
 django_stubs_ext.monkeypatch()
 
@@ -182,7 +184,11 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The embedded default keeps every mail as a file under var/mail/, where the administration's
+# mailbox page (qoima/participants/mailbox.py) shows it; production.py sends by SMTP.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+EMAIL_FILE_PATH.mkdir(parents=True, exist_ok=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Qoima <no-reply@qoima.kz>")
 
 # --- Celery -----------------------------------------------------------------------------
@@ -442,9 +448,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Everything to stderr; with EVENTS_LOG_FILE (set by `make run` for its processes), the notable
+# events also to that file, one line each (qoima/events.py).
+LOGGING = logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    events_file=env.str("EVENTS_LOG_FILE", default="") or None,
+)

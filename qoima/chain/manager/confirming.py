@@ -22,6 +22,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 from qoima import locks
 from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record_many
+from qoima.events import event
 
 from ..client import rpc_batch
 from ..contracts import ASSET_ISSUED_TOPIC, DecodedError, decode_error
@@ -209,6 +210,22 @@ def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
             operation.result = {"token": operation.token_address}
             operation.save(update_fields=["token_address", "result"])
     operations_settled(operations)
+    if operations:
+        said = _operations_named(operations)
+        block = receipt.block_number
+        transaction.on_commit(lambda: event("%s confirmed in block %s", said, block))
+
+
+def _operations_named(operations: list[Operation]) -> str:
+    """``operation #12 transfer``, or ``3 operations #12–#14 (transfer ×2, mint)``."""
+    if len(operations) == 1:
+        return f"operation #{operations[0].pk} {operations[0].kind}"
+    kinds: dict[str, int] = {}
+    for operation in operations:
+        kinds[operation.kind] = kinds.get(operation.kind, 0) + 1
+    counted = ", ".join(kind if n == 1 else f"{kind} ×{n}" for kind, n in kinds.items())
+    ids = sorted(op.pk for op in operations)
+    return f"{len(operations)} operations #{ids[0]}–#{ids[-1]} ({counted})"
 
 
 def _named_by(error: DecodedError, operations: list[Operation]) -> list[Operation]:
@@ -274,3 +291,6 @@ def settle_revert(tx: ChainTransaction, error: DecodedError, *, final_state: str
         records=[(op, {"transaction": tx.pk}) for op in operations if op.pk in retried],
     )
     operations_settled(failed)
+    if failed:
+        said = _operations_named(failed)
+        transaction.on_commit(lambda: event("%s failed on-chain: %s", said, error.name))

@@ -1,5 +1,10 @@
-"""``make run``: the whole platform on its embedded defaults, stopped together by Ctrl-C."""
+"""``make run``: the whole platform on its embedded defaults, stopped together by Ctrl-C.
 
+The console shows where to open the site, the demo logins, and then one line per notable event
+(qoima/events.py) of any of the processes; each process's own log is a file under var/log/.
+"""
+
+import logging.config
 import os
 import signal
 import subprocess
@@ -21,6 +26,7 @@ from django.utils import translation
 from qoima.chain.anvil import AnvilNode
 from qoima.chain.client import ChainUnavailable, chain_head
 from qoima.chain.services import node_health_record
+from qoima.events import event, logging_config
 from qoima.participants.demo import DEMO_LOGINS
 
 
@@ -92,6 +98,48 @@ class Supervised:
             self.process.kill()
 
 
+class EventsFollower:
+    """Prints the lines the platform's processes append to the events file, from where the
+    file ended when it started, as they come."""
+
+    def __init__(self, path: Path, write: Callable[[str], None], *, poll: float = 0.2) -> None:
+        self.path, self.write, self.poll = path, write, poll
+        self.path.touch()
+        self.offset = self.path.stat().st_size
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="events", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def catch_up(self, timeout: float = 2.0) -> None:
+        """Wait until what the file holds now is printed, so that what follows comes after."""
+        end = self.path.stat().st_size
+        deadline = time.monotonic() + timeout
+        while self.offset < end and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Print what is left, then stop."""
+        self.stopping.set()
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with open(self.path, "rb") as events:
+            events.seek(self.offset)
+            pending = b""
+            while True:
+                stopping = self.stopping.is_set()
+                pending += events.read()
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    self.write(line.decode("utf-8", errors="replace"))
+                    self.offset += len(line) + 1
+                if stopping:
+                    return
+                self.stopping.wait(self.poll)
+
+
 class Command(BaseCommand):
     help = "Start anvil, the web server, a Celery worker and beat, with demo data."
 
@@ -100,8 +148,23 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("RUN_PORT", "8000")))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
-        logs = settings.VAR_DIR / "logs"
+        logs = settings.VAR_DIR / "log"
         logs.mkdir(parents=True, exist_ok=True)
+        events_file = logs / "events.log"
+        # This process and every child append their notable lines to one file; the rest of
+        # what they log goes to their own files.
+        os.environ["EVENTS_LOG_FILE"] = str(events_file)
+        logging.config.dictConfig(
+            logging_config(events_file=str(events_file), raw_file=str(logs / "runplatform.log"))
+        )
+        self._follower = EventsFollower(events_file, self.stdout.write)
+        self._follower.start()
+        try:
+            self._run(host, port, logs)
+        finally:
+            self._follower.stop()
+
+    def _run(self, host: str, port: int, logs: Path) -> None:
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
 
@@ -163,17 +226,23 @@ class Command(BaseCommand):
 
         def stop(signum: int, frame: FrameType | None) -> None:
             nonlocal stopping
+            if not stopping:
+                # Said at once, after the terminal's "^C": Ctrl-C reaches the children too, and
+                # they say they stop.
+                self.stdout.write("")
+                event("stopping")
             stopping = True
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         children = {
-            name: Supervised(name, command, logs / f"{name}.log", self.stderr.write)
+            name: Supervised(name, command, logs / f"{name}.log", event)
             for name, command in commands.items()
         }
         try:
             for child in children.values():
                 child.start()
+            self._follower.catch_up()
             self._print_welcome(host, port, logs)
             self._follow_demo(logs)
             web = children["web"]
@@ -181,24 +250,27 @@ class Command(BaseCommand):
                 # The worker and beat come back by themselves; the web server exits only on
                 # an error that starting it again would not cure (a port already taken).
                 if web.process is not None and web.process.poll() is not None:
-                    self.stderr.write(
-                        f"web exited with code {web.process.returncode}; see {web.log}. Stopping."
+                    event(
+                        "web exited with code %s; see %s. Stopping.",
+                        web.process.returncode,
+                        web.log,
                     )
                     break
                 children["worker"].check()
                 children["beat"].check()
                 time.sleep(0.5)
         finally:
-            self.stdout.write("\nStopping…")
+            if not stopping:
+                event("stopping")
             for child in children.values():
                 child.stop()
             for child in children.values():
                 child.wait()
             if anvil is not None:
                 anvil.stop()
-            self.stdout.write("Stopped. Data is kept under var/.")
+            event("stopped; data is kept under %s", settings.VAR_DIR)
 
-    def _start_chain(self, logs: Any) -> AnvilNode | None:
+    def _start_chain(self, logs: Path) -> AnvilNode | None:
         """Start the project's anvil unless a node already answers at CHAIN_RPC_URL."""
         try:
             chain_head()
@@ -219,7 +291,7 @@ class Command(BaseCommand):
             block_time=1,
         ).start()
 
-    def _follow_demo(self, logs: Any) -> None:
+    def _follow_demo(self, logs: Path) -> None:
         """Once the worker has minted the demo asset, distribute it to the demo holders (in
         the background: the platform is usable meanwhile)."""
 
@@ -232,12 +304,18 @@ class Command(BaseCommand):
 
         threading.Thread(target=follow, name="demo", daemon=True).start()
 
-    def _print_welcome(self, host: str, port: int, logs: Any) -> None:
+    def _print_welcome(self, host: str, port: int, logs: Path) -> None:
         with translation.override("en"):
             self._print_logins(host, port, logs)
 
-    def _print_logins(self, host: str, port: int, logs: Any) -> None:
+    def _print_logins(self, host: str, port: int, logs: Path) -> None:
         width = max(len(login.role.label) for login in DEMO_LOGINS)
+        mail_dir = getattr(settings, "EMAIL_FILE_PATH", None)
+        mailbox = (
+            [f"Mail sent by the platform: http://{host}:{port}/admin/mail/ (files in {mail_dir}/)"]
+            if settings.EMAIL_BACKEND.endswith(".filebased.EmailBackend") and mail_dir
+            else []
+        )
         lines = [
             "",
             f"Qoima is running at http://{host}:{port}/",
@@ -245,7 +323,9 @@ class Command(BaseCommand):
             "Demo logins (password for all: " + DEMO_LOGINS[0].password + "):",
             *(f"  {str(login.role.label).ljust(width)}  {login.username}" for login in DEMO_LOGINS),
             "",
-            f"Logs: {logs}/   Press Ctrl-C to stop everything.",
+            *mailbox,
+            f"Each process's own log: {logs}/",
+            "Below, one line per notable event. Press Ctrl-C to stop everything.",
             "",
         ]
         self.stdout.write("\n".join(lines))
