@@ -47,35 +47,35 @@ def _notes(choices: type[models.TextChoices], meanings: dict[str, Promise]) -> l
 
 
 def application_states() -> StateGroup:
-    states = Application.Status
+    status = Application.Status
     return StateGroup(
         _("Asset applications"),
         _notes(
-            states,
+            status,
             {
-                states.DRAFT: _("The issuer is still preparing it; nobody else acts on it yet."),
-                states.SUBMITTED: _("Submitted and waiting for a compliance officer to review it."),
-                states.CHANGES_REQUESTED: _(
+                status.DRAFT: _("The issuer is still preparing it; nobody else acts on it yet."),
+                status.SUBMITTED: _("Submitted and waiting for a compliance officer to review it."),
+                status.CHANGES_REQUESTED: _(
                     "The officer asked the issuer to correct something; the issuer edits "
                     "the application or its documents and submits it again."
                 ),
-                states.APPROVED: _(
+                status.APPROVED: _(
                     "One officer has checked all seven items of Art. 5; a second, different "
                     "officer must confirm before anything reaches the chain."
                 ),
-                states.REJECTED: _(
+                status.REJECTED: _(
                     "Refused, with the reason. A rejected application stays in the record "
                     "and cannot be changed; the issuer may start a new one."
                 ),
-                states.ISSUING: _(
+                status.ISSUING: _(
                     "Confirmed: the platform is creating the token and minting the backed "
                     "units to the issuer's wallet. The page updates by itself."
                 ),
-                states.ISSUED: _(
+                status.ISSUED: _(
                     "The token exists on the chain with the issuer's data and the documents' "
                     "hashes, and its units are in the issuer's wallet."
                 ),
-                states.FAILED: _(
+                status.FAILED: _(
                     "The chain refused the issue; the reason is shown on the application and "
                     "no units exist. The platform's administrators look into it."
                 ),
@@ -85,26 +85,26 @@ def application_states() -> StateGroup:
 
 
 def permit_states() -> StateGroup:
-    states = Permit.Status
+    status = Permit.Status
     return StateGroup(
         _("Permits"),
         _notes(
-            states,
+            status,
             {
-                states.PENDING: _(
+                status.PENDING: _(
                     "Recorded by the issuer, not yet checked. It does not count until a "
                     "compliance officer verifies it against its document."
                 ),
-                states.ACTIVE: _(
+                status.ACTIVE: _(
                     "Verified by compliance. The issuer may submit applications while the "
                     "permit is within its dates."
                 ),
-                states.SUSPENDED: _(
+                status.SUSPENDED: _(
                     "Stopped for now by the authority's decision; nothing can be submitted, "
                     "approved or minted under it until it is reinstated."
                 ),
-                states.REVOKED: _("Withdrawn for good; the issuer needs a new permit."),
-                states.REFUSED: _(
+                status.REVOKED: _("Withdrawn for good; the issuer needs a new permit."),
+                status.REFUSED: _(
                     "Compliance could not match it with its document or the authority's "
                     "register; the reason is shown beside it."
                 ),
@@ -114,21 +114,21 @@ def permit_states() -> StateGroup:
 
 
 def holder_states() -> StateGroup:
-    states = HolderProfile.Status
+    status = HolderProfile.Status
     return StateGroup(
         _("Holders"),
         _notes(
-            states,
+            status,
             {
-                states.UNVERIFIED: _(
+                status.UNVERIFIED: _(
                     "Registered, waiting for compliance to check the person's or the "
                     "company's identity. No wallet yet."
                 ),
-                states.VERIFIED: _(
+                status.VERIFIED: _(
                     "Identity checked: the holder has a wallet and may receive, send and "
                     "redeem assets."
                 ),
-                states.SUSPENDED: _(
+                status.SUSPENDED: _(
                     "Stopped by compliance, with a reason: the wallet is taken off the "
                     "list of addresses that may hold assets, and nothing moves in or out."
                 ),
@@ -138,24 +138,24 @@ def holder_states() -> StateGroup:
 
 
 def operation_states() -> StateGroup:
-    states = Operation.State
+    status = Operation.State
     return StateGroup(
         _("Transfers and other on-chain operations"),
         _notes(
-            states,
+            status,
             {
-                states.PENDING: _(
+                status.PENDING: _(
                     "Accepted by the platform and the units are reserved; a worker will "
                     "send it to the chain shortly."
                 ),
-                states.SUBMITTED: _(
+                status.SUBMITTED: _(
                     "Sent to the chain and waiting for its confirmations. Nothing needs to be "
                     "done; do not send it again."
                 ),
-                states.CONFIRMED: _(
+                status.CONFIRMED: _(
                     "Written in the blockchain. The transaction's hash is the public proof."
                 ),
-                states.FAILED: _(
+                status.FAILED: _(
                     "The chain refused it; the reason is shown. Reserved units are released, "
                     "and nothing moved."
                 ),
@@ -165,41 +165,41 @@ def operation_states() -> StateGroup:
 
 
 def distribution_states() -> StateGroup:
-    states = Distribution.Status
+    status = Distribution.Status
     return StateGroup(
         _("Distributions to holders"),
         _notes(
-            states,
+            status,
             {
-                states.VALIDATING: _("The platform is checking every row of the file."),
-                states.INVALID: _(
+                status.VALIDATING: _("The platform is checking every row of the file."),
+                status.INVALID: _(
                     "At least one row is wrong: every bad row is listed with its line and "
                     "the reason, and nothing was sent. Correct the file and upload it again."
                 ),
-                states.SENDING: _("Every row became a transfer; they are being recorded on-chain."),
-                states.DONE: _("Every transfer of the file is settled."),
+                status.SENDING: _("Every row became a transfer; they are being recorded on-chain."),
+                status.DONE: _("Every transfer of the file is settled."),
             },
         ),
     )
 
 
 def redemption_states() -> StateGroup:
-    states = Redemption.Status
+    status = Redemption.Status
     return StateGroup(
         _("Redemptions"),
         _notes(
-            states,
+            status,
             {
-                states.REQUESTED: _(
+                status.REQUESTED: _(
                     "The holder asked; the units are held aside until the issuer answers."
                 ),
-                states.REFUSED: _("The issuer refused, with a reason; the units are free again."),
-                states.BURNING: _(
+                status.REFUSED: _("The issuer refused, with a reason; the units are free again."),
+                status.BURNING: _(
                     "The issuer delivered what the units stand for; the units are being "
                     "burnt on-chain."
                 ),
-                states.REDEEMED: _("The units are burnt: the right they certified is exercised."),
-                states.FAILED: _(
+                status.REDEEMED: _("The units are burnt: the right they certified is exercised."),
+                status.FAILED: _(
                     "The chain refused the burn; the reason is shown, nothing was burnt and "
                     "the units are back in the holder's balance."
                 ),
