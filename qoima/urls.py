@@ -7,6 +7,7 @@ from qoima.exchange.urls import api_urlpatterns as exchange_api
 from qoima.participants.urls import api_urlpatterns
 from registry.urls import api_urlpatterns as registry_api
 
+from .ui.views import ApiDocsView
 from .views import health, healthz
 
 # Under /api/ every error answers JSON, pages keep Django's own (qoima/http.py).
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include(exchange_api)),
     path("api/v1/", include(issuance_api)),
     path("api/v1/registry/", include(registry_api)),
+    path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The demo's mailbox (qoima/participants/mailbox.py), staff-only like the rest of admin/.
     path("admin/mail/", include("qoima.participants.mailbox")),

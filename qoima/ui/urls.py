@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.help_page, name="help"),
+    path("<slug:role>/", views.help_role, name="help-role"),
 ]
