@@ -131,6 +131,8 @@ class Movement:
     block_number: int | None
     transfer_id: int | None = None
     operation_id: int | None = None
+    # The other side's address when the platform knows no name for it (a wallet outside).
+    counterparty_address: str = ""
 
     @property
     def incoming(self) -> bool:
@@ -298,18 +300,20 @@ def holder_history(holder: HolderProfile, *, limit: int = 50) -> list[Movement]:
         other = receiver if outgoing else sender
         party = parties.get(other)
         kind = _kind_of(operation, sender, receiver, party)
+        address = ""
         if kind in ("issuance", "redemption"):
             name: str | Promise = MOVEMENT_KINDS[kind]
             number = ""
         elif party is not None:
             name, number = party.name, party.number
         else:
-            name, number = other, ""
+            name, number, address = other, "", other
         return Movement(
             kind=kind,
             direction="out" if outgoing else "in",
             counterparty=name,
             counterparty_number=number,
+            counterparty_address=address,
             token=tokens.get(fields["token_address"]),
             transfer_id=transfers.get(operation.pk) if operation is not None else None,
             operation_id=operation.pk if operation is not None else None,

@@ -25,5 +25,5 @@ def test_a_failed_operation_gives_its_amount_in_the_assets_units():
     response = page()
 
     assertContains(response, f'data-testid="failed-{failed.pk}"')
-    assertContains(response, '<td data-testid="amount">1,998.00 WHT3</td>')
+    assertContains(response, 'data-testid="amount">1,998.00\xa0WHT3</td>')
     assertNotContains(response, "199,800")

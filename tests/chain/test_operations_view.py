@@ -189,7 +189,7 @@ def test_stuck_transactions_show_their_latest_attempt(settings):
     assertContains(response, f'data-testid="stuck-{stuck.pk}"')
     assertContains(response, replacement.tx_hash)
     assertNotContains(response, first.tx_hash)
-    assertContains(response, '<td class="bad">5</td>', html=True)
+    assertContains(response, '<td class="text-danger">5</td>', html=True)
     assertNotContains(response, f'data-testid="stuck-{recent.pk}"')
     assertNotContains(response, f'data-testid="stuck-{replaced.pk}"')
 
@@ -243,12 +243,12 @@ def test_indexer_lag_is_measured_against_the_node_head():
     assertContains(response, "block 1,250")
     assertContains(
         response,
-        '<span class="bad" data-testid="indexer-read-lag">10 blocks behind</span>',
+        '<span class="text-danger" data-testid="indexer-read-lag">10 blocks behind</span>',
         html=True,
     )
     assertContains(
         response,
-        '<span class="bad" data-testid="indexer-applied-lag">12 blocks behind</span>',
+        '<span class="text-danger" data-testid="indexer-applied-lag">12 blocks behind</span>',
         html=True,
     )
     assertNotContains(response, 'data-testid="indexer-not-started"')
@@ -263,12 +263,12 @@ def test_an_indexer_at_the_head_is_not_behind():
 
     assertContains(
         response,
-        '<span class="ok" data-testid="indexer-read-lag">0 blocks behind</span>',
+        '<span class="text-success" data-testid="indexer-read-lag">0 blocks behind</span>',
         html=True,
     )
     assertContains(
         response,
-        '<span class="ok" data-testid="indexer-applied-lag">0 blocks behind</span>',
+        '<span class="text-success" data-testid="indexer-applied-lag">0 blocks behind</span>',
         html=True,
     )
 

@@ -22,6 +22,7 @@ from qoima.chain.models import (
 )
 from qoima.custody.models import Wallet
 from tests.factories import OrganisationFactory
+from tests.pages import visible_text
 
 from .conftest import TOKEN
 
@@ -124,7 +125,6 @@ def page(user, language):
                 "+1,500.00",
                 "To: Redemption",
                 "−200.00",
-                f"From: {OUTSIDE}",
                 "+300.00",
                 "1,600.00",
             ],
@@ -143,6 +143,11 @@ def test_the_wallet_page_shows_every_movement(moved, language, texts):
     # Newest first: the deposit from outside, the redemption, the distribution.
     rows = [html.index(f'data-testid="movement-{kind}"') for kind in KINDS]
     assert rows == sorted(rows)
+    # A wallet outside the platform has no name: its address is shown, copyable in full.
+    outside = html[html.index('data-testid="movement-external"') :]
+    outside = outside[: outside.index("</tr>")]
+    assert OUTSIDE in visible_text(outside)
+    assert f'data-copy="{OUTSIDE}"' in outside
 
 
 def test_the_history_api_lists_every_movement_newest_first(moved):
