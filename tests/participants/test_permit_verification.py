@@ -33,8 +33,8 @@ def record(client: Client, **changes):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"issued_on": "0001-01-01"}, "cannot be issued before April 1, 2023"),
-        ({"issued_on": "2023-03-31"}, "cannot be issued before April 1, 2023"),
+        ({"issued_on": "0001-01-01"}, "cannot be issued before 1 April 2023"),
+        ({"issued_on": "2023-03-31"}, "cannot be issued before 1 April 2023"),
         ({"issued_on": "9999-12-31"}, "cannot be issued in the future"),
         ({"issued_on": "2099-01-01"}, "cannot be issued in the future"),
         ({"expires_on": "9999-12-31"}, "at most 3 years"),
