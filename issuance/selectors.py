@@ -4,13 +4,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qoima.chain.amounts import format_units, units_from_text
+from qoima.chain.contracts import ZERO_ADDRESS
+from qoima.chain.fields import Uint256Sum
 from qoima.chain.models import Operation, TokenBalance
+from qoima.custody.models import Wallet
 from qoima.errors import ApplicationError
+from qoima.participants.models import Organisation
+from qoima.participants.selectors import Waiting
 
 from .models import Application, AssetClass, Distribution, Document, Redemption, Review
 from .rules import class_refusal, name_is_currency_like, symbol_is_currency_like
@@ -389,3 +394,138 @@ def distributions_waiting() -> QuerySet[Distribution]:
     return Distribution.objects.filter(status=Distribution.Status.VALIDATING).order_by(
         "created_at", "pk"
     )
+
+
+# ------------------------------------------------------------------------------ dashboards
+
+
+def review_waiting() -> tuple[Waiting, Waiting]:
+    """Officers' two queues in one query: submissions no officer has decided yet, and
+    approvals waiting for a second officer's confirmation, each with its oldest."""
+    submitted = Q(status=Application.Status.SUBMITTED)
+    approved = Q(status=Application.Status.APPROVED)
+    row = Application.objects.aggregate(
+        submitted=Count("pk", filter=submitted),
+        submitted_oldest=Min("submitted_at", filter=submitted),
+        approved=Count("pk", filter=approved),
+        approved_oldest=Min("approved_at", filter=approved),
+    )
+    return (
+        Waiting(row["submitted"], row["submitted_oldest"]),
+        Waiting(row["approved"], row["approved_oldest"]),
+    )
+
+
+# An issuer's assets: applications that reached the chain, or tried to.
+ASSET_STATUSES = (
+    Application.Status.ISSUING,
+    Application.Status.ISSUED,
+    Application.Status.FAILED,
+)
+# Applications still on their way to an issue.
+OPEN_STATUSES = (
+    Application.Status.DRAFT,
+    Application.Status.SUBMITTED,
+    Application.Status.CHANGES_REQUESTED,
+    Application.Status.APPROVED,
+)
+
+
+@dataclass(frozen=True)
+class IssuerAsset:
+    application: Application
+    # Units on the ledger now (confirmed blocks): what was minted less what was burned.
+    supply: int | None
+    # Wallets other than the issuer's own that hold any units.
+    holders: int
+
+    @property
+    def share(self) -> float:
+        """The supply as a share of the units the asset is backed by, in per cent."""
+        backed = int(self.application.backed_units)
+        return 100 * (self.supply or 0) / backed if backed else 0.0
+
+
+def issuer_assets(organisation: Organisation) -> list[IssuerAsset]:
+    """The organisation's assets with their supply and holder count, in two queries."""
+    applications = list(
+        Application.objects.filter(organisation=organisation, status__in=ASSET_STATUSES).order_by(
+            "symbol", "pk"
+        )
+    )
+    tokens = [application.token_address for application in applications]
+    own = Wallet.objects.filter(organisation=organisation).values("address")
+    held = {
+        row["token_address"]: row
+        for row in TokenBalance.objects.filter(
+            chain_id=settings.CHAIN_ID, token_address__in=[t for t in tokens if t]
+        )
+        .order_by()
+        .values("token_address")
+        .annotate(
+            units=Uint256Sum("amount"),
+            holders=Count(
+                "pk",
+                filter=Q(amount__gt=0) & ~Q(holder__in=own) & ~Q(holder=ZERO_ADDRESS),
+            ),
+        )
+    }
+    assets = []
+    for application in applications:
+        row = held.get(application.token_address) if application.token_address else None
+        supply = None if not application.token_address else int((row or {}).get("units") or 0)
+        holders = int(row["holders"]) if row else 0
+        assets.append(IssuerAsset(application, supply, holders))
+    return assets
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: Any
+    count: int
+
+
+def open_application_counts(organisation: Organisation) -> list[StatusCount]:
+    """How many of the organisation's applications stand at each step before an issue."""
+    counts = dict(
+        Application.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+    )
+    return [
+        StatusCount(status.value, status.label, counts.get(status.value, 0))
+        for status in OPEN_STATUSES
+    ]
+
+
+def redemptions_waiting(rows: QuerySet[Redemption]) -> QuerySet[Redemption]:
+    """Requests waiting for the issuer's answer, oldest first, with asset and holder."""
+    return (
+        rows.filter(status=Redemption.Status.REQUESTED)
+        .select_related("application", "holder")
+        .order_by("requested_at", "pk")
+    )
+
+
+def distributions_under_way(rows: QuerySet[Distribution]) -> QuerySet[Distribution]:
+    """Distributions being checked or sent, oldest first, each with its lines counted."""
+    return (
+        rows.filter(status__in=[Distribution.Status.VALIDATING, Distribution.Status.SENDING])
+        .select_related("application")
+        .defer("content")
+        .annotate(
+            lines_total=Count("lines__pk"),
+            lines_confirmed=Count(
+                "lines__pk", filter=Q(lines__operation__state=Operation.State.CONFIRMED)
+            ),
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def waiting_in(rows: QuerySet[Any], since: str) -> Waiting:
+    """How many rows a queue holds and the oldest one's ``since`` field, in one query."""
+    row = rows.order_by().aggregate(count=Count("pk"), oldest=Min(since))
+    return Waiting(row["count"], row["oldest"])

@@ -253,6 +253,7 @@ LISTS: dict[str, list[Page]] = {
         ("api-transfers", fixed("api-transfers")),
         ("api-wallet", fixed("api-wallet")),
         ("api-wallet-history", fixed("api-wallet-history")),
+        ("dashboard-holder", fixed("dashboard-holder")),
     ],
     "regulator": [
         (name, fixed(name))
@@ -307,6 +308,7 @@ LISTS: dict[str, list[Page]] = {
             "admin:participants_permit_changelist",
             "admin:participants_holderprofile_changelist",
             "admin:audit_auditentry_changelist",
+            "dashboard-admin",
         )
     ],
 }

@@ -273,3 +273,18 @@ def operations_overview() -> OperationsOverview:
 def platform_tokens() -> dict[str, PlatformToken]:
     """The platform's tokens by address: how a page says an operation's units in its asset's."""
     return {t.address: t for t in PlatformToken.objects.filter(chain_id=settings.CHAIN_ID)}
+
+
+@dataclass(frozen=True)
+class Queues:
+    operations: list[StateCount]
+    transactions: list[StateCount]
+
+
+def platform_queues() -> Queues:
+    """The platform chain's operations and transactions per state, two grouped queries."""
+    chain_id: int = settings.CHAIN_ID
+    return Queues(
+        operations=operation_state_counts(chain_id=chain_id),
+        transactions=transaction_state_counts(chain_id=chain_id),
+    )

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -78,6 +78,11 @@ def organisation_list() -> QuerySet[Organisation]:
     return Organisation.objects.prefetch_related("permits").order_by("legal_name")
 
 
+def organisation_permits(organisation: Organisation) -> QuerySet[Permit]:
+    """An issuer's permits, latest first, with who verified each."""
+    return organisation.permits.select_related("verified_by").order_by("-issued_on", "-pk")
+
+
 def permits_pending() -> QuerySet[Permit]:
     """Compliance's queue: permits waiting to be verified against their documents, oldest first."""
     return (
@@ -85,3 +90,27 @@ def permits_pending() -> QuerySet[Permit]:
         .select_related("organisation")
         .order_by("created_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queue as a dashboard shows it: how many wait, and since when the oldest has."""
+
+    count: int
+    oldest: datetime.datetime | None
+
+
+def holders_waiting() -> Waiting:
+    """Holders who registered and wait for compliance to verify their identity."""
+    row = HolderProfile.objects.filter(
+        verification_status=HolderProfile.Status.UNVERIFIED
+    ).aggregate(count=Count("pk"), oldest=Min("created_at"))
+    return Waiting(row["count"], row["oldest"])
+
+
+def permits_waiting() -> Waiting:
+    """Permits waiting to be checked against their documents (``permits_pending``, counted)."""
+    row = Permit.objects.filter(status=Permit.Status.PENDING).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    return Waiting(row["count"], row["oldest"])

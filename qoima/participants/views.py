@@ -15,10 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
 
+from issuance import access as issuance_access
+from issuance import selectors as issuance_selectors
 from issuance.storage import document_storage
 from qoima.audit.models import ChainCheck
+from qoima.chain import selectors as chain_selectors
 from qoima.chain.models import NodeHealth, PlatformDeployment
+from qoima.custody.selectors import custodial_wallet
 from qoima.errors import ApplicationError, NotFound, TooManyRequests
+from qoima.exchange import selectors as exchange_selectors
+from qoima.health import health_rows, platform_health
 from qoima.http import registration_check
 
 from . import selectors, services
@@ -159,18 +165,41 @@ def register_holder(request: HttpRequest) -> HttpResponse:
     )
 
 
+# How many rows of a dashboard's queue or history it lists; the counts cover them all.
+DASHBOARD_ROWS = 10
+
+
 def _issuer_page(
     request: HttpRequest, *, form: PermitAddForm | None = None, status: int = 200
 ) -> HttpResponse:
-    organisation = current_user(request).organisation
+    user = current_user(request)
+    organisation = user.organisation
+    if organisation is None:  # issuer staff without an organisation is a broken account
+        raise PermissionDenied
     permits = [
         (permit, selectors.permit_validity(permit))
-        for permit in organisation.permits.order_by("-issued_on")  # type: ignore[union-attr]
+        for permit in selectors.organisation_permits(organisation)
     ]
+    redemptions = issuance_selectors.redemptions_waiting(
+        issuance_access.redemptions_visible_to(user)
+    )
+    distributions = issuance_selectors.distributions_under_way(
+        issuance_access.distributions_visible_to(user)
+    )
     return render(
         request,
         "participants/dashboard_issuer.html",
-        {"organisation": organisation, "permits": permits, "permit_form": form or PermitAddForm()},
+        {
+            "organisation": organisation,
+            "permits": permits,
+            "permit_form": form or PermitAddForm(),
+            "assets": issuance_selectors.issuer_assets(organisation),
+            "open_applications": issuance_selectors.open_application_counts(organisation),
+            "redemptions": list(redemptions[:DASHBOARD_ROWS]),
+            "redemption_queue": issuance_selectors.waiting_in(redemptions, "requested_at"),
+            "distributions": list(distributions[:DASHBOARD_ROWS]),
+            "distribution_queue": issuance_selectors.waiting_in(distributions, "created_at"),
+        },
         status=status,
     )
 
@@ -210,7 +239,19 @@ def issuer_permit_add(request: HttpRequest) -> HttpResponse:
 @role_required(Role.HOLDER)
 def dashboard_holder(request: HttpRequest) -> HttpResponse:
     profile = HolderProfile.objects.filter(user=current_user(request)).first()
-    return render(request, "participants/dashboard_holder.html", {"profile": profile})
+    wallet = custodial_wallet(profile) if profile else None
+    return render(
+        request,
+        "participants/dashboard_holder.html",
+        {
+            "profile": profile,
+            "wallet": wallet,
+            "holdings": exchange_selectors.wallet_holdings(wallet) if wallet else [],
+            "history": (
+                exchange_selectors.holder_history(profile, limit=DASHBOARD_ROWS) if profile else []
+            ),
+        },
+    )
 
 
 def _compliance_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -218,10 +259,17 @@ def _compliance_page(request: HttpRequest, *, error: str = "", status: int = 200
         (organisation, [(p, selectors.permit_validity(p)) for p in organisation.permits.all()])
         for organisation in selectors.organisation_list()
     ]
+    applications, confirmations = issuance_selectors.review_waiting()
     return render(
         request,
         "participants/dashboard_compliance.html",
         {
+            "queues": {
+                "applications": applications,
+                "confirmations": confirmations,
+                "holders": selectors.holders_waiting(),
+                "permits": selectors.permits_waiting(),
+            },
             "holders": selectors.holder_list(),
             "pending_permits": selectors.permits_pending(),
             "organisations": organisations,
@@ -363,10 +411,14 @@ def dashboard_regulator(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.PLATFORM_ADMIN)
 def dashboard_admin(request: HttpRequest) -> HttpResponse:
+    health = platform_health()
     return render(
         request,
         "participants/dashboard_admin.html",
         {
+            "health": health_rows(health),
+            "failing": health.failing,
+            "queues": chain_selectors.platform_queues(),
             "last_check": ChainCheck.objects.first(),
             "nodes": NodeHealth.objects.all(),
             "deployments": PlatformDeployment.objects.all(),
