@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -51,6 +52,7 @@ class Platform:
     world: World
     regulator: User
     admin: User
+    superuser: User
     # The holder whose own lists grow: every new asset pays them, and they redeem some.
     holder: HolderProfile
     first_asset: Application | None = None
@@ -214,7 +216,8 @@ def platform(db: None) -> Platform:
                 wallet=wallet, allowed=True, event="verified", actor=world.officer_a
             )
     admin = make_user(Role.PLATFORM_ADMIN, is_staff=True)
-    return Platform(world, make_user(Role.REGULATOR), admin, world.holders[0])
+    superuser = make_user(Role.PLATFORM_ADMIN, is_staff=True, is_superuser=True)
+    return Platform(world, make_user(Role.REGULATOR), admin, superuser, world.holders[0])
 
 
 Page = tuple[str, Callable[[Platform], str]]
@@ -311,6 +314,14 @@ LISTS: dict[str, list[Page]] = {
             "dashboard-admin",
         )
     ],
+    # A superuser sees every admin screen, the chain's and issuance's records too.
+    "superuser": [
+        (name, fixed(name))
+        for name in sorted(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+            for model in admin.site._registry
+        )
+    ],
 }
 
 
@@ -321,6 +332,7 @@ def _user(platform: Platform, role: str) -> User:
         "holder": platform.holder.user,
         "regulator": platform.regulator,
         "admin": platform.admin,
+        "superuser": platform.superuser,
     }[role]
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .labels import action_label, audit_shown
-from .models import AuditEntry, ChainCheck
+from .models import AuditEntry, AuditHead, ChainCheck
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -86,3 +86,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 @admin.register(ChainCheck)
 class ChainCheckAdmin(ReadOnlyAdmin):
     list_display = ["checked_at", "entries_checked", "ok", "first_broken_seq", "problem"]
+
+
+@admin.register(AuditHead)
+class AuditHeadAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "entry_hash"]

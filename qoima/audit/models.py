@@ -103,10 +103,12 @@ class AuditHead(models.Model):
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.PositiveBigIntegerField(default=0)
-    entry_hash = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(_("sequence"), default=0)
+    entry_hash = models.CharField(_("entry hash"), max_length=64)
 
     class Meta:
+        verbose_name = _("audit log head")
+        verbose_name_plural = _("audit log heads")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single")]
 
     def __str__(self) -> str:

@@ -8,5 +8,6 @@ from .models import Wallet
 @admin.register(Wallet)
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ["address", "kind", "holder", "organisation", "created_at"]
+    list_select_related = ["holder", "organisation"]
     # The key never leaves the database, not even encrypted, through a page.
     exclude = ["encrypted_key"]

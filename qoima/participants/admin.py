@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
@@ -175,6 +176,13 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin[User]):
         # Passwords are set by their owners or the audited setpassword command.
         raise PermissionDenied
 
+
+# The platform's name on every admin page, in the reader's language; the way back is the
+# dashboard link in admin/base_site.html, so Django's "View site" link is not shown.
+admin.site.site_header = format_lazy("{} · {}", _("Qoima"), _("Administration"))
+admin.site.site_title = admin.site.site_header
+admin.site.index_title = _("Platform administration")
+admin.site.site_url = None
 
 # Roles are groups with fixed permissions (roles_sync); API tokens are their holders' own and
 # only their digests are stored. Neither is edited through the admin.

@@ -37,7 +37,10 @@ class ReconciliationDifference(models.Model):
         RECORDED_FAILURE = "recorded_failure", _("Failed movement with an on-chain record")
 
     run = models.ForeignKey(
-        ReconciliationRun, on_delete=models.CASCADE, related_name="difference_rows"
+        ReconciliationRun,
+        verbose_name=_("reconciliation run"),
+        on_delete=models.CASCADE,
+        related_name="difference_rows",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     token_address = models.CharField(_("token"), max_length=42)

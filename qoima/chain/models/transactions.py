@@ -107,7 +107,10 @@ class Attempt(models.Model):
     """One signed version of a transaction; its bytes are saved before they are broadcast."""
 
     transaction = models.ForeignKey(
-        ChainTransaction, on_delete=models.PROTECT, related_name="attempts"
+        ChainTransaction,
+        verbose_name=_("chain transaction"),
+        on_delete=models.PROTECT,
+        related_name="attempts",
     )
     chain_id = models.PositiveBigIntegerField(_("chain id"))
     tx_hash = models.CharField(_("transaction hash"), max_length=66)
@@ -133,7 +136,9 @@ class Attempt(models.Model):
 class Receipt(models.Model):
     """A receipt seen for an attempt; a reorg can make the same hash land in another block."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="receipts")
+    attempt = models.ForeignKey(
+        Attempt, verbose_name=_("attempt"), on_delete=models.PROTECT, related_name="receipts"
+    )
     tx_hash = models.CharField(_("transaction hash"), max_length=66)
     block_number = models.PositiveBigIntegerField(_("block"))
     block_hash = models.CharField(_("block hash"), max_length=66)
@@ -205,6 +210,7 @@ class Operation(models.Model):
     )
     transaction = models.ForeignKey(
         ChainTransaction,
+        verbose_name=_("chain transaction"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
