@@ -73,7 +73,7 @@ READ_ONLY = [
     DocumentCheck,
     Transfer,
 ]
-ADMIN_CSS = Path(settings.BASE_DIR) / "qoima" / "static" / "css" / "admin.css"
+ADMIN_CSS = Path(settings.BASE_DIR) / "qoima" / "ui" / "static" / "ui" / "admin.css"
 
 
 def platform_models() -> list[type[models.Model]]:
@@ -303,7 +303,7 @@ def test_every_admin_page_shows_the_platform_name_and_the_way_back(rows):
         assert header in texts, language
         assert back in texts, language
         assert f'href="{reverse("dashboard")}"' in html
-        assert "css/admin.css" in html
+        assert "ui/admin.css" in html
 
 
 def _russian_of_django_admin() -> set[str]:
