@@ -78,6 +78,18 @@ def draft_in_browser(page, live_server, tmp_path):
     return Application.objects.get(symbol="WHT3")
 
 
+def answer_the_question(page):
+    """Accept the confirmation a refusing button asks for; what it asked is returned."""
+    asked = []
+
+    def accept(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    return asked
+
+
 def open_application(page, live_server, application):
     page.goto(f"{live_server.url}/issuance/{application.pk}/")
 
@@ -199,7 +211,9 @@ def test_an_officer_rejects_and_the_issuer_sees_why(
     officer.get_by_test_id("changes-form").locator("textarea[name=reason]").fill(
         "Money market units are securities."
     )
+    asked = answer_the_question(officer)
     officer.get_by_test_id("reject-button").click()
+    assert asked == ["Reject this application?"]
     assert "rejected" in officer.locator(".message.success").inner_text()
     open_application(issuer, live_server, application)
     assert (
@@ -219,7 +233,9 @@ def test_changes_requested_then_resubmitted_keeps_the_history(
     officer.get_by_test_id("changes-form").locator("textarea[name=reason]").fill(
         "Give the warehouse receipt number."
     )
+    asked = answer_the_question(officer)
     officer.get_by_test_id("changes-form").locator("button[type=submit]").first.click()
+    assert asked == ["Send the application back to the issuer for changes?"]
     assert "Changes are requested" in officer.locator(".message.success").inner_text()
 
     open_application(issuer, live_server, application)
