@@ -166,6 +166,8 @@ def test_issuer_distributes_by_csv_and_a_holder_redeems(
     form.locator("button[type=submit]").click()
     wait_text(issuer, issuer.get_by_test_id("progress"), "Done", nudge=chain_confirm.delay)
     assert "3 of 3 confirmed on-chain" in issuer.get_by_test_id("progress").inner_text()
+    bar = issuer.get_by_test_id("progress").get_by_role("progressbar")
+    assert (bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")) == ("3", "3")
     holder = world.holders[2]
     assert token.balance_of(custodial_wallet(holder).address) == 3000
 
