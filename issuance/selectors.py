@@ -47,6 +47,19 @@ def current_documents_shown(application: Application) -> list[Document]:
     return list(current_documents(application))
 
 
+def document_hashes_on_chain(application: Application) -> set[str]:
+    """The SHA-256 of each document the token records: those its issue carried (none before
+    the issue is requested; a version superseded earlier never reaches the chain)."""
+    issue = application.issue_operation
+    if issue is None:
+        return set()
+    # The payload keeps each hash as the contract takes it, a 0x-prefixed bytes32.
+    return {
+        str(document["sha256"]).lower().removeprefix("0x")
+        for document in issue.payload.get("documents", [])
+    }
+
+
 def applications_listed(rows: QuerySet[Application]) -> QuerySet[Application]:
     """A list of applications with what each row shows read in a fixed number of queries:
     issuer, permit, on-chain operations and current documents."""

@@ -45,7 +45,11 @@ def _visible(request: HttpRequest, application_id: int) -> Application:
     )
 
 
-def _error_text(form: Form) -> str:
+def _error_text(form: Form, *, shown_again: bool = False) -> str:
+    """What the page's alert says of a refused form: its errors, or, when the form is shown
+    again with each error under its field, where to look (not the same words twice)."""
+    if shown_again:
+        return str(_("Nothing was done: correct the fields marked below."))
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
@@ -145,6 +149,7 @@ def _detail(
     context = {
         "application": application,
         "documents": documents,
+        "hashes_on_chain": selectors.document_hashes_on_chain(application),
         "reviews": application.reviews.select_related("actor"),
         "checklist": selectors.checklist(application),
         "reviewed": selectors.checklist_as_reviewed(application),
@@ -207,7 +212,8 @@ def _act(
     application = _visible(request, application_id)
     extra = {form_name: form} if form_name else {}
     if not form.is_valid():
-        return _detail(request, application, error=_error_text(form), status=400, **extra)
+        error = _error_text(form, shown_again=bool(form_name))
+        return _detail(request, application, error=error, status=400, **extra)
     try:
         action(current_user(request), form.cleaned_data)
     except ApplicationError as error:
@@ -380,7 +386,8 @@ def distribution_upload(request: HttpRequest, application_id: int) -> HttpRespon
     application = _visible(request, application_id)
     form = CsvForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _detail(request, application, error=_error_text(form), status=400, csv_form=form)
+        error = _error_text(form, shown_again=True)
+        return _detail(request, application, error=error, status=400, csv_form=form)
     try:
         distribution = services.distribution_upload(
             actor=current_user(request),

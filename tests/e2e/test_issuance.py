@@ -78,6 +78,18 @@ def draft_in_browser(page, live_server, tmp_path):
     return Application.objects.get(symbol="WHT3")
 
 
+def answer_the_question(page):
+    """Accept the confirmation a refusing button asks for; what it asked is returned."""
+    asked = []
+
+    def accept(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    return asked
+
+
 def open_application(page, live_server, application):
     page.goto(f"{live_server.url}/issuance/{application.pk}/")
 
@@ -154,6 +166,8 @@ def test_issuer_distributes_by_csv_and_a_holder_redeems(
     form.locator("button[type=submit]").click()
     wait_text(issuer, issuer.get_by_test_id("progress"), "Done", nudge=chain_confirm.delay)
     assert "3 of 3 confirmed on-chain" in issuer.get_by_test_id("progress").inner_text()
+    bar = issuer.get_by_test_id("progress").get_by_role("progressbar")
+    assert (bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")) == ("3", "3")
     holder = world.holders[2]
     assert token.balance_of(custodial_wallet(holder).address) == 3000
 
@@ -199,7 +213,9 @@ def test_an_officer_rejects_and_the_issuer_sees_why(
     officer.get_by_test_id("changes-form").locator("textarea[name=reason]").fill(
         "Money market units are securities."
     )
+    asked = answer_the_question(officer)
     officer.get_by_test_id("reject-button").click()
+    assert asked == ["Reject this application?"]
     assert "rejected" in officer.locator(".message.success").inner_text()
     open_application(issuer, live_server, application)
     assert (
@@ -219,7 +235,9 @@ def test_changes_requested_then_resubmitted_keeps_the_history(
     officer.get_by_test_id("changes-form").locator("textarea[name=reason]").fill(
         "Give the warehouse receipt number."
     )
+    asked = answer_the_question(officer)
     officer.get_by_test_id("changes-form").locator("button[type=submit]").first.click()
+    assert asked == ["Send the application back to the issuer for changes?"]
     assert "Changes are requested" in officer.locator(".message.success").inner_text()
 
     open_application(issuer, live_server, application)

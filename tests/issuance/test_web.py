@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from issuance import services
 from issuance.models import Application, Distribution
 from issuance.tasks import issuance_distributions_sweep
-from qoima.chain.models import Operation
+from qoima.chain.models import ChainTransaction, Operation
 from qoima.participants.models import Permit, Role
 from tests.brokers import nothing_listening, publishing_to
 from tests.factories import make_user
@@ -423,3 +423,57 @@ def test_an_upload_while_the_broker_is_down_is_taken_and_the_sweep_checks_it(
     distribution.refresh_from_db()
     assert distribution.status == Distribution.Status.SENDING
     assert Operation.objects.filter(kind="transfer").count() == 2
+
+
+def _documents_table(page: str) -> str:
+    start = page.index('data-testid="documents"')
+    return page[start : page.index("</table>", start)]
+
+
+def test_each_document_says_whether_the_token_records_it(world, settings):
+    application = world.draft()
+    world.upload(application, "issuance_decision", number="R-1", upload=pdf(extra=b"first"))
+    # R-2 supersedes R-1: only R-2 goes on-chain.
+    world.upload(application, "issuance_decision", number="R-2", upload=pdf(extra=b"second"))
+    world.upload(application, "proof_of_rights")
+    url = reverse("issuance-detail", args=[application.pk])
+    before = _documents_table(client_for(world.issuer).get(url).content.decode())
+    assert before.count("Recorded at issue") == 3
+    services.application_submit(actor=world.issuer, application_id=application.pk)
+    services.application_approve(
+        officer=world.officer_a, application_id=application.pk, confirmed_items=range(1, 8)
+    )
+    services.application_confirm(officer=world.officer_b, application_id=application.pk)
+    sent = _documents_table(client_for(world.issuer).get(url).content.decode())
+    assert sent.count("Being recorded") == 2
+    assert sent.count("Not recorded") == 1  # R-1, superseded before the issue
+    application.refresh_from_db()
+    tx = ChainTransaction.objects.create(
+        chain_id=settings.CHAIN_ID,
+        from_address="0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        to_address="0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        data="0x",
+        function="issueAsset",
+    )
+    Operation.objects.filter(pk=application.issue_operation_id).update(
+        state=Operation.State.CONFIRMED, transaction=tx
+    )
+    recorded = _documents_table(client_for(world.issuer).get(url).content.decode())
+    assert recorded.count("Recorded in the token") == 2
+    for document in application.documents.all():
+        assert document.sha256 in recorded
+
+
+def test_a_refused_upload_shows_its_error_once_under_its_field(world):
+    application = world.draft()
+    values = upload_form()
+    del values["file"]
+    response = client_for(world.issuer).post(
+        reverse("issuance-document", args=[application.pk]), values
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was done: correct the fields marked below." in page
+    assert page.count("This field is required.") == 1
+    form = page[page.index('data-testid="document-form"') :]
+    assert "This field is required." in form[: form.index("</form>")]
