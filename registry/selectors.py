@@ -550,6 +550,7 @@ def platform_totals() -> Totals:
     issued = list(
         Application.objects.filter(status=Application.Status.ISSUED)
         .exclude(token_address="")
+        .select_related("organisation")
         .order_by("symbol", "pk")
     )
     supply = dict(
