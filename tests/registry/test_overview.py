@@ -188,3 +188,17 @@ def test_a_cap_table_gives_shares_to_two_decimals(ledger: Ledger, regulator, lan
     html = client_for(regulator, language).get(url).content.decode()
     shares = [row[2] for row in table(html, "cap-table")[1:]]
     assert shares == [share.replace("12", "62"), share, share, share]
+
+
+@pytest.mark.parametrize(
+    ("url", "tab"),
+    [
+        ("registry-home", "Overview"),
+        ("registry-transfers", "Transfers"),
+        ("registry-audit", "Audit log"),
+    ],
+)
+def test_the_registrys_navigation_marks_the_page_being_read(regulator_client, url, tab):
+    html = regulator_client.get(reverse(url)).content.decode()
+    current = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]*)</a>', html)
+    assert current == [tab]
