@@ -11,20 +11,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
 from issuance.integrity import DocumentVerification, documents_verify, onchain_names
 from issuance.models import Application, AssetClass, Document, DocumentCheck, Review
 from issuance.selectors import ReviewedChecklist, checklist_as_reviewed, current_documents
+from qoima import health
 from qoima.audit.actions import AuditAction
-from qoima.audit.models import AuditEntry
-from qoima.audit.services import ChainReport, audit_chain_check
+from qoima.audit.models import AuditEntry, ChainCheck
+from qoima.audit.services import ChainReport, audit_chain_check, audit_unsealed_age
 from qoima.chain.amounts import format_units, units_to_amount
 from qoima.chain.anchors import AnchorRecord, audit_anchors_read
 from qoima.chain.client import ChainUnavailable
 from qoima.chain.fields import Uint256Sum
+from qoima.chain.health import Stall, stall_status
 from qoima.chain.models import (
     DailyVolume,
     NodeHealth,
@@ -292,6 +297,28 @@ def is_current(document: Document) -> bool:
 # ------------------------------------------------------------------------------ transfers
 
 
+# What each field a receipt is compared on is called on the transfer's page.
+PROOF_LABELS: dict[str, Promise] = {
+    "block": _("Block"),
+    "block hash": _("Block hash"),
+    "log": _("Log index"),
+    "token": _("Token"),
+    "sender": _("From"),
+    "receiver": _("To"),
+    "amount": _("Amount"),
+}
+
+
+def proof_mismatches(proof: TransferProof | None) -> list[tuple[str | Promise, str, str]]:
+    """The fields the chain disagrees on, each under its label: (label, stored, on chain)."""
+    if proof is None:
+        return []
+    return [
+        (PROOF_LABELS.get(name, name), stored, onchain)
+        for name, (stored, onchain) in proof.mismatches.items()
+    ]
+
+
 def transfer_proof(transfer: TokenTransfer, *, w3: Web3) -> TransferProof | None:
     """The transfer re-read from the chain now; None when the node does not answer."""
     try:
@@ -485,3 +512,367 @@ def daily_transfer_counts(*, since: datetime.date, until: datetime.date) -> list
         .order_by("day")
     )
     return [(row["day"].isoformat(), int(row["count"] or 0)) for row in rows]
+
+
+# ------------------------------------------------------------------------------ overview
+
+# The overview's charts and its count of failed operations cover this many days to today.
+OVERVIEW_DAYS = 30
+# The issuance chart draws the assets that issued most in the period; units differ between
+# assets, so each is a series of its own, and a chart of more is unreadable.
+CHART_ASSETS = 5
+# Altered documents named one by one on the overview; the rest are on the documents list.
+ALERTED_DOCUMENTS = 10
+
+
+@dataclass(frozen=True)
+class AssetSupply:
+    application: Application
+    units: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    issuers: int
+    verified_permits: int
+    issued_assets: int
+    holders: int
+    verified_holders: int
+    # Movements between holders (issues and redemptions are not transfers), as the daily
+    # summary counts them.
+    transfers: int
+    supplies: list[AssetSupply]
+
+
+def platform_totals() -> Totals:
+    """The platform at a glance: who takes part and what is issued and held."""
+    chain_id = settings.CHAIN_ID
+    issued = list(
+        Application.objects.filter(status=Application.Status.ISSUED)
+        .exclude(token_address="")
+        .select_related("organisation")
+        .order_by("symbol", "pk")
+    )
+    supply = dict(
+        TokenBalance.objects.filter(
+            chain_id=chain_id, token_address__in=[a.token_address for a in issued]
+        )
+        .order_by()
+        .values("token_address")
+        .annotate(units=Uint256Sum("amount"))
+        .values_list("token_address", "units")
+    )
+    transfers = DailyVolume.objects.filter(chain_id=chain_id).aggregate(count=Sum("transfers"))
+    return Totals(
+        issuers=Organisation.objects.count(),
+        verified_permits=Permit.objects.filter(
+            status=Permit.Status.ACTIVE, verified_by__isnull=False
+        ).count(),
+        issued_assets=len(issued),
+        holders=HolderProfile.objects.count(),
+        verified_holders=HolderProfile.objects.filter(
+            verification_status=HolderProfile.Status.VERIFIED
+        ).count(),
+        transfers=int(transfers["count"] or 0),
+        supplies=[AssetSupply(a, int(supply.get(a.token_address) or 0)) for a in issued],
+    )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the regulator should look into: what is wrong, and where it is explained."""
+
+    kind: str
+    text: str
+    url: str
+    link_text: str | Promise
+
+
+def altered_documents() -> QuerySet[Document]:
+    """Documents whose latest scheduled re-hash did not match the hash recorded at upload."""
+    return documents().filter(Q(last_check_ok=False))
+
+
+def failed_operations(*, since: datetime.datetime) -> QuerySet[Operation]:
+    return (
+        Operation.objects.filter(
+            chain_id=settings.CHAIN_ID, state=Operation.State.FAILED, updated_at__gte=since
+        )
+        .defer("payload", "result")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def _reconciliation_alerts(run: ReconciliationRun | None) -> list[Alert]:
+    if run is None or not run.differences:
+        return []
+    text = ngettext(
+        "The newest reconciliation, at block %(block)s, found %(count)s difference between "
+        "the platform's ledger and the chain.",
+        "The newest reconciliation, at block %(block)s, found %(count)s differences between "
+        "the platform's ledger and the chain.",
+        run.differences,
+    ) % {"block": run.block_number, "count": run.differences}
+    url = reverse("registry-reconciliation-run", args=[run.pk])
+    return [Alert("reconciliation", text, url, _("See the differences"))]
+
+
+def _document_alerts() -> list[Alert]:
+    altered = list(altered_documents()[: ALERTED_DOCUMENTS + 1])
+    alerts = [
+        Alert(
+            "document",
+            gettext(
+                "%(kind)s of %(asset)s no longer has the SHA-256 recorded at upload: "
+                "the stored file was altered or lost."
+            )
+            % {"kind": document.get_kind_display(), "asset": document.application.symbol},
+            reverse("registry-document", args=[document.pk]),
+            _("See the checks"),
+        )
+        for document in altered[:ALERTED_DOCUMENTS]
+    ]
+    if len(altered) > ALERTED_DOCUMENTS:
+        alerts.append(
+            Alert(
+                "document",
+                gettext("More documents failed their latest check."),
+                reverse("registry-documents"),
+                _("All documents"),
+            )
+        )
+    return alerts
+
+
+def _audit_alerts(last_check: ChainCheck | None) -> list[Alert]:
+    alerts = []
+    url = reverse("registry-audit")
+    if last_check is not None and not last_check.ok:
+        alerts.append(
+            Alert(
+                "audit_chain",
+                gettext("The audit log's hash chain is broken: %(problem)s")
+                % {"problem": last_check.problem},
+                url,
+                _("Open the audit log"),
+            )
+        )
+    age = audit_unsealed_age()
+    limit = settings.AUDIT_MAX_SEAL_DELAY
+    if age is not None and int(age) > limit:
+        alerts.append(
+            Alert(
+                "audit_seal",
+                str(health.TEXTS[health.SEAL_OVERDUE])
+                % {"age_seconds": int(age), "limit_seconds": limit},
+                url,
+                _("Open the audit log"),
+            )
+        )
+    return alerts
+
+
+def _processing_alerts(stall: Stall, failed: int) -> list[Alert]:
+    url = reverse("registry-home") + "#processing"
+    alerts = []
+    if stall.operation_reason:
+        alerts.append(
+            Alert(
+                "operation_stalled",
+                gettext("The oldest unfinished operation: %(text)s")
+                % {
+                    "text": str(health.TEXTS[stall.operation_reason])
+                    % {
+                        "age_seconds": stall.oldest_unfinished_age,
+                        "limit_seconds": stall.stall_seconds,
+                    }
+                },
+                url,
+                _("See the processing"),
+            )
+        )
+    if stall.indexer_reason:
+        alerts.append(
+            Alert(
+                "indexer_stalled",
+                gettext("The indexer: %(text)s")
+                % {
+                    "text": str(health.TEXTS[stall.indexer_reason])
+                    % {
+                        "blocks": stall.indexer_blocks_behind,
+                        "seconds": stall.indexer_seconds_behind,
+                        "limit_seconds": stall.stall_seconds,
+                    }
+                },
+                url,
+                _("See the processing"),
+            )
+        )
+    if failed:
+        alerts.append(
+            Alert(
+                "operation_failed",
+                ngettext(
+                    "%(count)s operation failed on chain in the last %(days)s days.",
+                    "%(count)s operations failed on chain in the last %(days)s days.",
+                    failed,
+                )
+                % {"count": failed, "days": OVERVIEW_DAYS},
+                url,
+                _("See the processing"),
+            )
+        )
+    return alerts
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    # Base units of one asset (shown in its units), or counts when ``asset`` is None.
+    values: list[int]
+    asset: Application | None = None
+
+    def value(self, index: int) -> float:
+        # A chart's values as floats: a picture needs no more precision.
+        units = self.values[index]
+        return units / 10**self.asset.decimals if self.asset else float(units)
+
+    def text(self, index: int) -> str:
+        units = self.values[index]
+        if self.asset is None:
+            return formats.number_format(units, use_l10n=True, force_grouping=True)
+        return format_units(units, self.asset.decimals)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart's figures: a day per bar and a series per thing measured, drawn by
+    ``registry/charts.js`` and listed in a table beside it for those who cannot see it."""
+
+    days: list[datetime.date]
+    series: list[Series]
+
+    @property
+    def rows(self) -> list[tuple[datetime.date, list[str]]]:
+        return [(day, [s.text(i) for s in self.series]) for i, day in enumerate(self.days)]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "days": [formats.date_format(day, "SHORT_DATE_FORMAT") for day in self.days],
+            "series": [
+                {"label": s.label, "data": [s.value(i) for i in range(len(self.days))]}
+                for s in self.series
+            ],
+        }
+
+
+def _days(since: datetime.date, until: datetime.date) -> list[datetime.date]:
+    return [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
+
+
+def issuance_chart(*, since: datetime.date, until: datetime.date) -> Chart:
+    """Units issued per day by the assets that issued most in the period, each in its units.
+    Every day of the period is a bar, none left out for having had no issue."""
+    by_token: dict[str, dict[datetime.date, int]] = {}
+    for volume in daily_volumes(since=since, until=until).filter(minted__gt=0):
+        by_token.setdefault(volume.token_address, {})[volume.day] = int(volume.minted)
+    tokens = tokens_by_address()
+    known = [t for t in by_token if t in tokens]
+    busiest = sorted(known, key=lambda t: (-sum(by_token[t].values()), tokens[t].symbol))
+    days = _days(since, until)
+    return Chart(
+        days,
+        [
+            Series(
+                tokens[token].symbol,
+                [by_token[token].get(day, 0) for day in days],
+                tokens[token],
+            )
+            for token in busiest[:CHART_ASSETS]
+        ],
+    )
+
+
+def transfers_chart(*, since: datetime.date, until: datetime.date) -> Chart:
+    """Transfers between holders per day over every asset (units differ between assets;
+    counts add up), every day of the period a bar."""
+    counts = dict(daily_transfer_counts(since=since, until=until))
+    days = _days(since, until)
+    return Chart(
+        days, [Series(str(_("Transfers")), [counts.get(day.isoformat(), 0) for day in days])]
+    )
+
+
+def asset_days_chart(volumes: list[DailyVolume], asset: Application) -> Chart:
+    """One asset's days that moved: issued, redeemed and transferred units."""
+    return Chart(
+        [v.day for v in volumes],
+        [
+            Series(str(pgettext("volume", "Issued")), [int(v.minted) for v in volumes], asset),
+            Series(str(_("Redeemed")), [int(v.burned) for v in volumes], asset),
+            Series(str(_("Transferred")), [int(v.transferred) for v in volumes], asset),
+        ],
+    )
+
+
+def transfer_days_chart(*, since: datetime.date, until: datetime.date) -> Chart:
+    """Transfers per day over every asset, the days that had any (a period may span years)."""
+    counts = daily_transfer_counts(since=since, until=until)
+    return Chart(
+        [datetime.date.fromisoformat(day) for day, _count in counts],
+        [Series(str(_("Transfers")), [count for _day, count in counts])],
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    totals: Totals
+    alerts: list[Alert]
+    last_run: ReconciliationRun | None
+    last_check: ChainCheck | None
+    stall: Stall
+    failed_operations: list[Operation]
+    failed_count: int
+    issuance: Chart
+    transfers: Chart
+    since: datetime.date
+    until: datetime.date
+    days: int = OVERVIEW_DAYS
+
+
+def regulator_overview() -> Overview:
+    """What a regulator asks first: how big the platform is, what needs their attention, and
+    how issuance and transfers moved over the last days."""
+    until = timezone.localdate()
+    since = until - datetime.timedelta(days=OVERVIEW_DAYS)
+    start = datetime.datetime.combine(
+        since, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    last_run = reconciliation_runs().first()
+    last_check = ChainCheck.objects.first()
+    stall = stall_status(chain_id=settings.CHAIN_ID)
+    failed = failed_operations(since=start)
+    failed_count = failed.count()
+    return Overview(
+        totals=platform_totals(),
+        alerts=[
+            *_reconciliation_alerts(last_run),
+            *_document_alerts(),
+            *_audit_alerts(last_check),
+            *_processing_alerts(stall, failed_count),
+        ],
+        last_run=last_run,
+        last_check=last_check,
+        stall=stall,
+        failed_operations=list(failed[:5]),
+        failed_count=failed_count,
+        issuance=issuance_chart(since=since, until=until),
+        transfers=transfers_chart(since=since, until=until),
+        since=since,
+        until=until,
+    )
+
+
+def share_of(units: int, total: int) -> Decimal:
+    """A holding's share of the supply, in per cent."""
+    return Decimal(units) * 100 / Decimal(total) if total else Decimal(0)

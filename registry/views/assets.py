@@ -127,7 +127,10 @@ def cap_table(request: HttpRequest, application_id: int) -> HttpResponseBase:
             "application": application,
             "form": form,
             "table": table,
-            "rows": [(row, parties[row.address]) for row in table.rows],
+            "rows": [
+                (row, parties[row.address], selectors.share_of(row.units, table.total_units))
+                for row in table.rows
+            ],
             "page_number": number,
             "has_next": number * PAGE < table.holders,
             "query": query_without(request, "page", "export"),

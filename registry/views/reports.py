@@ -1,17 +1,11 @@
 """The overview, and the reports: reconciliation, the audit log and the daily summary."""
 
-import datetime
 import json
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
-from issuance.models import Application
 from qoima.audit.labels import audit_shown
 from qoima.audit.models import ChainCheck
 from qoima.chain.models import IndexerCursor, NodeHealth, ReconciliationRun
@@ -64,25 +58,22 @@ AUDIT_COLUMNS = columns(
 
 @registry_view
 def home(request: HttpRequest) -> HttpResponse:
+    """The regulator's landing page: the platform's totals, what needs attention, and how
+    issuance and transfers moved over the last days."""
     chain_id = settings.CHAIN_ID
-    today = timezone.localdate()
+    overview = selectors.regulator_overview()
     return render(
         request,
         "registry/home.html",
         {
-            "issuer_count": selectors.issuers().count(),
-            "asset_count": selectors.assets().filter(status=Application.Status.ISSUED).count(),
-            "holder_count": selectors.holders().count(),
-            "last_run": selectors.reconciliation_runs().first(),
-            "last_check": ChainCheck.objects.first(),
-            "failed_documents": selectors.failed_document_checks()[:10],
+            "overview": overview,
+            "totals": overview.totals,
+            "last_run": overview.last_run,
+            "last_check": overview.last_check,
             "cursor": IndexerCursor.objects.filter(chain_id=chain_id).first(),
             "node": NodeHealth.objects.filter(chain_id=chain_id).first(),
-            "chart": _counts_chart(
-                selectors.daily_transfer_counts(
-                    since=today - datetime.timedelta(days=30), until=today
-                )
-            ),
+            "issuance_chart": overview.issuance.as_json(),
+            "transfers_chart": overview.transfers.as_json(),
         },
     )
 
@@ -180,11 +171,11 @@ def daily(request: HttpRequest) -> HttpResponseBase:
     if asset is not None:
         # One asset: a row a day (at most one per day of the period).
         volumes = list(rows)
-        chart = _volume_chart(volumes, asset)
+        chart = selectors.asset_days_chart(volumes, asset)
     else:
         # Every asset: its totals over the period (a row an asset, however long the period).
         volumes = list(selectors.period_totals(since=since, until=until))
-        chart = _counts_chart(selectors.daily_transfer_counts(since=since, until=until))
+        chart = selectors.transfer_days_chart(since=since, until=until)
     return render(
         request,
         "registry/daily.html",
@@ -197,29 +188,7 @@ def daily(request: HttpRequest) -> HttpResponseBase:
             "more_days": asset is not None and len(volumes) > TABLE_DAYS,
             "tokens": tokens,
             "chart": chart,
+            "chart_data": chart.as_json(),
             "query": query_without(request, "export"),
         },
     )
-
-
-def _volume_chart(volumes: list[Any], asset: Application) -> dict[str, Any]:
-    def series(label: str, field: str) -> dict[str, Any]:
-        # A chart's values as floats: a picture needs no more precision.
-        scale = 10**asset.decimals
-        return {"label": label, "data": [int(getattr(v, field)) / scale for v in volumes]}
-
-    return {
-        "days": [v.day.isoformat() for v in volumes],
-        "series": [
-            series(str(pgettext("volume", "Issued")), "minted"),
-            series(str(_("Redeemed")), "burned"),
-            series(str(_("Transferred")), "transferred"),
-        ],
-    }
-
-
-def _counts_chart(counts: list[tuple[str, int]]) -> dict[str, Any]:
-    return {
-        "days": [day for day, _count in counts],
-        "series": [{"label": str(_("Transfers")), "data": [count for _day, count in counts]}],
-    }

@@ -139,11 +139,12 @@ def transfer(request: HttpRequest, transfer_id: int) -> HttpResponse:
 def transfer_verify(request: HttpRequest, transfer_id: int) -> HttpResponse:
     """Fetch the transaction's receipt now and check the stored transfer against its log."""
     found = get_object_or_404(TokenTransfer, pk=transfer_id, chain_id=settings.CHAIN_ID)
+    proof = selectors.transfer_proof(found, w3=get_web3())
     return fragment_or_page(
         request,
         "registry/_verify.html",
         "registry/verify.html",
-        {"transfer": found, "proof": selectors.transfer_proof(found, w3=get_web3())},
+        {"transfer": found, "proof": proof, "mismatches": selectors.proof_mismatches(proof)},
     )
 
 

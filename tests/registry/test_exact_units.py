@@ -88,9 +88,10 @@ def wide(db):
 
 
 def test_a_transfer_reads_as_it_was_made(wide, regulator_client):
-    _application, transfers, *_ = wide
+    application, transfers, *_ = wide
     page = regulator_client.get(reverse("registry-transfer", args=[transfers[2].pk]))
-    assert f"{en(TO_A)} " in page.content.decode()
+    # The amount with its asset's symbol, kept on one line.
+    assert f"{en(TO_A)}\xa0{application.symbol}" in page.content.decode()
     assert "1,234.567890123456789000" in page.content.decode()
     detail = regulator_client.get(reverse("api-registry-transfer", args=[transfers[2].pk])).json()
     assert detail["units"] == str(TO_A)

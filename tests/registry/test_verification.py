@@ -179,4 +179,4 @@ def test_the_indexer_records_block_times_and_daily_volumes_follow(chain, regulat
     assert DailyVolume.objects.count() == 1
     page = regulator_client.get(reverse("registry-daily"), {"asset": application.pk})
     assert page.status_code == 200
-    assert page.context["chart"]["series"][0]["data"] == [float(application.mint_units) / 100]
+    assert page.context["chart_data"]["series"][0]["data"] == [float(application.mint_units) / 100]
