@@ -7,15 +7,24 @@ from pathlib import Path
 import pytest
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
-ENTRY = re.compile(r'^(#, fuzzy\n(?:#\|.*\n)*)?msgid ((?:".*"\n)+)', re.MULTILINE)
+ENTRY = re.compile(
+    r'^(#,.*\bfuzzy\b.*\n(?:#\|.*\n)*)?(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)', re.MULTILINE
+)
+
+
+def _unquote(block: str) -> str:
+    pieces = re.findall(r'"(.*)"', block)
+    return "".join(pieces).encode().decode("unicode_escape").encode("latin-1").decode()
 
 
 def msgids(po: Path) -> list[tuple[str, bool]]:
-    """(msgid, fuzzy) for every entry of a catalogue, the header excluded."""
+    """(msgid, fuzzy) for every entry of a catalogue, the header excluded; an entry with a
+    context is keyed as a compiled catalogue keys it, context and msgid joined by EOT."""
     found = []
     for match in ENTRY.finditer(po.read_text(encoding="utf-8")):
-        pieces = re.findall(r'"(.*)"', match.group(2))
-        text = "".join(pieces).encode().decode("unicode_escape").encode("latin-1").decode()
+        text = _unquote(match.group(3))
+        if text and match.group(2):
+            text = _unquote(match.group(2)) + "\x04" + text
         if text:
             found.append((text, bool(match.group(1))))
     return found
