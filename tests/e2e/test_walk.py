@@ -68,8 +68,9 @@ class Walker:
         )
         context.set_default_timeout(15_000)
         context.add_cookies([{"name": "django_language", "value": language, "url": self.base}])
-        # axe-core on every page from the start, as a page's own script would be.
-        context.add_init_script(path=str(AXE))
+        if width in AXE_WIDTHS:
+            # axe-core on every page from the start, as a page's own script would be.
+            context.add_init_script(path=str(AXE))
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
         page.on(
@@ -81,15 +82,19 @@ class Walker:
             ),
         )
         if username is not None:
+            self.log_in(page, role, username, language, width)
+        return context, page
+
+    def log_in(self, page: Any, role: str, username: str, language: str, width: int) -> None:
+        with self.report.timed("log in"):
             page.goto(f"{self.base}/accounts/login/")
             page.fill("input[name=username]", username)
             page.fill("input[name=password]", PASSWORD)
             with page.expect_navigation():
                 page.press("input[name=password]", "Enter")
-            if "/accounts/login/" in page.url:
-                context.close()
-                raise AssertionError(f"{role} {username} could not log in ({language}, {width})")
-        return context, page
+        if "/accounts/login/" in page.url:
+            page.context.close()
+            raise AssertionError(f"{role} {username} could not log in ({language}, {width})")
 
     def walk(self, role: str, username: str | None, ids: dict[str, int]) -> None:
         for language in LANGUAGES:
@@ -215,7 +220,7 @@ def test_the_report_names_each_problem_once_with_where_it_was_seen():
     assert report.text() == (
         f"5 problems on 3 of the walk's pages (6 page views); screenshots in {OUTPUT}\n"
         "\nOn several pages:\n"
-        "  axe x (serious): footer\n"
+        "  axe x (serious) [en-1366]: footer\n"
         "    on holder assets, holder dashboard, holder wallet\n"
         "\nholder · wallet (/wallet/)\n"
         "  overflow [ru-390 kk-390]: wide (745px)"

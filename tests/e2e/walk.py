@@ -470,7 +470,15 @@ class Report:
             lines.append("\nOn several pages:")
             for check, message in sorted(common):
                 seen = ", ".join(f"{role} {page}" for role, page in sorted(where[(check, message)]))
-                lines.append(f"  {check}: {message}\n    on {seen}")
+                views = sorted(
+                    {
+                        f"{f.language}-{f.width}"
+                        for f in self.findings
+                        if (f.check, f.message) == (check, message)
+                    },
+                    key=lambda view: (LANGUAGES.index(view.split("-")[0]), view),
+                )
+                lines.append(f"  {check} [{' '.join(views)}]: {message}\n    on {seen}")
         for key, problems in by_page.items():
             own = {problem: found for problem, found in problems.items() if problem not in common}
             if not own:

@@ -1,5 +1,7 @@
-// What is wider than the window: the page, a card, a table outside a scrolling wrapper, or a
-// scrolling wrapper wider than the box it sits in (then it widens its card instead of scrolling).
+// What is wider than the window: the page, a card, a table outside a scrolling wrapper (a
+// .table-responsive, or a box of its own that scrolls sideways, as the admin's changelist has),
+// or a .table-responsive wider than the box it sits in (then it widens its card instead of
+// scrolling).
 // Each as {message, detail}: the message names the element the same way in every language (its
 // test id, id or classes and its place among its kind), the detail gives its title and sizes.
 (() => {
@@ -19,12 +21,19 @@
     return heading ? `"${heading.innerText.trim().slice(0, 40)}", ` : "";
   };
   const shown = (el) => el.getClientRects().length > 0;
+  const scrolls = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (up.classList.contains("table-responsive")) return true;
+      if (["auto", "scroll"].includes(getComputedStyle(up).overflowX)) return true;
+    }
+    return false;
+  };
   if (root.scrollWidth > width) {
     found.push({message: "the page is wider than the window",
                 detail: `${root.scrollWidth}px in ${width}px`});
   }
   for (const el of document.querySelectorAll(".card, table")) {
-    if (!shown(el) || el.parentElement.closest(".table-responsive")) continue;
+    if (!shown(el) || scrolls(el)) continue;
     const box = el.getBoundingClientRect();
     if (box.right > width + 1 || box.left < -1) {
       found.push({message: `${name(el)} reaches past the window`,
