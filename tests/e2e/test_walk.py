@@ -131,6 +131,8 @@ class Walker:
             found("language", f"the page says lang={lang!r}")
         with self.report.timed("overflow and text"):
             overflow = page.evaluate(OVERFLOW_JS)
+            # The words as written: innerText would give a .subheader's capitals.
+            page.add_style_tag(content="* { text-transform: none !important; }")
             text = page.evaluate("() => document.body.innerText")
         for problem in overflow:
             found("overflow", problem["message"], problem["detail"])
@@ -155,19 +157,29 @@ class Walker:
             )
         if language == KEYBOARD_LANGUAGE:
             with self.report.timed("keyboard"):
-                missed = unreachable(page)
-            for control in missed:
-                found("keyboard", f"Tab never reaches {control}")
+                missed, gave_up = unreachable(page)
+            if missed:
+                shown = ", ".join(missed[:8]) + (
+                    f" and {len(missed) - 8} more" if len(missed) > 8 else ""
+                )
+                if gave_up:
+                    found(
+                        "keyboard",
+                        f"more than {MAX_TABS} tab stops; not reached within them",
+                        shown,
+                    )
+                else:
+                    found("keyboard", f"Tab never reaches {len(missed)} controls", shown)
         for error in self.errors:
             found("browser", error)
 
 
-def unreachable(page: Any) -> list[str]:
+def unreachable(page: Any) -> tuple[list[str], bool]:
     """The visible, enabled controls of a page with a form that Tab, pressed from the top of
-    the page, never focuses."""
+    the page, never focuses; and whether the walk gave up (MAX_TABS) before trying them all."""
     marked = page.evaluate(KEYBOARD_MARK_JS)
     if not marked or not marked["marks"]:
-        return []
+        return [], False
     marks: dict[str, str] = marked["marks"]
     limit = min(MAX_TABS, marked["stops"] + 5)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
@@ -179,7 +191,8 @@ def unreachable(page: Any) -> list[str]:
         reached = set(page.evaluate(KEYBOARD_REACHED_JS))
         if reached >= set(marks):
             break
-    return [label for mark, label in marks.items() if mark not in reached]
+    missed = [label for mark, label in marks.items() if mark not in reached]
+    return missed, bool(missed) and limit < marked["stops"] + 5
 
 
 def test_every_role_walks_its_pages_in_every_language_and_width(

@@ -45,7 +45,7 @@ AXE_WIDTHS = (1366,)
 # Focus order does not depend on the language: the keyboard walk runs in the first one only.
 KEYBOARD_LANGUAGE = LANGUAGES[0]
 # Sequential focus stops tried on one page before the walk gives up on reaching the rest.
-MAX_TABS = 200
+MAX_TABS = 400
 
 
 @dataclass(frozen=True)
