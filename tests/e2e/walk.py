@@ -39,8 +39,8 @@ JS = Path(__file__).resolve().parent / "js"
 LANGUAGES = ("ru", "kk", "en")
 # A laptop's window and a phone's; the height only decides the first screen of a screenshot.
 WIDTHS = {1366: 900, 390: 844}
-# axe's rules read the markup, which is the same at every width: it runs at the first only,
-# which keeps the walk within minutes.
+# axe runs at the first width only, which keeps the walk within minutes: most of its rules
+# read markup, which is the same at every width.
 AXE_WIDTHS = (1366,)
 # Focus order does not depend on the language: the keyboard walk runs in the first one only.
 KEYBOARD_LANGUAGE = LANGUAGES[0]
@@ -334,7 +334,7 @@ CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 def english_prose(lines: Iterable[str], data: set[str]) -> set[str]:
     """Pieces of a Russian or Kazakh page written in English words (three or more, no Cyrillic
-    letter) that are not data a person typed in: text the catalogues do not know at all."""
+    letter) that are not data a person typed in: text the catalogue does not translate."""
     found = set()
     for line in lines:
         for piece in line.split(" · "):
