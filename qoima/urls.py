@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from issuance.urls import api_urlpatterns as issuance_api
@@ -34,5 +36,7 @@ urlpatterns = [
     path("admin/mail/", include("qoima.participants.mailbox")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (a PDF, a raw export).
+    path("favicon.ico", RedirectView.as_view(url=static("ui/favicon.svg"), permanent=True)),
     path("health/", health, name="health"),
 ]

@@ -151,7 +151,7 @@ class Walker:
         violations = []
         if width in AXE_WIDTHS:
             with self.report.timed("axe"):
-                violations = page.evaluate(AXE_JS)
+                violations = page.evaluate(AXE_JS, entry.vendor)
         for violation in violations:
             found(
                 f"axe {violation['id']} ({violation['impact']})",
@@ -160,7 +160,7 @@ class Walker:
             )
         if language == KEYBOARD_LANGUAGE:
             with self.report.timed("keyboard"):
-                missed, gave_up = unreachable(page)
+                missed, gave_up = unreachable(page, entry.vendor)
             if missed:
                 shown = ", ".join(missed[:8]) + (
                     f" and {len(missed) - 8} more" if len(missed) > 8 else ""
@@ -177,10 +177,10 @@ class Walker:
             found("browser", error)
 
 
-def unreachable(page: Any) -> tuple[list[str], bool]:
+def unreachable(page: Any, vendor: str = "") -> tuple[list[str], bool]:
     """The visible, enabled controls of a page with a form that Tab, pressed from the top of
     the page, never focuses; and whether the walk gave up (MAX_TABS) before trying them all."""
-    marked = page.evaluate(KEYBOARD_MARK_JS)
+    marked = page.evaluate(KEYBOARD_MARK_JS, vendor)
     if not marked or not marked["marks"]:
         return [], False
     marks: dict[str, str] = marked["marks"]

@@ -1,9 +1,9 @@
 // Marks every control a keyboard user must reach (radio buttons by group: Tab stops once in a
 // group) and counts focus as it lands on them; returns the marks.
-(() => {
+((vendor) => {
   if (!document.querySelector("form")) return null;
   const controls = [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
-    .filter((el) => !el.disabled && !el.closest("[inert]")
+    .filter((el) => !el.disabled && !el.closest("[inert]") && !(vendor && el.closest(vendor))
       && el.checkVisibility({checkVisibilityCSS: true}) && el.getClientRects().length > 0);
   const marks = {};
   controls.forEach((el, n) => {

@@ -19,6 +19,31 @@
     }
   });
 
+  // A table too wide for the screen scrolls inside its box; keyboard users reach that box
+  // with Tab and scroll it with the arrow keys, and screen readers hear what it holds.
+  var scrollables = function () {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) {
+        if (!box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          var card = box.closest(".card");
+          var title = card && card.querySelector(".card-title, h2, h3");
+          box.setAttribute("aria-label", title ? title.textContent.trim() : document.title);
+        }
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  };
+  scrollables();
+  window.addEventListener("resize", scrollables);
+  window.addEventListener("load", scrollables);
+  // Live parts (htmx refreshes) bring new tables: marked as soon as they are in the page.
+  new MutationObserver(scrollables).observe(document.body, {childList: true, subtree: true});
+
   // A select marked data-autosubmit (the language) sends its form when changed.
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) {
