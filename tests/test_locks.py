@@ -720,7 +720,12 @@ def _key_row(address: str) -> dict[str, str]:
     assert row is not None, content
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
     names = ("key", "next_nonce", "in_progress", "unconfirmed", "oldest", "block", "refused")
-    return dict(zip(names, (re.sub(r"<[^>]+>", "", cell).strip() for cell in cells), strict=True))
+    # A shortened address carries the whole one in its copy button.
+    shown = [
+        copied.group(1) if (copied := re.search(r'data-copy="([^"]+)"', cell)) else cell
+        for cell in cells
+    ]
+    return dict(zip(names, (re.sub(r"<[^>]+>", "", cell).strip() for cell in shown), strict=True))
 
 
 @postgres_only

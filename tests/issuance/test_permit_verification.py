@@ -69,7 +69,7 @@ def test_a_self_registered_issuer_submits_only_after_compliance_verified_its_per
     row = page[page.index("KZ-77") :].split("</tr>")[0]
     assert "Pending verification" in row
     assert "not verified" in row
-    assert '<td class="bad">no</td>' in row
+    assert 'data-state="invalid">no</span>' in row
 
     officer = client_for(world.officer_a)
     queue = officer.get(reverse("dashboard-compliance")).content.decode()

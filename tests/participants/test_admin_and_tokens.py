@@ -133,7 +133,7 @@ def test_the_audit_log_shows_a_change_made_in_the_admin():
     regulator = Client(HTTP_ACCEPT_LANGUAGE="en")
     regulator.force_login(make_user(Role.REGULATOR))
     page = regulator.get(reverse("registry-audit")).content.decode()
-    row = next(tr for tr in page.split("<tr>") if "admin.user.changed" in tr)
+    row = next(tr for tr in page.split("<tr ") if 'data-action="admin.user.changed"' in tr)
     assert f"<td>{user.username}</td>" in row
     # The object is shown as its kind, id and current name, in the reader's language.
     assert target.username in row.split("</td>")[4]

@@ -38,7 +38,7 @@ def test_staff_see_each_mail_with_its_subject_and_its_text_escaped(tmp_path):
         assert "Одобрено: Пшеница 3 класса" in text
         assert "issuer@demo.qoima.kz" in text
         # Sent at 10:00 UTC, shown in Almaty's time.
-        assert "01/01/2025 3 p.m." in text
+        assert "1 Jan 2025, 15:00" in text
         # Newest first.
         assert text.index("Second") < text.index("Одобрено: Пшеница 3 класса")
         link = re.search(r'<a href="([^"]+)">Одобрено: Пшеница 3 класса</a>', text)
