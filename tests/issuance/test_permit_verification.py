@@ -87,7 +87,7 @@ def test_a_self_registered_issuer_submits_only_after_compliance_verified_its_per
     row = page[page.index("KZ-77") :].split("</tr>")[0]
     assert world.officer_a.username in row
     assert permit.document_sha256 in row
-    assert '<td class="ok">yes</td>' in row
+    assert 'data-state="valid">yes</span>' in row
     decisions = regulator.get(reverse("registry-compliance")).content.decode()
     assert "permit.verified" in decisions
     api = regulator.get(reverse("api-registry-permits")).json()
