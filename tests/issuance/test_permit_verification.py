@@ -89,7 +89,8 @@ def test_a_self_registered_issuer_submits_only_after_compliance_verified_its_per
     assert permit.document_sha256 in row
     assert 'data-state="valid">yes</span>' in row
     decisions = regulator.get(reverse("registry-compliance")).content.decode()
-    assert "permit.verified" in decisions
+    row = decisions[decisions.index('data-action="permit.verified"') :].split("</tr>")[0]
+    assert "Permit verified by compliance against its document" in row
     api = regulator.get(reverse("api-registry-permits")).json()
     (listed,) = [p for p in api["results"] if p["number"] == "KZ-77"]
     assert listed["status"] == "active"
