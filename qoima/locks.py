@@ -9,7 +9,10 @@ platform is here (a test refuses one anywhere else), and the order is:
 2. Chain transactions, by id.
 3. Business rows, each kind by primary key, in this order: application, distribution,
    redemption, holder profile, wallet, then the other participant rows (organisation,
-   permit, user); then holds (by key).
+   permit, user); then the exchange's: market, order, order change, trade, withdrawal,
+   statement line, member, and cash accounts last (the ledger's triggers move their
+   balances, so a posting locks its accounts first, sorted, through ``lock_cash_accounts``);
+   then holds (by key).
 4. Operations, by id. A request only inserts new ones (their unique idempotency key is the
    one wait two requests can share, and both take it before anything below); the indexer,
    the confirmer and a cancellation lock existing ones in id order.
@@ -53,6 +56,7 @@ from qoima.chain.models import (
     SigningKey,
     TokenBalance,
 )
+from qoima.exchange.models import CashAccount
 
 M = TypeVar("M", bound=models.Model)
 
@@ -101,6 +105,18 @@ def lock_row(model: type[M], pk: Any) -> M:
 def rows_for_update(queryset: QuerySet[M]) -> QuerySet[M]:
     """Business rows of ``queryset``, locked in pk order as they are read."""
     return queryset.select_for_update(no_key=True).order_by("pk")
+
+
+def lock_cash_accounts(ids: Iterable[int]) -> None:
+    """The cash accounts a posting is about to move, locked in pk order in one statement."""
+    wanted = sorted(set(ids))
+    if wanted:
+        list(
+            CashAccount.objects.select_for_update(no_key=True)
+            .filter(pk__in=wanted)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def lock_open_hold(key: str) -> Hold | None:

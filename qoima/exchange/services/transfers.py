@@ -17,7 +17,7 @@ from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
 from qoima.text import text_optional
 
-from .models import Transfer
+from ..models import Transfer
 
 
 def _platform_token(address: str) -> PlatformToken:

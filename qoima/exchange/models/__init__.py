@@ -1,0 +1,18 @@
+"""The exchange's models, by concern; every model is importable from here."""
+
+from .cash import CashAccount, Leg, Member, Posting
+from .markets import Market, MarketEvent, Order, OrderChange, Trade
+from .transfers import Transfer
+
+__all__ = [
+    "CashAccount",
+    "Leg",
+    "Market",
+    "MarketEvent",
+    "Member",
+    "Order",
+    "OrderChange",
+    "Posting",
+    "Trade",
+    "Transfer",
+]
