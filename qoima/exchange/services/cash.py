@@ -56,7 +56,9 @@ def member_ensure_in_transaction(
 ) -> Member:
     """The exchange member of a holder or an issuer, with its three accounts; made on first
     use. Safe to call concurrently: the one-to-one and the accounts' unique keys decide."""
-    owner = {"holder": holder} if holder is not None else {"organisation": organisation}
+    owner: dict[str, HolderProfile | Organisation | None] = (
+        {"holder": holder} if holder is not None else {"organisation": organisation}
+    )
     member = Member.objects.filter(**owner).first()
     if member is None:
         for _attempt in range(5):
