@@ -5,6 +5,7 @@ pages free of Russian, and the platform's colours within WCAG AA contrast."""
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
 import django
 import pytest
@@ -12,7 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import models
+from django.db import models, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +37,7 @@ from qoima.chain.models import (
     NodeHealth,
     Operation,
     PlatformDeployment,
+    PlatformToken,
     Receipt,
     ReconciliationDifference,
     ReconciliationRun,
@@ -44,8 +46,23 @@ from qoima.chain.models import (
     TokenTransfer,
     WorkerHeartbeat,
 )
-from qoima.exchange.models import Transfer
+from qoima.exchange.models import (
+    CashAccount,
+    Market,
+    MarketEvent,
+    Order,
+    OrderChange,
+    Trade,
+    Transfer,
+)
 from qoima.exchange.services import transfer_request
+from qoima.exchange.services.cash import (
+    Entry,
+    member_accounts,
+    member_ensure_in_transaction,
+    platform_account,
+    postings_write_in_transaction,
+)
 from qoima.participants.models import Role
 from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain, make_world
@@ -119,6 +136,7 @@ def rows(db):
         idempotency_key="t-1",
     )
     chain_id, now = settings.CHAIN_ID, timezone.now()
+    _exchange_rows(world, application.token_address)
     document = Document.objects.first()
     assert document is not None
     DocumentCheck.objects.create(document=document, file_sha256=document.sha256, ok=True)
@@ -213,6 +231,62 @@ def rows(db):
     empty = [model.__name__ for model in platform_models() if not model.objects.exists()]
     assert empty == []
     return world
+
+
+def _exchange_rows(world: Any, token_address: str) -> None:
+    """A trade between the world's two holders, written as the matcher writes it."""
+    buyer, seller = (member_ensure_in_transaction(holder=holder) for holder in world.holders[:2])
+    omnibus = platform_account(CashAccount.Kind.OMNIBUS)
+    available = member_accounts(buyer)[CashAccount.Kind.AVAILABLE]
+    with transaction.atomic():
+        postings_write_in_transaction(
+            [Entry("deposit", "deposit:1", "deposit:1", [(omnibus.pk, -500), (available.pk, 500)])]
+        )
+    token = PlatformToken.objects.get(address=token_address)
+    market = Market.objects.create(
+        token=token,
+        tick_tiyn=1,
+        lot_units=1,
+        min_units=1,
+        max_units=100,
+        band_bps=1000,
+        maker_fee_bps=10,
+        taker_fee_bps=20,
+        reference_price=100,
+    )
+    orders = [
+        Order.objects.create(
+            market=market,
+            member=member,
+            client_order_id="o-1",
+            side=side,
+            type=Order.Type.LIMIT,
+            time_in_force=Order.TimeInForce.GTC,
+            price=100,
+            quantity=1,
+            placed_by=member.holder.user,
+        )
+        for member, side in ((buyer, Order.Side.BUY), (seller, Order.Side.SELL))
+    ]
+    OrderChange.objects.create(order=orders[0], kind=OrderChange.Kind.CANCEL, reason="member")
+    Trade.objects.create(
+        market=market,
+        seq=1,
+        buy_order=orders[0],
+        sell_order=orders[1],
+        buyer=buyer,
+        seller=seller,
+        maker_side=Order.Side.SELL,
+        price=100,
+        quantity=1,
+        amount_tiyn=100,
+        buyer_fee_tiyn=1,
+        seller_fee_tiyn=1,
+        operation=Operation.objects.filter(kind=Operation.Kind.TRANSFER).first(),
+    )
+    MarketEvent.objects.create(
+        market=market, seq=1, kind=MarketEvent.Kind.ACCEPTED, order=orders[1], at=timezone.now()
+    )
 
 
 def superuser_client(language: str) -> Client:

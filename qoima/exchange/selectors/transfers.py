@@ -26,7 +26,7 @@ from qoima.chain.reasons import failure_text
 from qoima.custody.models import Wallet
 from qoima.participants.models import HolderProfile, User
 
-from .models import Transfer
+from ..models import Transfer
 
 
 def holder_of(user: User) -> HolderProfile | None:

@@ -10,8 +10,9 @@ from qoima.http import recipient_lookup_check
 from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role
 
-from . import selectors, services
-from .forms import TransferForm
+from .. import services
+from ..forms import TransferForm
+from ..selectors import transfers as selectors
 
 SHOWN = 50
 

@@ -18,8 +18,9 @@ from qoima.http import RecipientLookupThrottle
 from qoima.participants.access import api_role_required, current_user, holder_for
 from qoima.participants.models import HolderProfile, Role
 
-from . import selectors, services
-from .models import Transfer
+from .. import services
+from ..models import Transfer
+from ..selectors import transfers as selectors
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

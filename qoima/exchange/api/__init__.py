@@ -1,0 +1,1 @@
+"""The exchange's API, by concern."""
