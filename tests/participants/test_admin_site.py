@@ -264,7 +264,7 @@ def _exchange_rows(world: Any, token_address: str) -> None:
             time_in_force=Order.TimeInForce.GTC,
             price=100,
             quantity=1,
-            placed_by=member.holder.user,
+            placed_by=world.holders[0].user,
         )
         for member, side in ((buyer, Order.Side.BUY), (seller, Order.Side.SELL))
     ]
@@ -282,7 +282,7 @@ def _exchange_rows(world: Any, token_address: str) -> None:
         amount_tiyn=100,
         buyer_fee_tiyn=1,
         seller_fee_tiyn=1,
-        operation=Operation.objects.filter(kind=Operation.Kind.TRANSFER).first(),
+        operation=Operation.objects.filter(kind=Operation.Kind.TRANSFER).earliest("pk"),
     )
     MarketEvent.objects.create(
         market=market, seq=1, kind=MarketEvent.Kind.ACCEPTED, order=orders[1], at=timezone.now()
