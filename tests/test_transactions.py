@@ -16,7 +16,8 @@ import qoima.audit.services
 import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
-import qoima.exchange.services
+import qoima.exchange.services.cash
+import qoima.exchange.services.transfers
 import qoima.participants.services
 from issuance import services
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -25,7 +26,8 @@ from tests.issuance.conftest import make_world
 MODULES: list[ModuleType] = [
     qoima.participants.services,
     qoima.audit.services,
-    qoima.exchange.services,
+    qoima.exchange.services.transfers,
+    qoima.exchange.services.cash,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,
@@ -51,6 +53,10 @@ NOT_USE_CASES = {
     "required_documents_check",
     "distribution_settled",
     "redemption_settled",
+    "member_accounts",
+    "platform_account",
+    "luhn_digit",
+    "reference_is_valid",
 }
 
 
