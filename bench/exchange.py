@@ -50,11 +50,7 @@ def engine_ceiling(count: int = ENGINE_ORDERS) -> tuple[float, int, int]:
     fills = 0
     started = time.perf_counter()
     for order in orders:
-        fills += sum(
-            1
-            for event in match(book, order, CANCEL_RESTING).events
-            if hasattr(event, "maker_order_id")
-        )
+        fills += sum(isinstance(event, Fill) for event in match(book, order, CANCEL_RESTING).events)
     elapsed = time.perf_counter() - started
     return count / elapsed, fills, len(book)
 
