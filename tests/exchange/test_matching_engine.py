@@ -703,10 +703,10 @@ def assert_keeps_the_rules(step: Step, book: Book) -> None:
     makers = {order_id: replace(order) for order_id, order in before.items()}
     queue = in_priority(makers, book_side)
     left = incoming.quantity
-    tokens: Counter[int] = Counter()
-    cash: Counter[int] = Counter()
-    bought = sold = paid = received = 0
+    self_traded: Counter[int] = Counter()  # units own orders lost to self-trade prevention
+    fills: list[Fill] = []
     rested: Resting | None = None
+    taker_gone = 0  # the incoming's units cancelled, decremented or rested
     for number, event in enumerate(events):
         last = number == len(events) - 1
         if isinstance(event, Fill):
@@ -732,38 +732,30 @@ def assert_keeps_the_rules(step: Step, book: Book) -> None:
             maker.remaining -= event.quantity
             left -= event.quantity
             assert event.maker_remaining == maker.remaining
-            if incoming.side == BUY:
-                buyer, seller = incoming.member_id, maker.member_id
-            else:
-                buyer, seller = maker.member_id, incoming.member_id
-            amount = event.price * event.quantity
-            tokens[buyer] += event.quantity
-            tokens[seller] -= event.quantity
-            cash[buyer] -= amount
-            cash[seller] += amount
-            bought += event.quantity
-            sold += event.quantity
-            paid += amount
-            received += amount
+            fills.append(event)
         elif maker_id is not None:
             # A self-trade prevented: the member's own resting order loses units, or all of them.
             assert maker.member_id == incoming.member_id
             if isinstance(event, Cancelled):
                 assert event.reason == SELF_TRADE
                 assert event.quantity == maker.remaining
+                self_traded[maker_id] += event.quantity
                 maker.remaining = 0
             else:
                 assert isinstance(event, Decremented)
                 assert 0 < event.quantity < maker.remaining
                 maker.remaining -= event.quantity
+                self_traded[maker_id] += event.quantity
                 assert event.remaining == maker.remaining
         elif isinstance(event, Decremented):
             assert 0 < event.quantity < left
             left -= event.quantity
+            taker_gone += event.quantity
             assert event.remaining == left
         elif isinstance(event, Cancelled):
             assert last, "nothing happens to an order after it is cancelled"
             assert event.quantity == left, "a cancel takes all the order has left"
+            taker_gone += event.quantity
             left = 0
         else:
             assert isinstance(event, Rested)
@@ -779,6 +771,7 @@ def assert_keeps_the_rules(step: Step, book: Book) -> None:
                 left,
                 incoming.priority,
             )
+            taker_gone += left
             left = 0
     assert left == 0, f"{left} units of order {incoming.order_id} went nowhere"
     if incoming.post_only or incoming.time_in_force == FOK:
@@ -797,11 +790,14 @@ def assert_keeps_the_rules(step: Step, book: Book) -> None:
     assert {o.order_id: o for o in map(book.get, expected) if o} == expected
     assert len(book) == len(expected)
     assert_not_crossed(book)
-    # Units and cash only change hands.
-    assert bought == sold
-    assert paid == received
-    assert sum(tokens.values()) == 0
-    assert sum(cash.values()) == 0
+    # Units and cash only change hands. The makers' side, counted from the book before and
+    # after at each maker's own price, gave up exactly what the taker's side got, and was paid
+    # exactly what the taker's side paid.
+    after = {o.order_id: o.remaining for o in map(book.get, before) if o}
+    traded = {i: o.remaining - after.get(i, 0) - self_traded[i] for i, o in before.items()}
+    assert sum(traded.values()) == incoming.quantity - taker_gone == sum(f.quantity for f in fills)
+    makers_amount = sum(units * before[i].price for i, units in traded.items())
+    assert makers_amount == sum(f.price * f.quantity for f in fills)
 
 
 # --- Properties ----------------------------------------------------------------------------
