@@ -37,10 +37,10 @@ def credit(party: CashParty, tiyn: int, *, officer: User, key: str = "1") -> Non
     """Tenge into the member's available account the way it comes: a bank statement (CSV)
     with a credit naming the member's payment reference."""
     amount = f"{tiyn // 100}.{tiyn % 100:02d}"
-    content = (
-        ",".join(treasury.CSV_COLUMNS)
-        + f"\n2026-12-06,{amount},KZT,T-{party.member.pk}-{key},Payer,,{party.member.payment_reference}\n"
-    ).encode()
+    row = (
+        f"2026-12-06,{amount},KZT,T-{party.member.pk}-{key},Payer,,{party.member.payment_reference}"
+    )
+    content = (",".join(treasury.CSV_COLUMNS) + "\n" + row + "\n").encode()
     treasury.statement_import(
         actor=officer, file_name=f"credit-{key}.csv", content=content, file_format="csv"
     )

@@ -54,8 +54,8 @@ from ..models import (
     StatementLine,
     Withdrawal,
 )
-from ..selectors.cash import member_of
 from ..money import MAX_TIYN, format_tenge, tiyn_from_text
+from ..selectors.cash import member_of
 from .cash import (
     Entry,
     member_accounts,
@@ -208,7 +208,7 @@ def _mt940_rows(text: str) -> list[StatementRow]:
     statements = mt940.models.Transactions()
     try:
         statements.parse(text)
-    except Exception as error:  # noqa: BLE001 - the library raises anything on a bad file
+    except Exception as error:
         raise _file_error(
             _("This is not an MT940 statement the platform can read: %(error)s")
             % {"error": str(error)[:200]}
