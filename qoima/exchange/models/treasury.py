@@ -258,3 +258,8 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}: {self.amount}"
+
+    @property
+    def is_open(self) -> bool:
+        """Not paid, cancelled or refused yet: the amount is still held."""
+        return self.state in self.OPEN_STATES

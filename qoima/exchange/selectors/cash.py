@@ -5,7 +5,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
+from qoima.errors import InvalidInput
 from qoima.participants.models import Role, User
 from qoima.participants.selectors import user_role
 
@@ -63,6 +65,19 @@ def member_withdrawals(member: Member) -> QuerySet[Withdrawal]:
 def member_deposits(member: Member) -> QuerySet[StatementLine]:
     """Receipts credited to the member: matched by its reference or allocated by hand."""
     return StatementLine.objects.filter(member=member).order_by("-created_at", "-pk")
+
+
+def legs_older_than(text: str, rows: QuerySet[Leg], size: int) -> tuple[list[Leg], int | None]:
+    """A page of the statement, newest first, keyed by leg id rather than numbered; returns
+    the rows and the id to ask the next page with."""
+    if text:
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            raise InvalidInput(
+                _("The page position must be a positive whole number."), field="before"
+            )
+        rows = rows.filter(pk__lt=int(text))
+    found = list(rows[: size + 1])
+    return found[:size], (found[size - 1].pk if len(found) > size else None)
 
 
 # ------------------------------------------------------------------------------ treasury
