@@ -17,6 +17,8 @@ import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services
+import qoima.exchange.services.transfers
+import qoima.exchange.services.treasury
 import qoima.participants.services
 from issuance import services
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -26,6 +28,8 @@ MODULES: list[ModuleType] = [
     qoima.participants.services,
     qoima.audit.services,
     qoima.exchange.services,
+    qoima.exchange.services.transfers,
+    qoima.exchange.services.treasury,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,

@@ -3,6 +3,7 @@ treasury's queues and overview."""
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Min, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +90,7 @@ class Queue:
     oldest: datetime.datetime | None
 
 
-def _queue(queryset: QuerySet, field: str) -> Queue:  # type: ignore[type-arg]
+def _queue(queryset: QuerySet[Any], field: str) -> Queue:
     found = queryset.aggregate(count=Count("pk"), oldest=Min(field))
     return Queue(found["count"], found["oldest"])
 
