@@ -461,6 +461,11 @@ SPECTACULAR_SETTINGS = {
         "DocumentKind": "issuance.models.Document.Kind",
         "OperationKind": "qoima.chain.models.Operation.Kind",
         "WalletKind": "qoima.custody.models.Wallet.Kind",
+        "OperationState": "qoima.chain.models.Operation.State",
+        "WithdrawalState": "qoima.exchange.models.treasury.Withdrawal.State",
+        "ReceiptState": "qoima.exchange.models.treasury.StatementLine.State",
+        "PostingKind": "qoima.exchange.models.cash.Posting.Kind",
+        "CashAccountKind": "qoima.exchange.models.cash.CashAccount.Kind",
     },
 }
 
