@@ -325,3 +325,66 @@ def test_the_cash_api(treasurer, alice_cash):
     assert cancel.json()["state"] == "cancelled"
     assert client.post(reverse("api-cash-withdrawal-cancel", args=[999_999])).status_code == 404
     assert client.get(reverse("api-cash-balances")).json()["available"] == 123_450
+
+
+def test_the_statement_pages_back_to_the_first_movement(treasurer, alice_cash):
+    credit(alice_cash, 100_000, officer=treasurer)
+    account = treasury.bank_account_add(actor=alice_cash.user, iban=ALICE_IBAN, holder_name="A")
+    for _ in range(13):
+        treasury.withdrawal_request(actor=alice_cash.user, bank_account_id=account.pk, amount="1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(alice_cash.user)
+    first = client.get(reverse("cash"))
+    # A deposit and 13 holds of two legs each: 27 movements, 25 on the first page.
+    assert len(first.context["legs"]) == 25
+    deposits = _text(first)[_text(first).index('data-testid="deposits"') :]
+    assert "T-" in deposits and "1,000.00\xa0₸" in deposits and "Matched to a member" in deposits
+    older = first.context["older"]
+    assert f'href="?before={older}"' in _text(first)
+    second = client.get(reverse("cash"), {"before": older})
+    assert [leg.amount for leg in second.context["legs"]] == [-100, 100_000]
+    assert second.context["older"] is None
+    assert client.get(reverse("cash"), {"before": "1e3"}).status_code == 400
+
+
+@override_settings(EXCHANGE_WITHDRAWAL_SECOND_OFFICER_TIYN=100_000)
+def test_the_treasury_dashboard_counts_what_waits(treasurer, treasurer2, alice_cash):
+    credit(alice_cash, 500_000, officer=treasurer)
+    account = treasury.bank_account_add(actor=alice_cash.user, iban=ALICE_IBAN, holder_name="A")
+    large, _ = treasury.withdrawal_request(
+        actor=alice_cash.user, bank_account_id=account.pk, amount="2000"
+    )
+    treasury.withdrawal_request(actor=alice_cash.user, bank_account_id=account.pk, amount="10")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(treasurer2)
+    page = _text(client.get(reverse("dashboard-treasury")))
+    assert 'data-testid="queue-to-pay-count">1<' in page
+    assert 'data-testid="queue-awaiting-second-count">1<' in page
+    assert 'data-testid="queue-unallocated-count">0<' in page
+    assert "nothing waits" in page
+    treasury.withdrawal_approve(actor=treasurer, withdrawal_id=large.pk)
+    page = _text(client.get(reverse("dashboard-treasury")))
+    assert 'data-testid="queue-to-pay-count">2<' in page
+    assert 'data-testid="queue-awaiting-second-count">0<' in page
+    assert "0.00\xa0₸" in page and "balanced" in page
+
+
+def test_the_menu_leads_each_role_to_its_cash_pages(alice_cash, treasurer):
+    holder = Client(HTTP_ACCEPT_LANGUAGE="en")
+    holder.force_login(alice_cash.user)
+    page = _text(holder.get(reverse("dashboard-holder")))
+    assert f'href="{reverse("cash")}" data-testid="nav-cash">Cash<' in page
+    officer = Client(HTTP_ACCEPT_LANGUAGE="en")
+    officer.force_login(treasurer)
+    page = _text(officer.get(reverse("dashboard-treasury")))
+    assert 'data-testid="dashboard">Treasury dashboard<' in page
+    for name, label in [
+        ("treasury-statements", "Statements"),
+        ("treasury-receipts", "Receipts"),
+        ("treasury-withdrawals", "Withdrawals"),
+        ("treasury-ledger", "Ledger"),
+    ]:
+        assert f'href="{reverse(name)}"' in page and f">{label}<" in page
+    help_page = _text(officer.get("/help/", follow=True))
+    assert "Treasury officer" in help_page
+    assert "Awaiting a second officer" in help_page
