@@ -371,3 +371,23 @@ def test_an_issuer_joins_for_its_organisation(db):
     assert AuditEntry.objects.filter(action="exchange.member_joined").count() == 1
     account = treasury.bank_account_add(actor=colleague, iban=OTHER_IBAN, holder_name="Org")
     assert account.member == member
+
+
+def test_a_csv_with_a_byte_order_mark_and_its_columns_in_another_order_is_read(
+    treasurer, alice_cash
+):
+    content = (
+        "\ufeffpurpose,payer_iban,payer_name,bank_reference,currency,amount,date\n"
+        f'"Пополнение, {ALICE_REFERENCE}",,"ИП ""Алия""",B-77,kzt,1234.5,2026-12-07\n'
+    ).encode()
+    statement = treasury.statement_import(
+        actor=treasurer, file_name="bank.csv", content=content, file_format="csv"
+    )
+    assert statement.matched_count == 1
+    line = StatementLine.objects.get(bank_reference="B-77")
+    assert (line.payer_name, line.amount, str(line.value_date)) == (
+        'ИП "Алия"',
+        123_450,
+        "2026-12-07",
+    )
+    assert balances(alice_cash)["available"] == 123_450

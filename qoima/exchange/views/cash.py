@@ -26,6 +26,8 @@ STATEMENT_PAGE = 25
 
 
 def _member(request: HttpRequest) -> Member:
+    # The page's first job is telling the member how to deposit, which needs its payment
+    # reference: the member opens (audited, once) on its first visit.
     return selectors.member_of(current_user(request)) or services.member_join(
         actor=current_user(request)
     )
