@@ -18,6 +18,7 @@ import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services.cash
 import qoima.exchange.services.transfers
+import qoima.exchange.services.treasury
 import qoima.participants.services
 from issuance import services
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -28,6 +29,7 @@ MODULES: list[ModuleType] = [
     qoima.audit.services,
     qoima.exchange.services.transfers,
     qoima.exchange.services.cash,
+    qoima.exchange.services.treasury,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,

@@ -33,6 +33,19 @@ class AuditAction(models.TextChoices):
     CUSTODY_WALLET_ALLOWLIST = "custody.wallet_allowlist", _("Wallet put on the allowlist")
     CUSTODY_WALLET_DELIST = "custody.wallet_delist", _("Wallet taken off the allowlist")
     EXCHANGE_TRANSFER_REQUESTED = "exchange.transfer_requested", _("Transfer requested")
+    EXCHANGE_MEMBER_JOINED = "exchange.member_joined", _("Exchange member opened")
+    EXCHANGE_BANK_ACCOUNT_ADDED = "exchange.bank_account_added", _("Bank account added")
+    EXCHANGE_STATEMENT_IMPORTED = "exchange.statement_imported", _("Bank statement imported")
+    EXCHANGE_RECEIPT_ALLOCATED = "exchange.receipt_allocated", _("Receipt allocated to a member")
+    EXCHANGE_RECEIPT_RETURNED = "exchange.receipt_returned", _("Receipt returned to its sender")
+    EXCHANGE_WITHDRAWAL_REQUESTED = "exchange.withdrawal_requested", _("Withdrawal requested")
+    EXCHANGE_WITHDRAWAL_CANCELLED = "exchange.withdrawal_cancelled", _("Withdrawal cancelled")
+    EXCHANGE_WITHDRAWAL_APPROVED = (
+        "exchange.withdrawal_approved",
+        _("Withdrawal approved by a second officer"),
+    )
+    EXCHANGE_WITHDRAWAL_PAID = "exchange.withdrawal_paid", _("Withdrawal paid")
+    EXCHANGE_WITHDRAWAL_REFUSED = "exchange.withdrawal_refused", _("Withdrawal refused")
     HOLDER_MOVEMENTS_WITHDRAWN = (
         "holder.movements_withdrawn",
         _("Pending movements of a suspended holder withdrawn"),

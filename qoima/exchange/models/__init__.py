@@ -3,8 +3,10 @@
 from .cash import CashAccount, Leg, Member, Posting
 from .markets import Market, MarketEvent, Order, OrderChange, Trade
 from .transfers import Transfer
+from .treasury import BankAccount, StatementImport, StatementLine, Withdrawal
 
 __all__ = [
+    "BankAccount",
     "CashAccount",
     "Leg",
     "Market",
@@ -13,6 +15,9 @@ __all__ = [
     "Order",
     "OrderChange",
     "Posting",
+    "StatementImport",
+    "StatementLine",
     "Trade",
     "Transfer",
+    "Withdrawal",
 ]

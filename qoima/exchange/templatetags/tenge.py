@@ -1,4 +1,5 @@
-from decimal import Decimal
+"""``{% tenge tiyn %}``: an amount of tenge as the reader's language writes it (see
+``qoima/exchange/money.py``)."""
 
 from django import template
 
@@ -8,6 +9,5 @@ register = template.Library()
 
 
 @register.simple_tag
-def tenge(tiyn: int | Decimal | None) -> str:
-    """``{% tenge order.held_tiyn %}`` → ``1 234,50 ₸`` in the reader's language."""
-    return "" if tiyn is None else format_tenge(tiyn)
+def tenge(tiyn: int | None) -> str:
+    return "" if tiyn is None else format_tenge(int(tiyn))
