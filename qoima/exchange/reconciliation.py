@@ -102,17 +102,17 @@ def _cash_differences() -> list[ReconciliationDifference]:
     for contributor in _held_contributors:
         for member_id, tiyn in contributor().items():
             expected[member_id] += tiyn
-    held = {
-        account.member_id: account
-        for account in CashAccount.objects.filter(kind=CashAccount.Kind.HELD).select_related(
-            "member"
-        )
+    held: dict[int, CashAccount] = {
+        row.member_id: row
+        for row in CashAccount.objects.filter(kind=CashAccount.Kind.HELD).select_related("member")
+        if row.member_id is not None
     }
     for member_id in sorted(set(held) | set(expected)):
-        account = held.get(member_id)
-        balance = account.balance if account else 0
+        held_account = held.get(member_id)
+        balance = held_account.balance if held_account else 0
         if balance != expected.get(member_id, 0):
-            subject = account.member.payment_reference if account and account.member else ""
+            member = held_account.member if held_account else None
+            subject = member.payment_reference if member else ""
             found.append(
                 _difference(
                     Kind.CASH_HELD, subject or str(member_id), balance, expected.get(member_id, 0)

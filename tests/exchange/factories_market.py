@@ -94,7 +94,9 @@ class Journal:
                 MarketEvent.Kind.ACCEPTED, order, at=at, price=price, quantity=quantity
             )
             Order.objects.filter(pk=order.pk).update(priority_seq=event.seq, created_at=event.at)
-            order.refresh_from_db()
+        else:
+            Order.objects.filter(pk=order.pk).update(created_at=at or self.at)
+        order.refresh_from_db()
         return order
 
     def trade(

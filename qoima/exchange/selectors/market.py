@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from qoima.chain.fields import Uint256Sum
 
-from ..models import Market, MarketEvent, Order, Trade
+from ..models import Market, MarketEvent, Member, Order, Trade
 
 Side = Order.Side
 Kind = MarketEvent.Kind
@@ -392,6 +392,17 @@ def member_q(prefix: str, number: str) -> Q:
     return Q(**{f"{prefix}__holder__identification_number": number}) | Q(
         **{f"{prefix}__organisation__identification_number": number}
     )
+
+
+def member_name(member: Member | None) -> tuple[str, str]:
+    """A member's name and IIN / BIN (a holder's, or the issuer organisation's)."""
+    if member is None:
+        return "", ""
+    if member.holder is not None:
+        return member.holder.full_name, member.holder.identification_number
+    if member.organisation is not None:
+        return member.organisation.legal_name, member.organisation.identification_number
+    return "", ""
 
 
 def trade_amounts_by_operation(operation_ids: Iterable[int]) -> dict[int, int]:

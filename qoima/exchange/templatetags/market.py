@@ -8,7 +8,7 @@ from django import template
 from django.utils import formats, timezone
 
 from ..api.market import candles_shown
-from ..models import Market, Order
+from ..models import Market, Member, Order
 from ..selectors import market as selectors
 
 register = template.Library()
@@ -53,3 +53,13 @@ def moment(value: datetime.datetime | None) -> str:
     local = timezone.localtime(value)
     day = formats.date_format(local, "SHORT_DATE_FORMAT")
     return f"{day} {local:%H:%M:%S}.{local.microsecond // 1000:03d}"
+
+
+@register.filter
+def member_name(member: Member | None) -> str:
+    return selectors.member_name(member)[0]
+
+
+@register.filter
+def member_number(member: Member | None) -> str:
+    return selectors.member_name(member)[1]
