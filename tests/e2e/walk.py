@@ -78,6 +78,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
     "holder": (
         Page("dashboard", "/dashboard/"),
         Page("wallet", "/wallet/"),
+        Page("markets", "/exchange/markets/"),
         Page("assets", "/issuance/assets/"),
         Page("api-docs", "/api/docs/", reads_codes=True, vendor=".swagger-ui"),
     ),
@@ -105,6 +106,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("audit", "/registry/audit/"),
         Page("daily", "/registry/reports/daily/"),
         Page("monitoring", "/registry/reports/monitoring/"),
+        Page("exchange-orders", "/registry/exchange/orders/"),
+        Page("exchange-trades", "/registry/exchange/trades/"),
+        Page("exchange-journal", "/registry/exchange/journal/"),
+        Page("exchange-book", "/registry/exchange/book/"),
+        Page("exchange-daily", "/registry/exchange/daily/"),
     ),
     "admin": (
         Page("dashboard", "/dashboard/"),
