@@ -446,6 +446,10 @@ SPECTACULAR_SETTINGS = {
         "DocumentKind": "issuance.models.Document.Kind",
         "OperationKind": "qoima.chain.models.Operation.Kind",
         "WalletKind": "qoima.custody.models.Wallet.Kind",
+        "OperationState": "qoima.chain.models.Operation.State",
+        "TradeState": "qoima.exchange.models.markets.Trade.State",
+        "MarketStatus": "qoima.exchange.models.markets.Market.Status",
+        "OrderSide": "qoima.exchange.models.markets.Order.Side",
     },
 }
 
