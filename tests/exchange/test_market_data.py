@@ -330,3 +330,33 @@ def test_the_markets_page_says_what_to_expect_when_empty(client, alice):
     client.force_login(alice.user)
     response = client.get(reverse("markets"), HTTP_ACCEPT_LANGUAGE="en")
     assert "No market is open yet." in response.content.decode()
+
+
+def test_the_markets_page_reads_the_same_queries_for_more_markets(client, traded, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qoima.chain.models import PlatformToken
+
+    client.force_login(alice.user)
+
+    def count():
+        client.get(reverse("markets"))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("markets")).status_code == 200
+        return len(captured.captured_queries)
+
+    few = count()
+    for n in range(2):
+        token = PlatformToken.objects.create(
+            chain_id=traded.token.chain_id,
+            address=f"0x20000000000000000000000000000000000000{n:02d}",
+            asset_id="0x" + f"{n:02x}" * 32,
+            block_number=1,
+            name=f"Asset {n}",
+            symbol=f"AST{n}",
+            decimals=0,
+        )
+        make_market(token)
+    assert count() == few
+    assert client.get(reverse("markets")).content.decode().count('data-testid="market-row"') == 3

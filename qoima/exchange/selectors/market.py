@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from django.utils import timezone
 
@@ -226,32 +226,59 @@ class Ticker:
         return None if change is None else round(change * 100 / self.base_price, 2)
 
 
-def ticker(market: Market, *, now: datetime.datetime | None = None) -> Ticker:
-    """The last price and the last 24 hours: high, low, volume in units and in tiyn, trades,
-    and the change against the price a day ago."""
+def tickers(*, market: Market | None = None, now: datetime.datetime | None = None) -> list[Ticker]:
+    """Every market's ticker (or one market's): the last price and the last 24 hours' high,
+    low, volume in units and in tiyn, trades, and the change against the price a day ago. Two
+    queries however many markets there are: the prices as subqueries of the markets, the day's
+    figures grouped by market."""
     now = now or timezone.now()
-    trades = standing_trades(market).filter(created_at__lte=now)
-    day = trades.filter(created_at__gt=now - DAY).aggregate(
-        high=Max("price"),
-        low=Min("price"),
-        units=Uint256Sum("quantity"),
-        amount=Sum("amount_tiyn"),
-        trades=Count("pk"),
+    standing = (
+        Trade.objects.filter(market=OuterRef("pk"), created_at__lte=now)
+        .exclude(state=Trade.State.BROKEN)
+        .order_by("-seq")
     )
-    last = trades.order_by("-seq").values_list("price", flat=True).first()
-    before = (
-        trades.filter(created_at__lte=now - DAY).order_by("-seq").values_list("price", flat=True)
-    ).first()
-    return Ticker(
-        market=market,
-        last_price=last,
-        base_price=before or market.reference_price,
-        high=day["high"],
-        low=day["low"],
-        units=units(day["units"]),
-        amount=int(day["amount"] or 0),
-        trades=day["trades"],
+    rows = markets().annotate(
+        last=Subquery(standing.values("price")[:1]),
+        before=Subquery(standing.filter(created_at__lte=now - DAY).values("price")[:1]),
     )
+    day_trades = Trade.objects.exclude(state=Trade.State.BROKEN).filter(
+        created_at__gt=now - DAY, created_at__lte=now
+    )
+    if market is not None:
+        rows = rows.filter(pk=market.pk)
+        day_trades = day_trades.filter(market=market)
+    days = {
+        day["market_id"]: day
+        for day in day_trades.order_by()
+        .values("market_id")
+        .annotate(
+            high=Max("price"),
+            low=Min("price"),
+            units=Uint256Sum("quantity"),
+            amount=Sum("amount_tiyn"),
+            trades=Count("pk"),
+        )
+    }
+    found = []
+    for row in rows:
+        day = days.get(row.pk, {})
+        found.append(
+            Ticker(
+                market=row,
+                last_price=row.last,
+                base_price=row.before or row.reference_price,
+                high=day.get("high"),
+                low=day.get("low"),
+                units=units(day.get("units")),
+                amount=int(day.get("amount") or 0),
+                trades=day.get("trades", 0),
+            )
+        )
+    return found
+
+
+def ticker(market: Market, *, now: datetime.datetime | None = None) -> Ticker:
+    return tickers(market=market, now=now)[0]
 
 
 # ------------------------------------------------------------------ the book at a moment

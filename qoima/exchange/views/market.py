@@ -20,8 +20,7 @@ PARTIALS = {
 @require_safe
 def markets_page(request: HttpRequest) -> HttpResponse:
     """Every market with its last price and the last day's figures."""
-    tickers = [selectors.ticker(market) for market in selectors.markets()]
-    return render(request, "exchange/markets.html", {"tickers": tickers})
+    return render(request, "exchange/markets.html", {"tickers": selectors.tickers()})
 
 
 def _fragment(part: str):  # type: ignore[no-untyped-def]
