@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
+from qoima.chain.models import TokenTransfer
 from qoima.exchange.models import MarketEvent
 from qoima.exchange.selectors import market as market_selectors
 
@@ -105,6 +106,7 @@ def _list(
     name: str,
     spec: Any,
     rows_of: Any,
+    shown_with: Any = None,
     **context: Any,
 ) -> HttpResponseBase:
     if not form.is_valid():
@@ -114,6 +116,8 @@ def _list(
     if download:
         return download
     shown, next_before = older_than(request, rows)
+    if shown_with is not None:
+        context.update(shown_with(shown))
     return render(
         request,
         template,
@@ -148,7 +152,22 @@ def exchange_trades(request: HttpRequest) -> HttpResponseBase:
         "exchange-trades",
         TRADE_COLUMNS,
         market.trades,
+        _records,
     )
+
+
+def _records(trades: list[Any]) -> dict[str, Any]:
+    """The on-chain record of each trade's transfer on the page (its reference is the
+    transfer's operation), to open it from the trade."""
+    return {
+        "records": {
+            int(ref): pk
+            for ref, pk in TokenTransfer.objects.filter(
+                ref__in=[t.operation_id for t in trades]
+            ).values_list("ref", "pk")
+            if ref is not None
+        }
+    }
 
 
 @registry_view

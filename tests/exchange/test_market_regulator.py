@@ -143,6 +143,31 @@ def test_broken_trades_are_listed_with_their_reason(market_world):
     assert rows[1]["seller_bin_iin"] == "791028302728"
 
 
+def test_a_trade_opens_its_on_chain_transfer(market_world, alice, bank):
+    from django.conf import settings
+
+    from qoima.chain.models import TokenTransfer
+
+    final = market_world["final"]
+    record = TokenTransfer.objects.create(
+        chain_id=settings.CHAIN_ID,
+        token_address=final.market.token.address,
+        block_number=7,
+        block_hash="0x" + "b" * 64,
+        log_index=0,
+        tx_hash="0x" + "c" * 64,
+        sender=alice.wallet.address,
+        receiver=bank.wallet.address,
+        amount=100,
+        ref=final.operation_id,
+        applied=True,
+    )
+    page = client_for(make_user(Role.REGULATOR)).get(reverse("registry-exchange-trades"))
+    text = page.content.decode()
+    assert text.count('data-testid="trade-transfer"') == 1
+    assert f'href="{reverse("registry-transfer", args=[record.pk])}"' in text
+
+
 def test_self_trade_preventions_from_the_journal(market_world):
     client = client_for(make_user(Role.REGULATOR))
     page = client.get(reverse("registry-exchange-journal")).content.decode()

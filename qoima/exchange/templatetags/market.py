@@ -63,3 +63,9 @@ def member_name(member: Member | None) -> str:
 @register.filter
 def member_number(member: Member | None) -> str:
     return selectors.member_name(member)[1]
+
+
+@register.filter
+def record_of(records: dict[int, int], operation_id: int) -> int | None:
+    """The id of the on-chain record of a trade's transfer, if the indexer has seen it."""
+    return records.get(operation_id)
