@@ -24,6 +24,7 @@ urlpatterns = [
     path("operations/", include("qoima.chain.urls")),
     path("wallet/", include("qoima.exchange.urls")),
     path("exchange/", include("qoima.exchange.cash_urls")),
+    path("exchange/", include("qoima.exchange.market_urls")),
     path("issuance/", include("issuance.urls")),
     path("registry/", include("registry.urls")),
     path("help/", include("qoima.ui.urls")),

@@ -7,3 +7,10 @@ class ExchangeConfig(AppConfig):
 
     name = "qoima.exchange"
     verbose_name = _("Exchange")
+
+    def ready(self) -> None:
+        from qoima.chain.reconciliation import platform_check_register
+
+        from .reconciliation import exchange_differences
+
+        platform_check_register(exchange_differences)

@@ -143,6 +143,7 @@ STATICFILES_DIRS = [
     ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/lightweight-charts", BASE_DIR / "node_modules" / "lightweight-charts" / "dist"),
 ]
 # Served straight from the finders, so the embedded default needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
@@ -466,6 +467,9 @@ SPECTACULAR_SETTINGS = {
         "ReceiptState": "qoima.exchange.models.treasury.StatementLine.State",
         "PostingKind": "qoima.exchange.models.cash.Posting.Kind",
         "CashAccountKind": "qoima.exchange.models.cash.CashAccount.Kind",
+        "TradeState": "qoima.exchange.models.markets.Trade.State",
+        "MarketStatus": "qoima.exchange.models.markets.Market.Status",
+        "OrderSide": "qoima.exchange.models.markets.Order.Side",
     },
 }
 

@@ -37,8 +37,9 @@ from schemathesis.specs.openapi.checks import (
 
 from issuance import services as issuance
 from issuance.models import Application
-from qoima.chain.models import TokenBalance
+from qoima.chain.models import PlatformToken, TokenBalance
 from qoima.custody.selectors import custodial_wallet
+from qoima.exchange.models import Market
 from qoima.exchange.services import transfer_request
 from qoima.participants.models import Role
 from tests.factories import make_user
@@ -112,6 +113,17 @@ def fuzz_world(world) -> Fuzzed:
     )
     document = issued.documents.first()
     assert document is not None
+    market = Market.objects.create(
+        token=PlatformToken.objects.get(address=issued.token_address),
+        tick_tiyn=1,
+        lot_units=1,
+        min_units=1,
+        max_units=10**9,
+        band_bps=2000,
+        maker_fee_bps=10,
+        taker_fee_bps=20,
+        reference_price=50_000,
+    )
     users = {
         Role.HOLDER: holder.user,
         Role.ISSUER_STAFF: world.issuer,
@@ -125,6 +137,7 @@ def fuzz_world(world) -> Fuzzed:
         "distribution_id": distribution.pk,
         "transfer_id": transfer.pk,
         "document_id": document.pk,
+        "market_id": market.pk,
     }
     # The application each operation acts on: one in the state the operation expects.
     ids = {
