@@ -24,6 +24,7 @@ from qoima.custody.services import (
     wallet_allowlist_set_in_transaction,
 )
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from qoima.exchange.services.orders import orders_cancel_for_holder_in_transaction
 from qoima.text import text_optional, text_required
 
 from .access import PERMIT_TRANSITIONS
@@ -574,6 +575,9 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     audit_record(
         actor=officer, action=AuditAction.HOLDER_SUSPENDED, obj=holder, details={"reason": reason}
     )
+    # Its open orders leave the book: the matcher carries out each cancellation in its turn
+    # and releases the cash and units they hold.
+    orders_cancel_for_holder_in_transaction(holder=holder, reason="holder_suspended", actor=officer)
     for wallet in wallets:
         wallet_allowlist_set_in_transaction(
             wallet=wallet,

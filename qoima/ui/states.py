@@ -17,6 +17,7 @@ STATE_COLOURS: dict[str, str] = {
     "approved": DONE,
     "confirmed": DONE,
     "done": DONE,
+    "filled": DONE,
     "issued": DONE,
     "redeemed": DONE,
     "verified": DONE,
@@ -25,6 +26,9 @@ STATE_COLOURS: dict[str, str] = {
     "broadcast": UNDER_WAY,
     "burning": UNDER_WAY,
     "in_progress": UNDER_WAY,
+    "open": UNDER_WAY,
+    "partially_filled": UNDER_WAY,
+    "received": UNDER_WAY,
     "issuing": UNDER_WAY,
     "sending": UNDER_WAY,
     "submitted": UNDER_WAY,
@@ -46,7 +50,9 @@ STATE_COLOURS: dict[str, str] = {
     "revoked": BAD,
     "suspended": BAD,
     "expired": BAD,
+    "halted": BAD,
     # not started
+    "cancelled": IDLE,
     "draft": IDLE,
     "unstarted": IDLE,
 }
