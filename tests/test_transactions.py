@@ -17,6 +17,9 @@ import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services
+import qoima.exchange.services.markets
+import qoima.exchange.services.orders
+import qoima.exchange.services.transfers
 import qoima.participants.services
 from issuance import services
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -26,6 +29,9 @@ MODULES: list[ModuleType] = [
     qoima.participants.services,
     qoima.audit.services,
     qoima.exchange.services,
+    qoima.exchange.services.markets,
+    qoima.exchange.services.orders,
+    qoima.exchange.services.transfers,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,
@@ -51,6 +57,18 @@ NOT_USE_CASES = {
     "required_documents_check",
     "distribution_settled",
     "redemption_settled",
+    # Orders' and markets' pure checks and parsers, shared by the placement and its preview.
+    "order_quote",
+    "order_amounts_parse",
+    "price_parse",
+    "quantity_parse",
+    "price_band",
+    "fee_of",
+    "amount_of",
+    "member_of",
+    "change_reason_label",
+    "halt_reason_label",
+    "market_settings_parse",
 }
 
 
