@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentKind": "issuance.models.Document.Kind",
         "OperationKind": "qoima.chain.models.Operation.Kind",
         "WalletKind": "qoima.custody.models.Wallet.Kind",
+        "OperationState": "qoima.chain.models.Operation.State",
         "OrderState": "qoima.exchange.models.markets.Order.State",
         "OrderChangeKind": "qoima.exchange.models.markets.OrderChange.Kind",
         "OrderChangeState": "qoima.exchange.models.markets.OrderChange.State",

@@ -73,7 +73,9 @@ def test_a_buy_holds_its_amount_and_the_taker_fee_in_the_same_transaction(tradin
     assert balances(member) == {"available": 499_000, "held": 501_000, "pending": 0}
     posting = Posting.objects.get(reference=f"order:{order.pk}")
     assert posting.kind == Posting.Kind.ORDER_HELD
-    assert AuditEntry.objects.filter(action="exchange.order_placed", object_id=str(order.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="exchange.order_placed", object_id=str(order.pk)
+    ).exists()
 
     page = page_for(holder.user).get(reverse("exchange-trade", args=[trading.market.pk]))
     text = page.content.decode()
@@ -136,7 +138,8 @@ def test_a_market_order_trades_at_the_band_edge_immediately_or_not_at_all(tradin
         ({"quantity": "-1"}, "The amount must be above zero."),
         (
             {"quantity": "100"},
-            "You have 50,000.00\xa0₸ available; this needs 100,200.00\xa0₸ (the amount and the fee).",
+            "You have 50,000.00\xa0₸ available; this needs 100,200.00\xa0₸ "
+            "(the amount and the fee).",
         ),
         ({"time_in_force": "gtd"}, "Give the date the order is good till."),
         (
@@ -174,12 +177,19 @@ def test_a_sell_of_more_units_than_available_names_both_amounts(trading):
     _holder_units(trading, holder, 250)
     response = api_for(holder.user).post(
         reverse("api-orders"),
-        {"market": trading.market.pk, "client_order_id": "s", "side": "sell", "price": "1000",
-         "quantity": "3"},
+        {
+            "market": trading.market.pk,
+            "client_order_id": "s",
+            "side": "sell",
+            "price": "1000",
+            "quantity": "3",
+        },
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == "You have 2.50 WHT3 available to sell; this needs 3.00 WHT3."
+    assert (
+        response.json()["detail"] == "You have 2.50 WHT3 available to sell; this needs 3.00 WHT3."
+    )
     assert not Order.objects.exists()
     assert not Hold.objects.exists()
 
@@ -189,18 +199,36 @@ def test_a_halted_market_and_an_unverified_or_suspended_holder_place_nothing(tra
     deposit(holder, 5_000_000)
     market_halt(actor=trading.admin, market_id=trading.market.pk, reason="technical")
     with pytest.raises(Conflict, match="This market is halted \\(A technical problem\\)"):
-        order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="x",
-                    price=100_000, quantity=100, **BUY)
+        order_place(
+            actor=holder.user,
+            market_id=trading.market.pk,
+            client_order_id="x",
+            price=100_000,
+            quantity=100,
+            **BUY,
+        )
     HolderProfile.objects.filter(pk=other.pk).update(
         verification_status=HolderProfile.Status.UNVERIFIED
     )
-    with pytest.raises(NotAllowed, match="Only a verified holder can place orders."):
-        order_place(actor=other.user, market_id=trading.market.pk, client_order_id="x",
-                    price=100_000, quantity=100, **BUY)
+    with pytest.raises(NotAllowed, match="Only a verified holder can place orders"):
+        order_place(
+            actor=other.user,
+            market_id=trading.market.pk,
+            client_order_id="x",
+            price=100_000,
+            quantity=100,
+            **BUY,
+        )
     holder_suspend(officer=trading.world.officer_a, holder_id=holder.pk, reason="Court order")
     with pytest.raises(NotAllowed, match="Your account is suspended"):
-        order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="y",
-                    price=100_000, quantity=100, **BUY)
+        order_place(
+            actor=holder.user,
+            market_id=trading.market.pk,
+            client_order_id="y",
+            price=100_000,
+            quantity=100,
+            **BUY,
+        )
     assert not Order.objects.exists()
 
 
@@ -208,13 +236,21 @@ def test_the_client_order_id_makes_a_resubmission_harmless(trading):
     holder = trading.world.holders[0]
     member = deposit(holder, 1_000_000)
     client = api_for(holder.user)
-    body = {"market": trading.market.pk, "client_order_id": "k-1", "side": "buy",
-            "price": "1000", "quantity": "2"}
+    body = {
+        "market": trading.market.pk,
+        "client_order_id": "k-1",
+        "side": "buy",
+        "price": "1000",
+        "quantity": "2",
+    }
     first = client.post(reverse("api-orders"), body, format="json")
     assert first.status_code == 201, first.content
     shown = first.json()
     assert (shown["price"], shown["quantity"], shown["held"], shown["state"]) == (
-        "1000.00", "2.00", "2004.00", "received"
+        "1000.00",
+        "2.00",
+        "2004.00",
+        "received",
     )
     again = client.post(reverse("api-orders"), body, format="json")
     assert (again.status_code, again.json()["id"]) == (200, shown["id"])
@@ -228,10 +264,17 @@ def test_the_client_order_id_makes_a_resubmission_harmless(trading):
 def test_a_cancel_is_a_request_the_matcher_carries_out(trading):
     holder = trading.world.holders[0]
     deposit(holder, 1_000_000)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="c",
-                           price=100_000, quantity=100, **BUY)
-    response = page_for(holder.user).post(reverse("exchange-order-cancel", args=[order.pk]),
-                                           follow=True)
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="c",
+        price=100_000,
+        quantity=100,
+        **BUY,
+    )
+    response = page_for(holder.user).post(
+        reverse("exchange-order-cancel", args=[order.pk]), follow=True
+    )
     text = response.content.decode()
     assert "Cancellation requested: the order leaves the book shortly." in text
     assert "cancel requested" in text
@@ -253,8 +296,14 @@ def test_a_cancel_is_a_request_the_matcher_carries_out(trading):
 def test_another_members_order_is_not_found(trading):
     holder, other = trading.world.holders
     deposit(holder, 1_000_000)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="c",
-                           price=100_000, quantity=100, **BUY)
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="c",
+        price=100_000,
+        quantity=100,
+        **BUY,
+    )
     assert api_for(other.user).post(reverse("api-order-cancel", args=[order.pk])).status_code == 404
     assert api_for(other.user).get(reverse("api-order", args=[order.pk])).status_code == 404
     assert not OrderChange.objects.exists()
@@ -263,10 +312,17 @@ def test_another_members_order_is_not_found(trading):
 def test_an_amend_up_holds_the_extra_at_once_and_down_holds_nothing(trading):
     holder, seller = trading.world.holders
     member = deposit(holder, 1_000_000)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="a",
-                           price=100_000, quantity=100, **BUY)
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="a",
+        price=100_000,
+        quantity=100,
+        **BUY,
+    )
     response = api_for(holder.user).post(
-        reverse("api-order-amend", args=[order.pk]), {"price": "1010", "quantity": "2"},
+        reverse("api-order-amend", args=[order.pk]),
+        {"price": "1010", "quantity": "2"},
         format="json",
     )
     assert response.status_code == 202, response.content
@@ -280,8 +336,14 @@ def test_an_amend_up_holds_the_extra_at_once_and_down_holds_nothing(trading):
     assert balances(member) == {"available": 1_000_000 - 202_404, "held": 202_404, "pending": 0}
 
     _holder_units(trading, seller, 1_000)
-    sell, _ = order_place(actor=seller.user, market_id=trading.market.pk, client_order_id="s",
-                          price=100_000, quantity=200, **SELL)
+    sell, _ = order_place(
+        actor=seller.user,
+        market_id=trading.market.pk,
+        client_order_id="s",
+        price=100_000,
+        quantity=200,
+        **SELL,
+    )
     order_amend(actor=seller.user, order_id=sell.pk, new_quantity=500)
     hold = Hold.objects.get(key__startswith=f"exchange.order:{sell.pk}:amend:")
     assert hold.amount == 300
@@ -295,9 +357,15 @@ def test_an_amend_up_holds_the_extra_at_once_and_down_holds_nothing(trading):
 def test_an_amend_that_changes_nothing_or_breaks_the_rules_is_refused(trading):
     holder = trading.world.holders[0]
     deposit(holder, 1_000_000)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="a",
-                           price=100_000, quantity=100, **BUY)
-    with pytest.raises(InvalidInput, match="Give a new price or a new quantity."):
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="a",
+        price=100_000,
+        quantity=100,
+        **BUY,
+    )
+    with pytest.raises(InvalidInput, match="Give a new price or a new quantity"):
         order_amend(actor=holder.user, order_id=order.pk, new_price=100_000)
     with pytest.raises(InvalidInput, match="whole number of ticks"):
         order_amend(actor=holder.user, order_id=order.pk, new_price=100_025)
@@ -310,8 +378,14 @@ def test_suspending_a_holder_asks_for_the_cancellation_of_their_open_orders(trad
     holder = trading.world.holders[0]
     deposit(holder, 1_000_000)
     orders = [
-        order_place(actor=holder.user, market_id=trading.market.pk, client_order_id=f"o{n}",
-                    price=100_000, quantity=100, **BUY)[0]
+        order_place(
+            actor=holder.user,
+            market_id=trading.market.pk,
+            client_order_id=f"o{n}",
+            price=100_000,
+            quantity=100,
+            **BUY,
+        )[0]
         for n in range(3)
     ]
     Order.objects.filter(pk=orders[2].pk).update(state=Order.State.FILLED)
@@ -325,26 +399,46 @@ def test_suspending_a_holder_asks_for_the_cancellation_of_their_open_orders(trad
 
 def test_the_issuer_sells_its_own_units_from_its_wallet_and_buys_nothing(trading):
     issuer = trading.world.issuer
-    order, _ = order_place(actor=issuer, market_id=trading.market.pk, client_order_id="ipo-1",
-                           price=100_000, quantity=10_000, **SELL)
+    order, _ = order_place(
+        actor=issuer,
+        market_id=trading.market.pk,
+        client_order_id="ipo-1",
+        price=100_000,
+        quantity=10_000,
+        **SELL,
+    )
     assert order.member.organisation_id == issuer.organisation_id
     wallet = organisation_wallet(issuer.organisation)
     assert Hold.objects.get(key=f"exchange.order:{order.pk}").holder == wallet.address
     with pytest.raises(NotAllowed, match="An issuer sells its own units here"):
-        order_place(actor=issuer, market_id=trading.market.pk, client_order_id="ipo-2",
-                    price=100_000, quantity=100, **BUY)
+        order_place(
+            actor=issuer,
+            market_id=trading.market.pk,
+            client_order_id="ipo-2",
+            price=100_000,
+            quantity=100,
+            **BUY,
+        )
 
     page = page_for(issuer).get(reverse("exchange-offering"))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Offering" in text and "WHT3 market" in text
+    assert "Offering" in text
+    assert "WHT3 market" in text
     assert f'data-testid="order-{order.pk}"' in text
     assert "100.00\xa0WHT3" in text
 
     response = page_for(issuer).post(
         reverse("exchange-offering"),
-        {"market": trading.market.pk, "side": "sell", "type": "limit", "time_in_force": "gtc",
-         "price": "1050", "quantity": "5", "client_order_id": "ipo-3"},
+        {
+            "market": trading.market.pk,
+            "side": "sell",
+            "type": "limit",
+            "time_in_force": "gtc",
+            "price": "1050",
+            "quantity": "5",
+            "client_order_id": "ipo-3",
+        },
         follow=True,
     )
     assert "The order is accepted; it enters the book in a moment." in response.content.decode()
@@ -354,20 +448,31 @@ def test_the_issuer_sells_its_own_units_from_its_wallet_and_buys_nothing(trading
 def test_the_preview_shows_the_fee_and_the_total_the_placement_holds(trading):
     holder = trading.world.holders[0]
     client = page_for(holder.user)
-    form = {"side": "buy", "type": "limit", "time_in_force": "gtc", "price": "1000",
-            "quantity": "5", "client_order_id": "p-1"}
+    form = {
+        "side": "buy",
+        "type": "limit",
+        "time_in_force": "gtc",
+        "price": "1000",
+        "quantity": "5",
+        "client_order_id": "p-1",
+    }
     text = client.post(reverse("exchange-preview", args=[trading.market.pk]), form).content.decode()
     assert "5,000.00\xa0₸" in text
     assert "10.00\xa0₸" in text
     assert "5,010.00\xa0₸" in text
     assert "Total held for this order" in text
-    wrong = client.post(reverse("exchange-preview", args=[trading.market.pk]),
-                        {**form, "price": "1000.10"}).content.decode()
+    wrong = client.post(
+        reverse("exchange-preview", args=[trading.market.pk]), {**form, "price": "1000.10"}
+    ).content.decode()
     assert "The price must be a whole number of ticks of 0.50\xa0₸." in wrong
 
-    ru = page_for(holder.user, "ru").post(
-        reverse("exchange-preview", args=[trading.market.pk]), form, HTTP_ACCEPT_LANGUAGE="ru"
-    ).content.decode()
+    ru = (
+        page_for(holder.user, "ru")
+        .post(
+            reverse("exchange-preview", args=[trading.market.pk]), form, HTTP_ACCEPT_LANGUAGE="ru"
+        )
+        .content.decode()
+    )
     assert "5\xa0010,00\xa0₸" in ru
 
 
@@ -376,8 +481,14 @@ def test_the_order_form_places_an_order_and_a_refusal_stays_on_the_page(trading)
     deposit(holder, 150_000)
     client = page_for(holder.user)
     url = reverse("exchange-trade", args=[trading.market.pk])
-    form = {"side": "buy", "type": "limit", "time_in_force": "gtc", "price": "1000",
-            "quantity": "2", "client_order_id": "f-1"}
+    form = {
+        "side": "buy",
+        "type": "limit",
+        "time_in_force": "gtc",
+        "price": "1000",
+        "quantity": "2",
+        "client_order_id": "f-1",
+    }
     refused = client.post(url, form)
     assert refused.status_code == 400
     assert "You have 1,500.00\xa0₸ available; this needs 2,004.00\xa0₸" in refused.content.decode()
@@ -389,8 +500,14 @@ def test_the_order_form_places_an_order_and_a_refusal_stays_on_the_page(trading)
 def test_the_api_lists_orders_by_state_and_market_and_the_fills(trading):
     holder = trading.world.holders[0]
     deposit(holder, 1_000_000)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="l",
-                           price=100_000, quantity=100, **BUY)
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="l",
+        price=100_000,
+        quantity=100,
+        **BUY,
+    )
     client = api_for(holder.user)
     listed = client.get(reverse("api-orders"), {"state": "received", "market": trading.market.pk})
     assert [o["id"] for o in listed.json()] == [order.pk]
@@ -405,7 +522,15 @@ def test_a_good_till_date_order_keeps_its_date(trading):
     holder = trading.world.holders[0]
     deposit(holder, 1_000_000)
     when = timezone.now() + datetime.timedelta(days=2)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="g",
-                           side="buy", type="limit", time_in_force="gtd", price=100_000,
-                           quantity=100, expires_at=when)
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="g",
+        side="buy",
+        type="limit",
+        time_in_force="gtd",
+        price=100_000,
+        quantity=100,
+        expires_at=when,
+    )
     assert order.expires_at == when

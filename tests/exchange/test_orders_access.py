@@ -25,10 +25,17 @@ def trading():
     trading = make_market(make_world(holder_count=1))
     holder = trading.world.holders[0]
     deposit(holder, 1_000_000)
-    order, _ = order_place(actor=holder.user, market_id=trading.market.pk, client_order_id="m",
-                           side="buy", type="limit", time_in_force="gtc", price=100_000,
-                           quantity=100)
-    trading.order = order  # type: ignore[attr-defined]
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="m",
+        side="buy",
+        type="limit",
+        time_in_force="gtc",
+        price=100_000,
+        quantity=100,
+    )
+    trading.order = order
     return trading
 
 
@@ -44,8 +51,14 @@ def _user(trading, role):
 
 def _pages(trading):
     market, order = trading.market.pk, trading.order.pk
-    preview = {"side": "buy", "type": "limit", "time_in_force": "gtc", "price": "1000",
-               "quantity": "1", "client_order_id": "p"}
+    preview = {
+        "side": "buy",
+        "type": "limit",
+        "time_in_force": "gtc",
+        "price": "1000",
+        "quantity": "1",
+        "client_order_id": "p",
+    }
     return [
         ("get", reverse("exchange-markets"), {}, {Role.HOLDER}),
         ("get", reverse("exchange-trade", args=[market]), {}, {Role.HOLDER}),
@@ -55,8 +68,12 @@ def _pages(trading):
         ("get", reverse("exchange-offering"), {}, {Role.ISSUER_STAFF}),
         ("get", reverse("exchange-markets-manage"), {}, {Role.PLATFORM_ADMIN}),
         ("get", reverse("exchange-market-manage", args=[market]), {}, {Role.PLATFORM_ADMIN}),
-        ("post", reverse("exchange-market-halt", args=[market]), {"reason": "technical"},
-         {Role.PLATFORM_ADMIN}),
+        (
+            "post",
+            reverse("exchange-market-halt", args=[market]),
+            {"reason": "technical"},
+            {Role.PLATFORM_ADMIN},
+        ),
         ("post", reverse("exchange-market-resume", args=[market]), {}, {Role.PLATFORM_ADMIN}),
     ]
 
@@ -71,7 +88,8 @@ def test_each_trading_page_answers_its_roles_and_refuses_the_others(trading, rol
         response = getattr(client, method)(url, data)
         where = response.headers.get("Location", "")
         if role is None:
-            assert response.status_code == 302 and "/accounts/login/" in where, url
+            assert response.status_code == 302, url
+            assert "/accounts/login/" in where, url
         elif role in allowed:
             assert response.status_code in (200, 302), (url, response.status_code)
             assert "/accounts/login/" not in where, url
@@ -81,8 +99,13 @@ def test_each_trading_page_answers_its_roles_and_refuses_the_others(trading, rol
 
 def _endpoints(trading):
     order = trading.order.pk
-    place = {"market": trading.market.pk, "client_order_id": "api", "side": "sell",
-             "price": "1000", "quantity": "1"}
+    place = {
+        "market": trading.market.pk,
+        "client_order_id": "api",
+        "side": "sell",
+        "price": "1000",
+        "quantity": "1",
+    }
     return [
         ("get", reverse("api-orders"), {}),
         ("post", reverse("api-orders"), place),
@@ -101,8 +124,10 @@ def test_each_order_endpoint_answers_members_and_refuses_everyone_else(trading, 
         client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     for method, url, *data in _endpoints(trading):
         body = data[0] if data else {}
-        response = getattr(client, method)(url, body, format="json") if method == "post" else (
-            client.get(url, body)
+        response = (
+            getattr(client, method)(url, body, format="json")
+            if method == "post"
+            else (client.get(url, body))
         )
         assert response.status_code < 500, (url, response.content)
         if role is None:
@@ -127,8 +152,19 @@ def test_the_holders_own_order_answers_through_the_api_and_the_issuers_does_not(
 @pytest.mark.parametrize(
     ("language", "texts"),
     [
-        ("en", ["WHT3 market", "New order", "Open orders", "Your fills", "1,000.00\xa0₸",
-                "1,100.00\xa0₸", "Cancel", "Amend"]),
+        (
+            "en",
+            [
+                "WHT3 market",
+                "New order",
+                "Open orders",
+                "Your fills",
+                "1,000.00\xa0₸",
+                "1,100.00\xa0₸",
+                "Cancel",
+                "Amend",
+            ],
+        ),
         ("ru", ["1\xa0000,00\xa0₸", "1\xa0100,00\xa0₸", "0,50\xa0₸", "1,00\xa0WHT3"]),
     ],
 )

@@ -26,7 +26,7 @@ def _run(count, work):
         try:
             barrier.wait()
             results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test reads what each thread met
+        except Exception as error:  # the test reads what each thread met
             results[i] = error
         finally:
             connection.close()
@@ -45,9 +45,16 @@ def test_the_same_client_order_id_from_many_threads_is_one_order_and_one_hold(co
     member = deposit(holder, 10_000_000)
 
     def place(_i):
-        return order_place(actor=holder.user, market_id=trading.market.pk,
-                           client_order_id="twice", side="buy", type="limit",
-                           time_in_force="gtc", price=100_000, quantity=100)
+        return order_place(
+            actor=holder.user,
+            market_id=trading.market.pk,
+            client_order_id="twice",
+            side="buy",
+            type="limit",
+            time_in_force="gtc",
+            price=100_000,
+            quantity=100,
+        )
 
     results = _run(THREADS, place)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -66,9 +73,16 @@ def test_eight_threads_buying_against_one_members_cash_never_take_it_below_zero(
     member = deposit(holder, 5 * 100_200 + 100_000)
 
     def place(i):
-        return order_place(actor=holder.user, market_id=trading.market.pk,
-                           client_order_id=f"t{i}", side="buy", type="limit",
-                           time_in_force="gtc", price=100_000, quantity=100)
+        return order_place(
+            actor=holder.user,
+            market_id=trading.market.pk,
+            client_order_id=f"t{i}",
+            side="buy",
+            type="limit",
+            time_in_force="gtc",
+            price=100_000,
+            quantity=100,
+        )
 
     results = _run(THREADS, place)
     outcomes = Counter(

@@ -64,7 +64,10 @@ def deposit(holder: HolderProfile, tiyn: int, key: str = "") -> Member:
                     kind=Posting.Kind.DEPOSIT,
                     key=key or f"test-deposit:{member.pk}:{tiyn}",
                     reference=f"deposit:{member.pk}",
-                    legs=[(platform_account(CashAccount.Kind.OMNIBUS).pk, -tiyn), (available.pk, tiyn)],
+                    legs=[
+                        (platform_account(CashAccount.Kind.OMNIBUS).pk, -tiyn),
+                        (available.pk, tiyn),
+                    ],
                 )
             ]
         )

@@ -51,6 +51,7 @@ from .cash import (
 BPS = 10_000
 TIYN_DECIMALS = 2
 CLIENT_ORDER_ID_MAX = 64
+MAX_TIYN = 2**63 - 1
 
 # Why an order change was asked for, as codes rendered at read time.
 CHANGE_REASONS = {
@@ -215,6 +216,9 @@ def order_quote(
     _check_quantity(market, quantity)
     amount = amount_of(price, quantity, market.token.decimals)
     fee = fee_of(amount, market.taker_fee_bps)
+    if amount + fee > MAX_TIYN:
+        # Beyond what a cash account counts (a 64-bit integer of tiyn).
+        raise InvalidInput(_("This order is too large."), field="quantity", code="order_too_large")
     total = amount + fee if side == Order.Side.BUY else amount - fee
     return Quote(price, quantity, amount, fee, total, time_in_force, post_only)
 
