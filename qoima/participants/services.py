@@ -565,6 +565,10 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.status_reason = reason
     holder.status_changed_at = timezone.now()
     holder.save()
+    # Its open orders leave the book: the matcher carries out each cancellation in its turn
+    # and releases the cash and units they hold. Orders are business rows, locked before any
+    # operation (qoima/locks.py).
+    orders_cancel_for_holder_in_transaction(holder=holder, reason="holder_suspended", actor=officer)
     # Nothing may reach or leave a suspended holder's wallet until they are verified again:
     # movements not yet sent are withdrawn (their balances released) and it leaves the
     # allowlist.
@@ -575,9 +579,6 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     audit_record(
         actor=officer, action=AuditAction.HOLDER_SUSPENDED, obj=holder, details={"reason": reason}
     )
-    # Its open orders leave the book: the matcher carries out each cancellation in its turn
-    # and releases the cash and units they hold.
-    orders_cancel_for_holder_in_transaction(holder=holder, reason="holder_suspended", actor=officer)
     for wallet in wallets:
         wallet_allowlist_set_in_transaction(
             wallet=wallet,

@@ -236,11 +236,18 @@ def _issuer_of(market: Market, organisation_id: int) -> bool:
     ).exists()
 
 
-def _trader(actor: User, market: Market, side: str) -> tuple[Member, str]:
-    """The member the actor trades for, and the wallet its units come from or go to."""
+def _trader(actor: User, market: Market, side: str, *, lock: bool = True) -> tuple[Member, str]:
+    """The member the actor trades for, and the wallet its units come from or go to.
+
+    A holder's profile is locked (``lock``) and read under the lock, so a placement and the
+    holder's suspension come one after the other: either the order is there for the
+    suspension to cancel, or the placement sees the suspension.
+    """
     role = user_role(actor)
     if role == Role.HOLDER:
         holder = HolderProfile.objects.filter(user=actor).first()
+        if holder is not None and lock:
+            holder = locks.lock_row(HolderProfile, holder.pk)
         if holder is None or holder.verification_status == HolderProfile.Status.SUSPENDED:
             raise NotAllowed(
                 _("Your account is suspended: you cannot place orders."), code="member_suspended"
@@ -548,7 +555,9 @@ def order_amend(
     else:
         extra_units = max(remaining - int(order.reserved_units), 0)
         if extra_units:
-            _member, wallet = _trader(actor, market, order.side)
+            # The order is locked already, and a holder's profile comes before it in the
+            # lock order; the suspension that would cancel it waits for this order's lock.
+            _member, wallet = _trader(actor, market, order.side, lock=False)
             _reserve_units(
                 market, wallet, extra_units, f"exchange.order:{order.pk}:amend:{change.pk}"
             )
