@@ -24,7 +24,7 @@ from qoima.participants.selectors import user_role
 
 from ..models import Market
 from ..models.markets import SelfTradePrevention
-from ..money import format_tenge
+from ..money import format_tenge, tiyn_from_text
 from .orders import orders_cancel_for_market_in_transaction
 
 # Why a market is halted: a code kept on the market, its label read in the reader's language.
@@ -242,7 +242,7 @@ def market_settings_parse(*, token: PlatformToken, data: dict[str, Any]) -> Mark
         return units_from_text(str(data.get(name, "")), decimals, field=field)
 
     def tiyn(name: str, field: str) -> int:
-        return units_from_text(str(data.get(name, "")), 2, field=field)
+        return tiyn_from_text(str(data.get(name, "")), field=field)
 
     def whole(name: str, field: str) -> int:
         value = data.get(name)

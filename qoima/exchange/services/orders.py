@@ -40,7 +40,7 @@ from qoima.participants.selectors import user_role
 from qoima.transactions import in_transaction
 
 from ..models import CashAccount, Market, Member, Order, OrderChange, Posting
-from ..money import format_tenge
+from ..money import MAX_TIYN, format_tenge, tiyn_from_text
 from .cash import (
     Entry,
     member_accounts,
@@ -49,9 +49,7 @@ from .cash import (
 )
 
 BPS = 10_000
-TIYN_DECIMALS = 2
 CLIENT_ORDER_ID_MAX = 64
-MAX_TIYN = 2**63 - 1
 
 # Why an order change was asked for, as codes rendered at read time.
 CHANGE_REASONS = {
@@ -99,7 +97,7 @@ def price_band(market: Market) -> tuple[int, int]:
 
 def price_parse(text: str) -> int:
     """A price typed in tenge (two decimal places at most), in tiyn."""
-    return units_from_text(text, TIYN_DECIMALS, field="price")
+    return tiyn_from_text(text, field="price")
 
 
 def quantity_parse(market: Market, text: str) -> int:

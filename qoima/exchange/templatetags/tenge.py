@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from ..money import format_tenge
@@ -6,7 +8,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def tenge(tiyn: int | None) -> str:
-    """An amount in tiyn as tenge in the page's language: ``{% tenge trade.amount_tiyn %}`` →
-    "1 234,50 ₸"."""
-    return format_tenge(tiyn)
+def tenge(tiyn: int | Decimal | None) -> str:
+    """``{% tenge order.held_tiyn %}`` → ``1 234,50 ₸`` in the reader's language."""
+    return "" if tiyn is None else format_tenge(tiyn)

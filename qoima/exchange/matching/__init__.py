@@ -1,0 +1,1 @@
+"""Matching: the pure engine, and the matcher that feeds it and writes what it does."""
