@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -534,3 +536,54 @@ def test_a_good_till_date_order_keeps_its_date(trading):
         expires_at=when,
     )
     assert order.expires_at == when
+
+
+def test_the_market_page_and_the_order_list_read_as_many_queries_for_more_orders(trading):
+    holder = trading.world.holders[0]
+    deposit(holder, 10_000_000)
+    client, api = page_for(holder.user), api_for(holder.user)
+    counts = []
+    for total in (2, 6):
+        while Order.objects.count() < total:
+            order_place(
+                actor=holder.user,
+                market_id=trading.market.pk,
+                client_order_id=f"q{Order.objects.count()}",
+                price=100_000,
+                quantity=100,
+                **BUY,
+            )
+        order_cancel(actor=holder.user, order_id=Order.objects.order_by("pk").last().pk)
+        with CaptureQueriesContext(connection) as page:
+            assert (
+                client.get(reverse("exchange-trade", args=[trading.market.pk])).status_code == 200
+            )
+        with CaptureQueriesContext(connection) as listed:
+            assert len(api.get(reverse("api-orders")).json()) == total
+        counts.append((len(page), len(listed)))
+    assert counts[0] == counts[1]
+
+
+def test_an_amend_through_the_page_says_it_is_requested(trading):
+    holder = trading.world.holders[0]
+    deposit(holder, 1_000_000)
+    order, _ = order_place(
+        actor=holder.user,
+        market_id=trading.market.pk,
+        client_order_id="pa",
+        price=100_000,
+        quantity=100,
+        **BUY,
+    )
+    client = page_for(holder.user)
+    response = client.post(
+        reverse("exchange-order-amend", args=[order.pk]), {"price": "1001.50"}, follow=True
+    )
+    text = response.content.decode()
+    assert "Change requested: the order is amended shortly." in text
+    assert "change requested" in text
+    assert OrderChange.objects.get(order=order).new_price == 100_150
+    refused = client.post(
+        reverse("exchange-order-amend", args=[order.pk]), {"price": "2000"}, follow=True
+    )
+    assert "The price must be between 900.00\xa0₸ and 1,100.00\xa0₸" in refused.content.decode()
