@@ -16,6 +16,7 @@ urlpatterns = [
     path("markets/<int:market_id>/resume/", trading.market_resume, name="exchange-market-resume"),
     path("orders/<int:order_id>/cancel/", trading.order_cancel, name="exchange-order-cancel"),
     path("orders/<int:order_id>/amend/", trading.order_amend, name="exchange-order-amend"),
+    path("orders/live/", trading.member_orders_live, name="exchange-orders-live"),
     path("offering/", trading.offering_page, name="exchange-offering"),
 ]
 

@@ -87,6 +87,14 @@ def test_a_buy_holds_its_amount_and_the_taker_fee_in_the_same_transaction(tradin
     assert "1,000.00\xa0₸" in text
     assert "5.00\xa0WHT3" in text
     assert "Received" in text
+    # Until the matcher takes the order, the lists refresh themselves.
+    assert 'hx-trigger="every 2s"' in text
+    live = page_for(holder.user).get(reverse("exchange-orders-live"), {"market": trading.market.pk})
+    assert f'data-testid="order-{order.pk}"' in live.content.decode()
+    Order.objects.filter(pk=order.pk).update(state=Order.State.OPEN)
+    settled = page_for(holder.user).get(reverse("exchange-orders-live")).content.decode()
+    assert "Open" in settled
+    assert "every 2s" not in settled
 
 
 def test_a_sell_reserves_its_units_in_the_chain_ledger(trading):

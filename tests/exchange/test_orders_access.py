@@ -65,6 +65,7 @@ def _pages(trading):
         ("post", reverse("exchange-preview", args=[market]), preview, TRADERS),
         ("post", reverse("exchange-order-amend", args=[order]), {"quantity": "2"}, TRADERS),
         ("post", reverse("exchange-order-cancel", args=[order]), {}, TRADERS),
+        ("get", reverse("exchange-orders-live"), {"market": market}, TRADERS),
         ("get", reverse("exchange-offering"), {}, {Role.ISSUER_STAFF}),
         ("get", reverse("exchange-markets-manage"), {}, {Role.PLATFORM_ADMIN}),
         ("get", reverse("exchange-market-manage", args=[market]), {}, {Role.PLATFORM_ADMIN}),

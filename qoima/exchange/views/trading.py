@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -44,9 +45,18 @@ def _form_error(form: Any, error: ApplicationError) -> None:
 
 def _member_context(user: User, market: Market | None) -> dict[str, Any]:
     member = order_services.member_of(user)
+    open_orders = selectors.member_open_orders(member, market=market)
     return {
         "member": member,
-        "open_orders": selectors.member_open_orders(member, market=market),
+        "open_orders": open_orders,
+        # The lists refresh themselves while the matcher has something of the member's to do.
+        "in_flight": any(
+            order.state == Order.State.RECEIVED
+            or order.cancel_requested  # type: ignore[attr-defined]
+            or order.amend_requested  # type: ignore[attr-defined]
+            for order in open_orders
+        ),
+        "live_market": market,
         "orders": list(selectors.member_orders(member, market=market)[:SHOWN]),
         "fills": list(selectors.member_fills(member, market=market)[:SHOWN]),
         "amend_form": AmendForm(),
@@ -212,6 +222,18 @@ def order_amend(request: HttpRequest, order_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Change requested: the order is amended shortly."))
     return _back(request, order)
+
+
+@role_required(*TRADERS)
+def member_orders_live(request: HttpRequest) -> HttpResponse:
+    """The member's open orders, fills and history (of one market with ``?market=``), for the
+    pages' live refresh."""
+    market_id = request.GET.get("market", "")
+    market = _market(int(market_id)) if market_id.isdigit() else None
+    context = _member_context(current_user(request), market)
+    response = render(request, "exchange/_member_orders.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # ------------------------------------------------------------------------------ issuers
