@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from issuance.urls import api_urlpatterns as issuance_api
 from qoima.exchange.cash_urls import api_urlpatterns as cash_api
 from qoima.exchange.urls import api_urlpatterns as exchange_api
+from qoima.exchange.urls_trading import api_urlpatterns as trading_api
 from qoima.participants.urls import api_urlpatterns
 from registry.urls import api_urlpatterns as registry_api
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("wallet/", include("qoima.exchange.urls")),
     path("exchange/", include("qoima.exchange.cash_urls")),
     path("exchange/", include("qoima.exchange.market_urls")),
+    path("exchange/", include("qoima.exchange.urls_trading")),
     path("issuance/", include("issuance.urls")),
     path("registry/", include("registry.urls")),
     path("help/", include("qoima.ui.urls")),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     path("api/v1/", include(exchange_api)),
     path("api/v1/", include(cash_api)),
+    path("api/v1/", include(trading_api)),
     path("api/v1/", include(issuance_api)),
     path("api/v1/registry/", include(registry_api)),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),

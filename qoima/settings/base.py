@@ -470,6 +470,9 @@ SPECTACULAR_SETTINGS = {
         "TradeState": "qoima.exchange.models.markets.Trade.State",
         "MarketStatus": "qoima.exchange.models.markets.Market.Status",
         "OrderSide": "qoima.exchange.models.markets.Order.Side",
+        "OrderState": "qoima.exchange.models.markets.Order.State",
+        "OrderChangeKind": "qoima.exchange.models.markets.OrderChange.Kind",
+        "OrderChangeState": "qoima.exchange.models.markets.OrderChange.State",
     },
 }
 

@@ -30,9 +30,10 @@ STATE_COLOURS: dict[str, str] = {
     "broadcast": UNDER_WAY,
     "burning": UNDER_WAY,
     "in_progress": UNDER_WAY,
-    "issuing": UNDER_WAY,
     "open": UNDER_WAY,
     "partially_filled": UNDER_WAY,
+    "received": UNDER_WAY,
+    "issuing": UNDER_WAY,
     "sending": UNDER_WAY,
     "submitted": UNDER_WAY,
     "validating": UNDER_WAY,
@@ -58,9 +59,9 @@ STATE_COLOURS: dict[str, str] = {
     "suspended": BAD,
     "expired": BAD,
     # not started
+    "cancelled": IDLE,
     "draft": IDLE,
     "unstarted": IDLE,
-    "cancelled": IDLE,
     "returned": IDLE,
 }
 

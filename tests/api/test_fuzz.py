@@ -39,9 +39,9 @@ from issuance import services as issuance
 from issuance.models import Application
 from qoima.chain.models import PlatformToken, TokenBalance
 from qoima.custody.selectors import custodial_wallet
-from qoima.exchange.models import Market
-from qoima.exchange.services import transfer_request
+from qoima.exchange.services import market_open, order_place, transfer_request
 from qoima.participants.models import Role
+from tests.exchange.trading import SETTINGS, deposit
 from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain
 
@@ -113,16 +113,22 @@ def fuzz_world(world) -> Fuzzed:
     )
     document = issued.documents.first()
     assert document is not None
-    market = Market.objects.create(
-        token=PlatformToken.objects.get(address=issued.token_address),
-        tick_tiyn=1,
-        lot_units=1,
-        min_units=1,
-        max_units=10**9,
-        band_bps=2000,
-        maker_fee_bps=10,
-        taker_fee_bps=20,
-        reference_price=50_000,
+    # A market for the issued asset, and the holder's buy resting in it.
+    market = market_open(
+        actor=make_user(Role.PLATFORM_ADMIN),
+        token_id=PlatformToken.objects.get(address=issued.token_address).pk,
+        values=SETTINGS,
+    )
+    deposit(holder, 10_000_000)
+    order, _placed = order_place(
+        actor=holder.user,
+        market_id=market.pk,
+        client_order_id="fuzz-1",
+        side="buy",
+        type="limit",
+        time_in_force="gtc",
+        price=100_000,
+        quantity=100,
     )
     users = {
         Role.HOLDER: holder.user,
@@ -138,6 +144,7 @@ def fuzz_world(world) -> Fuzzed:
         "transfer_id": transfer.pk,
         "document_id": document.pk,
         "market_id": market.pk,
+        "order_id": order.pk,
     }
     # The application each operation acts on: one in the state the operation expects.
     ids = {

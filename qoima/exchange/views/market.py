@@ -6,6 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from qoima.participants.access import current_user
+from qoima.participants.models import Role
+from qoima.participants.selectors import user_role
+
 from ..selectors import market as selectors
 
 PARTIALS = {
@@ -20,7 +24,10 @@ PARTIALS = {
 @require_safe
 def markets_page(request: HttpRequest) -> HttpResponse:
     """Every market with its last price and the last day's figures."""
-    return render(request, "exchange/markets.html", {"tickers": selectors.tickers()})
+    may_trade = user_role(current_user(request)) == Role.HOLDER
+    return render(
+        request, "exchange/markets.html", {"tickers": selectors.tickers(), "may_trade": may_trade}
+    )
 
 
 def _fragment(part: str):  # type: ignore[no-untyped-def]
