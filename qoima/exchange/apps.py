@@ -7,3 +7,8 @@ class ExchangeConfig(AppConfig):
 
     name = "qoima.exchange"
     verbose_name = _("Exchange")
+
+    def ready(self) -> None:
+        # The transaction manager hands a trade's transfer to its settlement in whichever
+        # process confirms or fails it: every process must have the handler registered.
+        from .services import settlement  # noqa: F401

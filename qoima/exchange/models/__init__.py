@@ -2,6 +2,7 @@
 
 from .cash import CashAccount, Leg, Member, Posting
 from .markets import Market, MarketEvent, Order, OrderChange, Trade
+from .matching import MatcherHeartbeat
 from .transfers import Transfer
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "Leg",
     "Market",
     "MarketEvent",
+    "MatcherHeartbeat",
     "Member",
     "Order",
     "OrderChange",

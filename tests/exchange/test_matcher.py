@@ -1,0 +1,262 @@
+"""The matcher: orders and changes of a market matched in arrival order, and everything that
+follows written in one step (journal, orders, trades, cash, the transfers' requests)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from qoima.chain.models import Hold, Operation
+from qoima.exchange.matching import matcher
+from qoima.exchange.matching.matcher import book_drop, market_step
+from qoima.exchange.models import CashAccount, Market, MarketEvent, Order, OrderChange, Posting, Trade
+
+from .trading import PRICE, amend, cancel, exchange, fresh
+
+pytestmark = pytest.mark.django_db
+
+HELD = CashAccount.Kind.HELD
+PENDING = CashAccount.Kind.PENDING
+AVAILABLE = CashAccount.Kind.AVAILABLE
+
+
+def journal(market):
+    return list(
+        MarketEvent.objects.filter(market=market)
+        .order_by("seq")
+        .values_list("seq", "kind", "order_id", "other_order_id", "price", "quantity", "reason")
+    )
+
+
+def test_a_crossing_pair_trades_once_and_moves_cash_and_units():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    sell = ex.sell(alice, 500)
+    buy = ex.buy(bob, 500, PRICE + 100)
+    # 5 tokens at 101.00 ₸ with the 0.2 % taker fee held: 505.00 + 1.01 ₸.
+    assert bob.cash(HELD) == 50_601
+
+    step = market_step(market_id=ex.market.pk)
+
+    assert (step.orders, step.trades) == (2, 1)
+    trade = Trade.objects.get()
+    # The price is the resting order's; the buyer took, so pays the taker fee, the seller the
+    # maker fee.
+    assert (trade.price, int(trade.quantity), trade.amount_tiyn) == (PRICE, 500, 50_000)
+    assert (trade.buyer_fee_tiyn, trade.seller_fee_tiyn) == (100, 50)
+    assert (trade.buyer_id, trade.seller_id, trade.maker_side) == (
+        bob.member.pk,
+        alice.member.pk,
+        Order.Side.SELL,
+    )
+    assert trade.state == Trade.State.PENDING
+    assert (fresh(sell).state, fresh(buy).state) == (Order.State.FILLED, Order.State.FILLED)
+    assert fresh(sell).priority_seq == 1
+    assert journal(ex.market) == [
+        (1, "accepted", sell.pk, None, PRICE, 500, ""),
+        (2, "traded", buy.pk, sell.pk, PRICE, 500, ""),
+    ]
+    market = Market.objects.get()
+    assert (market.last_seq, market.last_price, market.reference_price) == (2, PRICE, PRICE)
+    # Bob: 500.00 + 1.00 ₸ pending settlement, the 1.01 ₸ better than his limit back.
+    assert (bob.cash(HELD), bob.cash(PENDING)) == (0, 50_100)
+    assert bob.cash(AVAILABLE) == 10_000_000 - 50_100
+    assert set(Posting.objects.filter(reference=f"trade:{trade.pk}").values_list("kind", flat=True)) == {
+        Posting.Kind.TRADE_MATCHED
+    }
+    # Alice's units left the order's hold for the trade's one recorded transfer.
+    operation = trade.operation
+    assert (operation.kind, operation.purpose, int(operation.amount)) == (
+        Operation.Kind.TRANSFER,
+        "exchange.trade",
+        500,
+    )
+    assert (operation.sender, operation.receiver) == (alice.wallet, bob.wallet)
+    assert operation.idempotency_key == f"exchange.trade:{ex.market.pk}:2"
+    assert ex.units(alice) == (100_000, 500)
+    assert not Hold.objects.filter(released_at__isnull=True).exists()
+    assert fresh(sell).reserved_units == 0 and fresh(buy).held_tiyn == 0
+
+
+def test_partial_fills_and_price_time_priority_across_steps():
+    ex = exchange()
+    alice, bob, carol = ex.traders
+    first = ex.sell(alice, 300)
+    market_step(market_id=ex.market.pk)
+    second = ex.sell(carol, 300)
+    better = ex.sell(carol, 100, PRICE - 50)
+    market_step(market_id=ex.market.pk)
+    buy = ex.buy(bob, 500, PRICE)
+    market_step(market_id=ex.market.pk)
+
+    trades = list(Trade.objects.order_by("seq").values_list("sell_order_id", "price", "quantity"))
+    # The better price first, then the earlier order at the same price, then the later one.
+    assert trades == [(better.pk, PRICE - 50, 100), (first.pk, PRICE, 300), (second.pk, PRICE, 100)]
+    assert fresh(buy).state == Order.State.FILLED
+    second = fresh(second)
+    assert (second.state, int(second.filled), int(second.reserved_units)) == (
+        Order.State.PARTIALLY_FILLED,
+        100,
+        200,
+    )
+    assert ex.units(carol) == (100_000, 400)
+
+
+def test_a_resting_buy_filled_in_parts_keeps_what_it_still_needs():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    buy = ex.buy(bob, 1000)
+    market_step(market_id=ex.market.pk)
+    ex.sell(alice, 400)
+    market_step(market_id=ex.market.pk)
+    buy = fresh(buy)
+    assert (buy.state, int(buy.filled)) == (Order.State.PARTIALLY_FILLED, 400)
+    # 6 tokens at 100.00 ₸ and the taker fee still held; 4 tokens and the maker fee pending.
+    assert buy.held_tiyn == 60_000 + 120
+    assert (bob.cash(HELD), bob.cash(PENDING)) == (60_120, 40_040)
+    assert bob.cash(AVAILABLE) == 10_000_000 - 60_120 - 40_040
+
+
+def test_self_trade_prevention_cancels_the_resting_order_by_default():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    resting = ex.sell(alice, 200)
+    other = ex.sell(bob, 200, PRICE + 10)
+    market_step(market_id=ex.market.pk)
+    buy = ex.buy(alice, 300, PRICE + 10)
+    market_step(market_id=ex.market.pk)
+
+    resting = fresh(resting)
+    assert (resting.state, resting.reason) == (Order.State.CANCELLED, "self_trade")
+    assert ex.units(alice)[1] == 0
+    trade = Trade.objects.get()
+    assert (trade.sell_order_id, trade.buy_order_id, int(trade.quantity)) == (other.pk, buy.pk, 200)
+    assert ("self_trade_prevented", resting.pk, buy.pk, "self_trade") in [
+        (kind, order, other_order, reason) for _s, kind, order, other_order, _p, _q, reason in journal(ex.market)
+    ]
+    assert fresh(buy).state == Order.State.PARTIALLY_FILLED
+
+
+def test_ioc_fok_and_post_only():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    ex.sell(alice, 200)
+    market_step(market_id=ex.market.pk)
+    fok = ex.buy(bob, 300, time_in_force=Order.TimeInForce.FOK)
+    post = ex.buy(bob, 100, post_only=True)
+    ioc = ex.buy(bob, 300, time_in_force=Order.TimeInForce.IOC)
+    market_step(market_id=ex.market.pk)
+
+    fok, post, ioc = fresh(fok), fresh(post), fresh(ioc)
+    assert (fok.state, fok.reason, int(fok.filled)) == (Order.State.CANCELLED, "fill_or_kill", 0)
+    assert (post.state, post.reason) == (Order.State.CANCELLED, "post_only")
+    assert (ioc.state, ioc.reason, int(ioc.filled)) == (Order.State.CANCELLED, "unfilled", 200)
+    # Everything held for them is back but what the fill took.
+    assert bob.cash(HELD) == 0
+    assert bob.cash(PENDING) == 20_000 + 40
+    assert bob.cash(AVAILABLE) == 10_000_000 - 20_040
+
+
+def test_cancel_releases_and_amend_keeps_or_loses_priority():
+    ex = exchange()
+    alice, bob, carol = ex.traders
+    a = ex.sell(alice, 300)
+    c = ex.sell(carol, 300)
+    gone = ex.buy(bob, 100, PRICE - 500)
+    market_step(market_id=ex.market.pk)
+    cancel(gone)
+    # Alice's order down to 200 keeps its place; Carol's to a better price moves ahead of it.
+    kept = amend(a, quantity=200)
+    moved = amend(c, price=PRICE - 1)
+    market_step(market_id=ex.market.pk)
+
+    assert fresh(gone).state == Order.State.CANCELLED and bob.cash(HELD) == 0
+    assert bob.cash(AVAILABLE) == 10_000_000
+    assert OrderChange.objects.get(pk=kept.pk).state == OrderChange.State.DONE
+    a, c = fresh(a), fresh(c)
+    assert (int(a.quantity), a.priority_seq) == (200, 1)
+    assert ex.units(alice) == (100_000, 200)
+    assert c.price == PRICE - 1 and c.priority_seq > a.priority_seq
+    assert moved.pk and OrderChange.objects.get(pk=moved.pk).state == OrderChange.State.DONE
+
+    # A buy at the old price takes Carol's first (better price), then Alice's.
+    ex.buy(bob, 400)
+    market_step(market_id=ex.market.pk)
+    assert list(Trade.objects.order_by("seq").values_list("sell_order_id", "quantity")) == [
+        (c.pk, 300),
+        (a.pk, 100),
+    ]
+    # Losing priority at the same price: Alice's larger quantity goes behind a newer order.
+    newer = ex.sell(carol, 100)
+    market_step(market_id=ex.market.pk)
+    amend(a, quantity=400)
+    market_step(market_id=ex.market.pk)
+    assert fresh(a).priority_seq > fresh(newer).priority_seq
+    # 300 units held for the order, and the 100 sold waiting for their transfer.
+    assert ex.units(alice)[1] == 400
+    assert int(fresh(a).reserved_units) == 300
+
+
+def test_a_cancel_of_a_closed_order_is_refused():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    sell = ex.sell(alice, 100)
+    ex.buy(bob, 100)
+    market_step(market_id=ex.market.pk)
+    change = cancel(sell)
+    market_step(market_id=ex.market.pk)
+    change.refresh_from_db()
+    assert (change.state, change.refusal) == (OrderChange.State.REFUSED, "order_closed")
+
+
+def test_orders_good_till_a_date_expire():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    soon = timezone.now() + datetime.timedelta(seconds=30)
+    order = ex.buy(bob, 100, time_in_force=Order.TimeInForce.GTD, expires_at=soon)
+    late = ex.sell(
+        alice,
+        100,
+        PRICE + 100,
+        time_in_force=Order.TimeInForce.GTD,
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    market_step(market_id=ex.market.pk)
+    assert fresh(order).state == Order.State.OPEN
+    assert (fresh(late).state, ex.units(alice)) == (Order.State.EXPIRED, (100_000, 0))
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    step = market_step(market_id=ex.market.pk)
+    assert step.expired == 1
+    assert (fresh(order).state, fresh(order).reason) == (Order.State.EXPIRED, "expired")
+    assert bob.cash(HELD) == 0 and bob.cash(AVAILABLE) == 10_000_000
+
+
+def test_the_book_rebuilt_from_the_database_is_the_book_in_memory():
+    ex = exchange(traders=4)
+    alice, bob, carol, dan = ex.traders
+    for i, trader in enumerate((alice, carol, alice, bob, carol)):
+        ex.sell(trader, 100 + i, PRICE + i % 2)
+        ex.buy(bob if trader != bob else alice, 50 + i, PRICE - 10 - i % 3)
+        market_step(market_id=ex.market.pk)
+    amend(Order.objects.filter(side="sell").order_by("pk").first(), quantity=50)
+    ex.buy(bob, 120, PRICE)
+    market_step(market_id=ex.market.pk)
+
+    cached = matcher._books[ex.market.pk][1]
+    rebuilt = matcher.book_rebuilt(ex.market.pk)
+    for side in ("buy", "sell"):
+        assert [
+            (o.order_id, o.price, o.remaining, o.priority) for o in rebuilt.orders(side)
+        ] == [(o.order_id, o.price, o.remaining, o.priority) for o in cached.orders(side)]
+    assert len(rebuilt) == 9
+
+    # The next step on a dropped book trades as the cached one would have.
+    expected = [(o.order_id, o.remaining) for o in cached.orders("sell")][:2]
+    book_drop()
+    ex.buy(dan, expected[0][1] + expected[1][1], PRICE + 1)
+    market_step(market_id=ex.market.pk)
+    assert list(
+        Trade.objects.filter(buy_order__member=dan.member)
+        .order_by("seq")
+        .values_list("sell_order_id", "quantity")
+    ) == expected
