@@ -260,3 +260,37 @@ def test_the_book_rebuilt_from_the_database_is_the_book_in_memory():
         .order_by("seq")
         .values_list("sell_order_id", "quantity")
     ) == expected
+
+
+def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(monkeypatch):
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    ex.sell(alice, 300)
+    ex.sell(alice, 300, PRICE + 5)
+    buy = ex.buy(bob, 500, PRICE + 5)
+    seen = {}
+    real = matcher.postings_write_in_transaction
+
+    def crash(entries):
+        real(entries)
+        seen["journal"] = journal(ex.market)
+        seen["trades"] = list(Trade.objects.values_list("seq", "price", "quantity"))
+        raise RuntimeError("the matcher died")
+
+    monkeypatch.setattr(matcher, "postings_write_in_transaction", crash)
+    with pytest.raises(RuntimeError):
+        market_step(market_id=ex.market.pk)
+    assert len(seen["trades"]) == 2
+    assert ex.market.pk not in matcher._books
+    assert not MarketEvent.objects.exists() and not Trade.objects.exists()
+    assert not Operation.objects.filter(kind=Operation.Kind.TRANSFER).exists()
+    assert fresh(buy).state == Order.State.RECEIVED and bob.cash(PENDING) == 0
+    assert ex.units(alice) == (100_000, 600)
+    assert Market.objects.get().last_seq == 0
+
+    monkeypatch.setattr(matcher, "postings_write_in_transaction", real)
+    market_step(market_id=ex.market.pk)
+    assert journal(ex.market) == seen["journal"]
+    assert list(Trade.objects.values_list("seq", "price", "quantity")) == seen["trades"]
+    # 3 tokens at 100.00 ₸ and 2 at 100.05 ₸, each with the taker fee rounded up to the tiyn.
+    assert bob.cash(PENDING) == 30_000 + 60 + 20_010 + 41
