@@ -9,7 +9,15 @@ from django.utils import timezone
 from qoima.chain.models import Hold, Operation
 from qoima.exchange.matching import matcher
 from qoima.exchange.matching.matcher import book_drop, market_step
-from qoima.exchange.models import CashAccount, Market, MarketEvent, Order, OrderChange, Posting, Trade
+from qoima.exchange.models import (
+    CashAccount,
+    Market,
+    MarketEvent,
+    Order,
+    OrderChange,
+    Posting,
+    Trade,
+)
 
 from .trading import PRICE, amend, cancel, exchange, fresh
 
@@ -61,9 +69,9 @@ def test_a_crossing_pair_trades_once_and_moves_cash_and_units():
     # Bob: 500.00 + 1.00 ₸ pending settlement, the 1.01 ₸ better than his limit back.
     assert (bob.cash(HELD), bob.cash(PENDING)) == (0, 50_100)
     assert bob.cash(AVAILABLE) == 10_000_000 - 50_100
-    assert set(Posting.objects.filter(reference=f"trade:{trade.pk}").values_list("kind", flat=True)) == {
-        Posting.Kind.TRADE_MATCHED
-    }
+    assert set(
+        Posting.objects.filter(reference=f"trade:{trade.pk}").values_list("kind", flat=True)
+    ) == {Posting.Kind.TRADE_MATCHED}
     # Alice's units left the order's hold for the trade's one recorded transfer.
     operation = trade.operation
     assert (operation.kind, operation.purpose, int(operation.amount)) == (
@@ -75,7 +83,8 @@ def test_a_crossing_pair_trades_once_and_moves_cash_and_units():
     assert operation.idempotency_key == f"exchange.trade:{ex.market.pk}:2"
     assert ex.units(alice) == (100_000, 500)
     assert not Hold.objects.filter(released_at__isnull=True).exists()
-    assert fresh(sell).reserved_units == 0 and fresh(buy).held_tiyn == 0
+    assert fresh(sell).reserved_units == 0
+    assert fresh(buy).held_tiyn == 0
 
 
 def test_partial_fills_and_price_time_priority_across_steps():
@@ -132,7 +141,8 @@ def test_self_trade_prevention_cancels_the_resting_order_by_default():
     trade = Trade.objects.get()
     assert (trade.sell_order_id, trade.buy_order_id, int(trade.quantity)) == (other.pk, buy.pk, 200)
     assert ("self_trade_prevented", resting.pk, buy.pk, "self_trade") in [
-        (kind, order, other_order, reason) for _s, kind, order, other_order, _p, _q, reason in journal(ex.market)
+        (kind, order, other_order, reason)
+        for _s, kind, order, other_order, _p, _q, reason in journal(ex.market)
     ]
     assert fresh(buy).state == Order.State.PARTIALLY_FILLED
 
@@ -170,14 +180,17 @@ def test_cancel_releases_and_amend_keeps_or_loses_priority():
     moved = amend(c, price=PRICE - 1)
     market_step(market_id=ex.market.pk)
 
-    assert fresh(gone).state == Order.State.CANCELLED and bob.cash(HELD) == 0
+    assert fresh(gone).state == Order.State.CANCELLED
+    assert bob.cash(HELD) == 0
     assert bob.cash(AVAILABLE) == 10_000_000
     assert OrderChange.objects.get(pk=kept.pk).state == OrderChange.State.DONE
     a, c = fresh(a), fresh(c)
     assert (int(a.quantity), a.priority_seq) == (200, 1)
     assert ex.units(alice) == (100_000, 200)
-    assert c.price == PRICE - 1 and c.priority_seq > a.priority_seq
-    assert moved.pk and OrderChange.objects.get(pk=moved.pk).state == OrderChange.State.DONE
+    assert c.price == PRICE - 1
+    assert c.priority_seq > a.priority_seq
+    assert moved.pk
+    assert OrderChange.objects.get(pk=moved.pk).state == OrderChange.State.DONE
 
     # A buy at the old price takes Carol's first (better price), then Alice's.
     ex.buy(bob, 400)
@@ -224,11 +237,14 @@ def test_orders_good_till_a_date_expire():
     market_step(market_id=ex.market.pk)
     assert fresh(order).state == Order.State.OPEN
     assert (fresh(late).state, ex.units(alice)) == (Order.State.EXPIRED, (100_000, 0))
-    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    Order.objects.filter(pk=order.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     step = market_step(market_id=ex.market.pk)
     assert step.expired == 1
     assert (fresh(order).state, fresh(order).reason) == (Order.State.EXPIRED, "expired")
-    assert bob.cash(HELD) == 0 and bob.cash(AVAILABLE) == 10_000_000
+    assert bob.cash(HELD) == 0
+    assert bob.cash(AVAILABLE) == 10_000_000
 
 
 def test_the_book_rebuilt_from_the_database_is_the_book_in_memory():
@@ -245,9 +261,9 @@ def test_the_book_rebuilt_from_the_database_is_the_book_in_memory():
     cached = matcher._books[ex.market.pk][1]
     rebuilt = matcher.book_rebuilt(ex.market.pk)
     for side in ("buy", "sell"):
-        assert [
-            (o.order_id, o.price, o.remaining, o.priority) for o in rebuilt.orders(side)
-        ] == [(o.order_id, o.price, o.remaining, o.priority) for o in cached.orders(side)]
+        assert [(o.order_id, o.price, o.remaining, o.priority) for o in rebuilt.orders(side)] == [
+            (o.order_id, o.price, o.remaining, o.priority) for o in cached.orders(side)
+        ]
     assert len(rebuilt) == 9
 
     # The next step on a dropped book trades as the cached one would have.
@@ -255,11 +271,14 @@ def test_the_book_rebuilt_from_the_database_is_the_book_in_memory():
     book_drop()
     ex.buy(dan, expected[0][1] + expected[1][1], PRICE + 1)
     market_step(market_id=ex.market.pk)
-    assert list(
-        Trade.objects.filter(buy_order__member=dan.member)
-        .order_by("seq")
-        .values_list("sell_order_id", "quantity")
-    ) == expected
+    assert (
+        list(
+            Trade.objects.filter(buy_order__member=dan.member)
+            .order_by("seq")
+            .values_list("sell_order_id", "quantity")
+        )
+        == expected
+    )
 
 
 def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(monkeypatch):
@@ -282,9 +301,11 @@ def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(m
         market_step(market_id=ex.market.pk)
     assert len(seen["trades"]) == 2
     assert ex.market.pk not in matcher._books
-    assert not MarketEvent.objects.exists() and not Trade.objects.exists()
+    assert not MarketEvent.objects.exists()
+    assert not Trade.objects.exists()
     assert not Operation.objects.filter(kind=Operation.Kind.TRANSFER).exists()
-    assert fresh(buy).state == Order.State.RECEIVED and bob.cash(PENDING) == 0
+    assert fresh(buy).state == Order.State.RECEIVED
+    assert bob.cash(PENDING) == 0
     assert ex.units(alice) == (100_000, 600)
     assert Market.objects.get().last_seq == 0
 

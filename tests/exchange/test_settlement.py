@@ -36,7 +36,7 @@ def settle(operation: Operation, state: str) -> None:
 
 
 def test_a_confirmed_transfer_makes_the_trade_final_and_pays_the_seller():
-    ex, alice, bob, trade = traded()
+    _ex, alice, bob, trade = traded()
     # 500.00 ₸; the buyer took (0.2 % = 1.00 ₸), the seller made (0.1 % = 0.50 ₸).
     assert (bob.cash(PENDING), trade.buyer_fee_tiyn, trade.seller_fee_tiyn) == (50_100, 100, 50)
     fees = platform_account(CashAccount.Kind.FEES)
@@ -45,7 +45,8 @@ def test_a_confirmed_transfer_makes_the_trade_final_and_pays_the_seller():
     settle(trade.operation, Operation.State.CONFIRMED)  # handed over again: nothing more
 
     trade.refresh_from_db()
-    assert trade.state == Trade.State.FINAL and trade.settled_at is not None
+    assert trade.state == Trade.State.FINAL
+    assert trade.settled_at is not None
     assert bob.cash(PENDING) == 0
     assert bob.cash(AVAILABLE) == 10_000_000 - 50_100
     assert alice.cash(AVAILABLE) == 10_000_000 + 50_000 - 50
@@ -53,7 +54,8 @@ def test_a_confirmed_transfer_makes_the_trade_final_and_pays_the_seller():
     assert fees.balance == 150
     assert Posting.objects.filter(reference=f"trade:{trade.pk}", kind="trade_settled").count() == 1
     entry = AuditEntry.objects.get(action="exchange.trade_settled")
-    assert entry.object_id == str(trade.pk) and entry.details["amount_tiyn"] == 50_000
+    assert entry.object_id == str(trade.pk)
+    assert entry.details["amount_tiyn"] == 50_000
 
 
 def test_a_failed_transfer_breaks_the_trade_and_returns_the_cash():
@@ -77,8 +79,9 @@ def test_a_failed_transfer_breaks_the_trade_and_returns_the_cash():
 
 
 def test_an_unknown_outcome_leaves_the_trade_settling():
-    ex, alice, bob, trade = traded()
+    _ex, _alice, bob, trade = traded()
     settle(trade.operation, Operation.State.SUBMITTED)
     trade.refresh_from_db()
-    assert trade.state == Trade.State.PENDING and bob.cash(PENDING) == 50_100
-    assert PRICE == trade.price
+    assert trade.state == Trade.State.PENDING
+    assert bob.cash(PENDING) == 50_100
+    assert trade.price == PRICE

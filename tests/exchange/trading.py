@@ -147,9 +147,7 @@ def place(
             placed_by=trader.user,
         )
         if held:
-            accounts = {
-                a.kind: a.pk for a in CashAccount.objects.filter(member=trader.member)
-            }
+            accounts = {a.kind: a.pk for a in CashAccount.objects.filter(member=trader.member)}
             postings_write_in_transaction(
                 [
                     Entry(
