@@ -182,7 +182,15 @@ def holds_take(*, groups: Mapping[str, int | None]) -> None:
         raise IntegrityError("a hold was asked for more units than it holds")
     if released:
         Hold.objects.filter(pk__in=released).update(released_at=now)
-    if reduced:
+    if reduced and _postgres():
+        table = connection.ops.quote_name(Hold._meta.db_table)
+        sql = (
+            f"UPDATE {table} AS h SET amount = v.amount FROM "  # noqa: S608
+            "unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) WHERE h.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [[h.pk for h in reduced], [Decimal(h.amount) for h in reduced]])
+    elif reduced:
         Hold.objects.bulk_update(reduced, ["amount"])
     if deltas:
         _update(holds[0].chain_id, "reserved", deltas)
