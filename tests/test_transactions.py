@@ -17,6 +17,9 @@ import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services
+import qoima.exchange.services.matching
+import qoima.exchange.services.settlement
+import qoima.exchange.services.transfers
 import qoima.participants.services
 from issuance import services
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -26,6 +29,9 @@ MODULES: list[ModuleType] = [
     qoima.participants.services,
     qoima.audit.services,
     qoima.exchange.services,
+    qoima.exchange.services.matching,
+    qoima.exchange.services.settlement,
+    qoima.exchange.services.transfers,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,
@@ -51,6 +57,7 @@ NOT_USE_CASES = {
     "required_documents_check",
     "distribution_settled",
     "redemption_settled",
+    "trades_settled",
 }
 
 

@@ -212,6 +212,7 @@ def amend(order: Order, *, price: int | None = None, quantity: int | None = None
     else:
         extra = max(remaining - int(order.reserved_units), 0)
         if extra:
+            assert order.member.holder is not None
             wallet = custodial_wallet(order.member.holder)
             assert wallet is not None
             with transaction.atomic():

@@ -281,11 +281,11 @@ class _Run:
             .select_related("order")
             .order_by("created_at", "pk")[:limit]
         )
-        work: list[tuple[Any, int, int, Order | OrderChange]] = sorted(
-            [(o.created_at, 0, o.pk, o) for o in new]
-            + [(c.created_at, 1, c.pk, c) for c in changes],
-            key=lambda item: item[:3],
-        )[:limit]
+        items: list[tuple[Any, int, int, Order | OrderChange]] = [
+            (o.created_at, 0, o.pk, o) for o in new
+        ]
+        items += [(c.created_at, 1, c.pk, c) for c in changes]
+        work = sorted(items, key=lambda item: item[:3])[:limit]
         entered: set[int] = set()
         for _at, _kind, _pk, item in work:
             if isinstance(item, Order):

@@ -119,7 +119,7 @@ class Matcher:
     def disconnect(self) -> None:
         """Drop both connections and every book: all are opened and rebuilt afresh."""
         book_drop()
-        with contextlib.suppress(LOST):
+        with contextlib.suppress(OperationalError, InterfaceError):
             connection.close()
         if self.listener is not None:
             try:
