@@ -85,22 +85,9 @@ def exchange(
         "reference_price": PRICE,
     } | market
     created = Market.objects.create(token=token, **values)
-    omnibus = platform_account(CashAccount.Kind.OMNIBUS)
     people = []
     for holder in world.holders:
-        with transaction.atomic():
-            member = member_ensure_in_transaction(holder=holder)
-            available = CashAccount.objects.get(member=member, kind=CashAccount.Kind.AVAILABLE)
-            postings_write_in_transaction(
-                [
-                    Entry(
-                        kind=Posting.Kind.DEPOSIT,
-                        key=f"test.deposit:{member.pk}",
-                        reference=f"deposit:{member.pk}",
-                        legs=[(omnibus.pk, -cash), (available.pk, cash)],
-                    )
-                ]
-            )
+        member = deposit(holder, cash)
         wallet = custodial_wallet(holder)
         assert wallet is not None
         TokenBalance.objects.create(
@@ -111,6 +98,26 @@ def exchange(
         )
         people.append(Trader(member, holder, wallet.address))
     return Exchange(world, application, created, people)
+
+
+def deposit(holder: HolderProfile, tiyn: int) -> Member:
+    """The holder's exchange member, with ``tiyn`` deposited (as a matched bank receipt)."""
+    omnibus = platform_account(CashAccount.Kind.OMNIBUS)
+    with transaction.atomic():
+        member = member_ensure_in_transaction(holder=holder)
+        if tiyn:
+            available = CashAccount.objects.get(member=member, kind=CashAccount.Kind.AVAILABLE)
+            postings_write_in_transaction(
+                [
+                    Entry(
+                        kind=Posting.Kind.DEPOSIT,
+                        key=f"test.deposit:{member.pk}",
+                        reference=f"deposit:{member.pk}",
+                        legs=[(omnibus.pk, -tiyn), (available.pk, tiyn)],
+                    )
+                ]
+            )
+    return member
 
 
 def place(
