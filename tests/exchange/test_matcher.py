@@ -315,3 +315,52 @@ def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(m
     assert list(Trade.objects.values_list("seq", "price", "quantity")) == seen["trades"]
     # 3 tokens at 100.00 ₸ and 2 at 100.05 ₸, each with the taker fee rounded up to the tiyn.
     assert bob.cash(PENDING) == 30_000 + 60 + 20_010 + 41
+
+
+def test_a_halted_market_rejects_what_arrives_and_still_cancels():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    resting = ex.buy(bob, 100)
+    market_step(market_id=ex.market.pk)
+    Market.objects.filter(pk=ex.market.pk).update(status=Market.Status.HALTED)
+    late = ex.sell(alice, 100)
+    cancel(resting, reason="market_halted")
+    market_step(market_id=ex.market.pk)
+
+    assert (fresh(late).state, fresh(late).reason) == (Order.State.REJECTED, "market_halted")
+    assert (fresh(resting).state, fresh(resting).reason) == (
+        Order.State.CANCELLED,
+        "market_halted",
+    )
+    assert not Trade.objects.exists()
+    assert ex.units(alice) == (100_000, 0)
+    assert bob.cash(AVAILABLE) == 10_000_000
+
+
+@pytest.mark.parametrize(
+    ("mode", "resting_state", "incoming_state", "left"),
+    [
+        ("cancel_incoming", Order.State.OPEN, Order.State.CANCELLED, 300),
+        ("cancel_both", Order.State.CANCELLED, Order.State.CANCELLED, 0),
+        ("decrement", Order.State.OPEN, Order.State.CANCELLED, 200),
+    ],
+)
+def test_the_other_self_trade_prevention_modes(mode, resting_state, incoming_state, left):
+    ex = exchange(self_trade_prevention=mode)
+    alice = ex.traders[0]
+    resting = ex.sell(alice, 300)
+    market_step(market_id=ex.market.pk)
+    incoming = ex.buy(alice, 100)
+    market_step(market_id=ex.market.pk)
+
+    resting, incoming = fresh(resting), fresh(incoming)
+    assert (resting.state, incoming.state) == (resting_state, incoming_state)
+    assert incoming.reason == "self_trade"
+    assert not Trade.objects.exists()
+    # What the sell still holds is what it still offers; the buy holds nothing.
+    assert ex.units(alice)[1] == left
+    assert int(resting.quantity) - int(resting.filled) == left or not left
+    assert alice.cash(HELD) == 0
+    assert alice.cash(AVAILABLE) == 10_000_000
+    kinds = [kind for _s, kind, *_rest in journal(ex.market)]
+    assert "self_trade_prevented" in kinds
