@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import QuerySet
 
@@ -129,16 +130,25 @@ def lock_open_hold(key: str) -> Hold | None:
     return open_holds.select_for_update(no_key=True).first()
 
 
-def lock_open_holds(groups: Iterable[str]) -> list[Hold]:
+def lock_open_holds(
+    groups: Iterable[str], *, token_address: str, holders: Iterable[str]
+) -> list[Hold]:
     """The open holds of each group, locked in key order in one statement: a group is a key
-    and the keys below it (``<group>:...``), as an order's first hold and its amendments'."""
+    and the keys below it (``<group>:...``), as an order's first hold and its amendments'.
+    The holds are ``holders``' of ``token_address`` (found through the open holds' index)."""
     wanted = sorted(set(groups))
     if not wanted:
         return []
     matching = models.Q()
     for group in wanted:
         matching |= models.Q(key=group) | models.Q(key__startswith=f"{group}:")
-    open_holds = Hold.objects.filter(matching, released_at__isnull=True)
+    open_holds = Hold.objects.filter(
+        matching,
+        chain_id=settings.CHAIN_ID,
+        token_address=token_address,
+        holder__in=sorted(set(holders)),
+        released_at__isnull=True,
+    )
     return list(open_holds.select_for_update(no_key=True).order_by("key"))
 
 

@@ -149,15 +149,18 @@ def hold_release(*, key: str) -> Hold | None:
     return hold
 
 
-def holds_take(*, groups: Mapping[str, int | None]) -> None:
+def holds_take(
+    *, groups: Mapping[str, int | None], token_address: str, holders: Iterable[str]
+) -> None:
     """Take units off open holds, per group (a key and the keys below it, ``<key>:...``):
     ``groups`` maps each to the units to take, or None for all it still holds. The units leave
     ``reserved`` here; a caller moving them into a transfer requests it in the same
     transaction, which reserves them again, so nothing can take them in between. A hold taken
     to nothing is released (its amount then says what it last held). Raises IntegrityError
-    when a group holds fewer units than asked for.
+    when a group holds fewer units than asked for. ``holders`` (of ``token_address``) are the
+    holders of the groups' holds: they find them through the index of open holds.
     """
-    holds = locks.lock_open_holds(groups)
+    holds = locks.lock_open_holds(groups, token_address=token_address, holders=holders)
     now = timezone.now()
     left = dict(groups)
     released: list[int] = []

@@ -498,6 +498,8 @@ class _Run:
         pending = self._pending_changes()
         releases: list[_Posting] = []
         groups: dict[str, int | None] = {}
+        # The member whose units each group of holds keeps.
+        owners: dict[str, int] = {}
         for pk, row in rows.items():
             self._apply(row, self.orders[pk])
             if row.side == Order.Side.BUY:
@@ -515,6 +517,7 @@ class _Run:
                 reserved = int(row.reserved_units) - units
                 if row.state not in Order.OPEN_STATES:
                     groups[order_hold_key(pk)] = None
+                    owners[order_hold_key(pk)] = row.member_id
                     reserved = 0
                 else:
                     excess = (
@@ -522,13 +525,18 @@ class _Run:
                     )
                     if units or excess > 0:
                         groups[order_hold_key(pk)] = units + max(excess, 0)
+                        owners[order_hold_key(pk)] = row.member_id
                     reserved -= max(excess, 0)
                 row.reserved_units = reserved
         _orders_write(list(rows.values()))
+        members = {t.buyer_id for t in trades} | {t.seller_id for t in trades}
+        members |= set(owners.values())
+        wallets = _wallets(members) if members else {}
         if groups:
-            holds_take(groups=groups)
+            sellers = {wallets[member] for member in owners.values()}
+            holds_take(groups=groups, token_address=token["address"], holders=sellers)
         if trades:
-            self._transfers(trades, rows, token["address"])
+            self._transfers(trades, wallets, token["address"])
             _rows_insert(Trade, trades, TRADE_FIELDS)
         entries = [
             _Posting(
@@ -637,9 +645,7 @@ class _Run:
             [(CashAccount.Kind.HELD, -tiyn), (CashAccount.Kind.AVAILABLE, tiyn)],
         )
 
-    def _transfers(self, trades: list[Trade], rows: dict[int, Order], token: str) -> None:
-        members = {t.buyer_id for t in trades} | {t.seller_id for t in trades}
-        wallets = _wallets(members)
+    def _transfers(self, trades: list[Trade], wallets: dict[int, str], token: str) -> None:
         operations = operations_request(
             requests=[
                 OperationRequest(
