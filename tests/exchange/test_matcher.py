@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from qoima.chain.models import Hold, Operation
+from qoima.chain.models import Hold, Operation, TokenBalance
 from qoima.exchange.matching import matcher
 from qoima.exchange.matching.matcher import book_drop, market_step
 from qoima.exchange.models import (
@@ -364,3 +364,25 @@ def test_the_other_self_trade_prevention_modes(mode, resting_state, incoming_sta
     assert alice.cash(AVAILABLE) == 10_000_000
     kinds = [kind for _s, kind, *_rest in journal(ex.market)]
     assert "self_trade_prevented" in kinds
+
+
+def test_a_seller_whose_units_were_taken_by_a_legal_order_loses_its_orders_not_the_market():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    sell = ex.sell(alice, 500)
+    market_step(market_id=ex.market.pk)
+    # A forced transfer took 99,700 of Alice's units, reserved ones included.
+    TokenBalance.objects.filter(holder=alice.wallet).update(amount=300)
+    buy = ex.buy(bob, 500)
+
+    market_step(market_id=ex.market.pk)
+
+    assert (fresh(sell).state, fresh(sell).reason) == (Order.State.CANCELLED, "units_short")
+    assert fresh(buy).state == Order.State.OPEN
+    assert not Trade.objects.exists()
+    assert ex.units(alice) == (300, 0)
+    assert [kind for _s, kind, *_rest in journal(ex.market)] == [
+        "accepted",
+        "cancelled",
+        "accepted",
+    ]

@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qoima import locks
-from qoima.chain.ledger import holds_take
+from qoima.chain.ledger import InsufficientBalance, holds_take
 from qoima.chain.manager.requests import OperationRequest, operations_request
 from qoima.chain.models import Operation, PlatformToken
 from qoima.custody.models import Wallet
@@ -56,6 +56,7 @@ NOTHING_TO_CHANGE = "nothing_to_change"
 KEPT_PRIORITY = "kept_priority"
 LOST_PRIORITY = "lost_priority"
 DECREMENT = "decrement"
+UNITS_SHORT = "units_short"
 
 
 def trade_amount(price: int, units: int, decimals: int) -> int:
@@ -126,9 +127,65 @@ def market_step(*, market_id: int, limit: int = DEFAULT_LIMIT) -> StepResult:
     past their date, in one durable transaction; returns what it did."""
     cached = _books.pop(market_id, None)
     # Popped first: if the step fails, its half-changed book is gone with it.
-    result, book = _step(market_id, limit, cached)
+    try:
+        result, book = _step(market_id, limit, cached)
+    except _SellerShort as short:
+        # A seller holds fewer units than its orders reserved (only a forced transfer on a
+        # legal order takes reserved units): its orders go first, then the step again.
+        _orders_of_short_seller_cancelled(market_id, short.holder)
+        result, book = _step(market_id, limit, None)
     _books[market_id] = (result.last_seq, book)
     return result
+
+
+class _SellerShort(Exception):
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+@transaction.atomic(durable=True)
+def _orders_of_short_seller_cancelled(market_id: int, holder: str) -> None:
+    """Cancel a seller's open sell orders on a market (reason ``units_short``), releasing
+    what they still hold; the journal says so."""
+    market = locks.lock_market(market_id)
+    book = book_rebuilt(market_id)
+    run = _Run(market, book, timezone.now())
+    wallet = Wallet.objects.filter(address=holder).values("holder_id", "organisation_id").first()
+    if wallet is None:
+        return
+    owner = (
+        {"member__holder_id": wallet["holder_id"]}
+        if wallet["holder_id"] is not None
+        else {"member__organisation_id": wallet["organisation_id"]}
+    )
+    for order_id, state, price, quantity in (
+        Order.objects.filter(
+            market_id=market_id, side=Order.Side.SELL, state__in=Order.OPEN_STATES, **owner
+        )
+        .order_by("pk")
+        .values_list("pk", "state", "price", "quantity")
+    ):
+        resting = book.remove(order_id)
+        if resting is not None:
+            run._journal(
+                MarketEvent.Kind.CANCELLED,
+                order_id,
+                price=resting.price,
+                quantity=resting.remaining,
+                reason=UNITS_SHORT,
+            )
+            run._close(order_id, Order.State.CANCELLED, UNITS_SHORT)
+        elif state == Order.State.RECEIVED:
+            run._journal(
+                MarketEvent.Kind.REJECTED,
+                order_id,
+                price=price,
+                quantity=int(quantity),
+                reason=UNITS_SHORT,
+            )
+            run._close(order_id, Order.State.REJECTED, UNITS_SHORT)
+    run.persist()
 
 
 def markets_with_work(*, now: datetime.datetime | None = None) -> list[int]:
@@ -646,7 +703,17 @@ class _Run:
         )
 
     def _transfers(self, trades: list[Trade], wallets: dict[int, str], token: str) -> None:
-        operations = operations_request(
+        try:
+            operations = self._requested(trades, wallets, token)
+        except InsufficientBalance as short:
+            raise _SellerShort(short.holder) from short
+        for trade, operation in zip(trades, operations, strict=True):
+            trade.operation = operation
+
+    def _requested(
+        self, trades: list[Trade], wallets: dict[int, str], token: str
+    ) -> list[Operation]:
+        return operations_request(
             requests=[
                 OperationRequest(
                     kind=Operation.Kind.TRANSFER,
@@ -660,8 +727,6 @@ class _Run:
                 for trade in trades
             ]
         )
-        for trade, operation in zip(trades, operations, strict=True):
-            trade.operation = operation
 
 
 ORDER_FIELDS = (
