@@ -15,7 +15,7 @@ import django
 
 django.setup()
 
-from bench import audit, gas, issuance, platform, registry, txm  # noqa: E402
+from bench import audit, exchange, gas, issuance, platform, registry, txm  # noqa: E402
 from bench.table import print_table  # noqa: E402
 
 SECTIONS = {
@@ -25,6 +25,7 @@ SECTIONS = {
     "txm": lambda: txm.print_report(txm.measure()),
     "issuance": lambda: issuance.print_report(issuance.measure()),
     "registry": lambda: registry.print_report(registry.measure()),
+    "exchange": lambda: exchange.print_report(exchange.measure()),
 }
 
 

@@ -12,6 +12,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.database import DirectoryBasedExampleDatabase
 from web3 import Web3
 
 from qoima import celery_app
@@ -22,6 +25,21 @@ from qoima.chain.client import web3_for
 from .processes import database_url, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI searches the same examples on every run, so a red build is one anyone can reproduce; a
+# developer's run searches afresh and keeps what failed under var/ to try it first next time.
+# No deadline: two cores shared by several runs make any per-example time limit flaky.
+# Whatever else Hypothesis keeps goes under var/ too, not into the checkout.
+set_hypothesis_home_dir(ROOT / "var" / "hypothesis")
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile(
+    "dev",
+    database=DirectoryBasedExampleDatabase(ROOT / "var" / "hypothesis" / "examples"),
+    deadline=None,
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture(scope="session")

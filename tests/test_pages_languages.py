@@ -26,6 +26,7 @@ from issuance import services as issuance
 from issuance.models import Application
 from issuance.services.distribution import distribution_process
 from qoima.audit.actions import AuditAction
+from qoima.exchange.services import treasury
 from qoima.participants import services as participants
 from qoima.participants.models import Role
 from tests.audit.actions import recorded_actions
@@ -147,12 +148,23 @@ def platform(db):
             password="correct-horse-battery-9",
             role=Role.PLATFORM_ADMIN,
         ),
+        "treasury": make_user(Role.TREASURY_OFFICER),
     }
+    # Tenge on the holder's cash page and receipts in the treasury's queue.
+    treasury.member_join(actor=world.holders[0].user)
+    treasury.statement_import(
+        actor=users["treasury"],
+        file_name="statement.sta",
+        content=(Path(__file__).parent / "exchange" / "data" / "statement.sta").read_bytes(),
+        file_format="mt940",
+    )
     return users
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("role", ["issuer", "holder", "compliance", "regulator", "admin"])
+@pytest.mark.parametrize(
+    "role", ["issuer", "holder", "compliance", "regulator", "admin", "treasury"]
+)
 def test_every_page_reads_in_the_readers_language(platform, role, language):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(platform[role])

@@ -16,10 +16,11 @@ import qoima.audit.services
 import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
-import qoima.exchange.services
+import qoima.exchange.services.cash
 import qoima.exchange.services.matching
 import qoima.exchange.services.settlement
 import qoima.exchange.services.transfers
+import qoima.exchange.services.treasury
 import qoima.participants.services
 from issuance import services
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -28,10 +29,11 @@ from tests.issuance.conftest import make_world
 MODULES: list[ModuleType] = [
     qoima.participants.services,
     qoima.audit.services,
-    qoima.exchange.services,
+    qoima.exchange.services.transfers,
+    qoima.exchange.services.cash,
+    qoima.exchange.services.treasury,
     qoima.exchange.services.matching,
     qoima.exchange.services.settlement,
-    qoima.exchange.services.transfers,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,
@@ -57,6 +59,10 @@ NOT_USE_CASES = {
     "required_documents_check",
     "distribution_settled",
     "redemption_settled",
+    "member_accounts",
+    "platform_account",
+    "luhn_digit",
+    "reference_is_valid",
     "trades_settled",
 }
 

@@ -35,6 +35,19 @@ class AuditAction(models.TextChoices):
     EXCHANGE_TRANSFER_REQUESTED = "exchange.transfer_requested", _("Transfer requested")
     EXCHANGE_TRADE_SETTLED = "exchange.trade_settled", _("Trade settled: its transfer confirmed")
     EXCHANGE_TRADE_BROKEN = "exchange.trade_broken", _("Trade broken: its transfer failed")
+    EXCHANGE_MEMBER_JOINED = "exchange.member_joined", _("Exchange member opened")
+    EXCHANGE_BANK_ACCOUNT_ADDED = "exchange.bank_account_added", _("Bank account added")
+    EXCHANGE_STATEMENT_IMPORTED = "exchange.statement_imported", _("Bank statement imported")
+    EXCHANGE_RECEIPT_ALLOCATED = "exchange.receipt_allocated", _("Receipt allocated to a member")
+    EXCHANGE_RECEIPT_RETURNED = "exchange.receipt_returned", _("Receipt returned to its sender")
+    EXCHANGE_WITHDRAWAL_REQUESTED = "exchange.withdrawal_requested", _("Withdrawal requested")
+    EXCHANGE_WITHDRAWAL_CANCELLED = "exchange.withdrawal_cancelled", _("Withdrawal cancelled")
+    EXCHANGE_WITHDRAWAL_APPROVED = (
+        "exchange.withdrawal_approved",
+        _("Withdrawal approved by a second officer"),
+    )
+    EXCHANGE_WITHDRAWAL_PAID = "exchange.withdrawal_paid", _("Withdrawal paid")
+    EXCHANGE_WITHDRAWAL_REFUSED = "exchange.withdrawal_refused", _("Withdrawal refused")
     HOLDER_MOVEMENTS_WITHDRAWN = (
         "holder.movements_withdrawn",
         _("Pending movements of a suspended holder withdrawn"),

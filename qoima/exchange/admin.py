@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from qoima.audit.admin import ReadOnlyAdmin
 
 from .models import (
+    BankAccount,
     CashAccount,
     Leg,
     Market,
@@ -12,8 +13,11 @@ from .models import (
     Order,
     OrderChange,
     Posting,
+    StatementImport,
+    StatementLine,
     Trade,
     Transfer,
+    Withdrawal,
 )
 
 
@@ -104,3 +108,49 @@ class TradeAdmin(ReadOnlyAdmin):
 class MarketEventAdmin(ReadOnlyAdmin):
     list_display = ["market", "seq", "kind", "order", "price", "quantity", "at"]
     list_filter = ["kind"]
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdmin):
+    """Members register their own accounts on the cash page, where the IBAN is checked."""
+
+    list_display = ["iban", "holder_name", "member", "created_at"]
+    list_select_related = ["member"]
+    search_fields = ["iban", "holder_name", "member__payment_reference"]
+
+
+@admin.register(StatementImport)
+class StatementImportAdmin(ReadOnlyAdmin):
+    """Statements are imported on the treasury's page, once each."""
+
+    list_display = [
+        "imported_at",
+        "file_name",
+        "format",
+        "matched_count",
+        "unallocated_count",
+        "skipped_count",
+        "imported_by",
+    ]
+    list_select_related = ["imported_by"]
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(ReadOnlyAdmin):
+    """Receipts are allocated or returned on the treasury's page, through the ledger."""
+
+    list_display = ["value_date", "bank_reference", "amount", "state", "member", "payer_name"]
+    list_filter = ["state"]
+    list_select_related = ["member"]
+    search_fields = ["bank_reference", "payer_name", "purpose", "member__payment_reference"]
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(ReadOnlyAdmin):
+    """Withdrawals move held cash; they change only through the member's and the treasury's
+    pages."""
+
+    list_display = ["requested_at", "member", "amount", "state", "bank_reference", "paid_by"]
+    list_filter = ["state"]
+    list_select_related = ["member", "paid_by"]
+    search_fields = ["bank_reference", "member__payment_reference", "bank_account__iban"]

@@ -36,9 +36,17 @@ DEMO_LOGINS = [
     DemoLogin(Role.COMPLIANCE_OFFICER, "compliance2"),
     DemoLogin(Role.REGULATOR, "regulator"),
     DemoLogin(Role.PLATFORM_ADMIN, "admin"),
+    DemoLogin(Role.TREASURY_OFFICER, "treasury"),
+    # A second treasury officer: a large withdrawal is paid only once another has approved it.
+    DemoLogin(Role.TREASURY_OFFICER, "treasury2"),
 ]
 
-STAFF_ROLES = {Role.PLATFORM_ADMIN, Role.COMPLIANCE_OFFICER, Role.REGULATOR}
+STAFF_ROLES = {
+    Role.PLATFORM_ADMIN,
+    Role.COMPLIANCE_OFFICER,
+    Role.REGULATOR,
+    Role.TREASURY_OFFICER,
+}
 DEMO_ISSUER_BIN = "940140000385"
 DEMO_HOLDERS = [
     ("holder1", HolderProfile.Kind.INDIVIDUAL, "Әлия Серікқызы Нұрланова", "791028302728"),

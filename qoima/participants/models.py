@@ -20,6 +20,9 @@ class Role(models.TextChoices):
     COMPLIANCE_OFFICER = "compliance_officer", _("Compliance officer")
     REGULATOR = "regulator", _("Regulator")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+    # Keeps the tenge ledger in step with the bank: imports statements, allocates receipts and
+    # pays withdrawals. Never trades.
+    TREASURY_OFFICER = "treasury_officer", _("Treasury officer")
 
 
 class Organisation(models.Model):

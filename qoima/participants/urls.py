@@ -16,6 +16,7 @@ urlpatterns = [
     path("dashboard/compliance/", views.dashboard_compliance, name="dashboard-compliance"),
     path("dashboard/regulator/", views.dashboard_regulator, name="dashboard-regulator"),
     path("dashboard/admin/", views.dashboard_admin, name="dashboard-admin"),
+    path("dashboard/treasury/", views.dashboard_treasury, name="dashboard-treasury"),
     path("compliance/holders/<int:holder_id>/verify/", views.holder_verify, name="holder-verify"),
     path(
         "compliance/holders/<int:holder_id>/suspend/", views.holder_suspend, name="holder-suspend"

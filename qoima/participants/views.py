@@ -24,6 +24,7 @@ from qoima.chain.models import NodeHealth, PlatformDeployment
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import ApplicationError, NotFound, TooManyRequests
 from qoima.exchange import selectors as exchange_selectors
+from qoima.exchange.selectors import cash as exchange_cash
 from qoima.health import health_rows, platform_health
 from qoima.http import registration_check
 
@@ -47,6 +48,7 @@ DASHBOARDS = {
     Role.COMPLIANCE_OFFICER: "dashboard-compliance",
     Role.REGULATOR: "dashboard-regulator",
     Role.PLATFORM_ADMIN: "dashboard-admin",
+    Role.TREASURY_OFFICER: "dashboard-treasury",
 }
 
 
@@ -422,6 +424,20 @@ def dashboard_admin(request: HttpRequest) -> HttpResponse:
             "last_check": ChainCheck.objects.first(),
             "nodes": NodeHealth.objects.all(),
             "deployments": PlatformDeployment.objects.all(),
+        },
+    )
+
+
+@role_required(Role.TREASURY_OFFICER)
+def dashboard_treasury(request: HttpRequest) -> HttpResponse:
+    """What waits for the treasury, each queue with its count and its oldest item's age."""
+    return render(
+        request,
+        "participants/dashboard_treasury.html",
+        {
+            "queues": exchange_cash.treasury_queues(),
+            "overview": exchange_cash.ledger_overview(),
+            "imports": list(exchange_cash.statement_imports()[:5]),
         },
     )
 

@@ -405,6 +405,22 @@ PERMIT_EARLIEST_ISSUE_DATE = datetime.date.fromisoformat(
 )
 PERMIT_MAX_TERM_YEARS = env.int("PERMIT_MAX_TERM_YEARS", default=3)
 
+# --- Treasury (tenge deposits and withdrawals) -------------------------------------------
+# A withdrawal above this many tiyn (100 000 tenge by default) is paid only once a second,
+# different treasury officer has approved it.
+EXCHANGE_WITHDRAWAL_SECOND_OFFICER_TIYN = env.int(
+    "EXCHANGE_WITHDRAWAL_SECOND_OFFICER_TIYN", default=10_000_000
+)
+# The platform's bank (omnibus) account, shown to members as where to send tenge; their
+# payment reference goes in the transfer's purpose.
+EXCHANGE_BANK_NAME = env.str("EXCHANGE_BANK_NAME", default="АО «Demo Bank Kazakhstan»")
+EXCHANGE_BANK_BIC = env.str("EXCHANGE_BANK_BIC", default="DEMOKZKA")
+EXCHANGE_BANK_BENEFICIARY = env.str("EXCHANGE_BANK_BENEFICIARY", default="ТОО «Qoima»")
+EXCHANGE_BANK_BIN = env.str("EXCHANGE_BANK_BIN", default="940140000385")
+EXCHANGE_BANK_IBAN = env.str("EXCHANGE_BANK_IBAN", default="KZ86125KZT5004100100")
+# The largest statement file the import reads.
+EXCHANGE_STATEMENT_MAX_BYTES = env.int("EXCHANGE_STATEMENT_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # The token scheme first: DRF asks the first class for the WWW-Authenticate challenge, so
@@ -453,6 +469,11 @@ SPECTACULAR_SETTINGS = {
         "DocumentKind": "issuance.models.Document.Kind",
         "OperationKind": "qoima.chain.models.Operation.Kind",
         "WalletKind": "qoima.custody.models.Wallet.Kind",
+        "OperationState": "qoima.chain.models.Operation.State",
+        "WithdrawalState": "qoima.exchange.models.treasury.Withdrawal.State",
+        "ReceiptState": "qoima.exchange.models.treasury.StatementLine.State",
+        "PostingKind": "qoima.exchange.models.cash.Posting.Kind",
+        "CashAccountKind": "qoima.exchange.models.cash.CashAccount.Kind",
     },
 }
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from issuance.models import Application, Distribution, Redemption
 from issuance.selectors import ART5_ITEMS
 from qoima.chain.models import Operation
+from qoima.exchange.models import StatementLine, Withdrawal
 from qoima.participants.models import HolderProfile, Permit, Role
 
 # The address of each role's page: a word a person can type, never the stored role code.
@@ -23,6 +24,7 @@ ROLE_PAGES: dict[str, Role] = {
     "compliance": Role.COMPLIANCE_OFFICER,
     "regulator": Role.REGULATOR,
     "administrator": Role.PLATFORM_ADMIN,
+    "treasury": Role.TREASURY_OFFICER,
 }
 PAGE_OF_ROLE = {role: slug for slug, role in ROLE_PAGES.items()}
 
@@ -294,6 +296,66 @@ ART5_PLAIN: dict[int, tuple[Promise, Promise]] = {
 }
 
 
+def withdrawal_states() -> StateGroup:
+    state = Withdrawal.State
+    return StateGroup(
+        _("Withdrawals of tenge"),
+        _notes(
+            state,
+            {
+                state.REQUESTED: _(
+                    "Requested by the member: the amount is held and a treasury officer pays "
+                    "it to the member's registered IBAN."
+                ),
+                state.AWAITING_SECOND: _(
+                    "Above the threshold: a treasury officer must approve it before another "
+                    "officer pays it. The amount stays held."
+                ),
+                state.APPROVED: _(
+                    "Approved by one treasury officer; a different officer pays it and records "
+                    "the bank's reference."
+                ),
+                state.PAID: _(
+                    "Paid from the platform's bank account; the bank's reference of the "
+                    "payment is recorded."
+                ),
+                state.CANCELLED: _(
+                    "Taken back by the member before payment: the amount is available again."
+                ),
+                state.REFUSED: _(
+                    "Refused by a treasury officer, with the reason: the amount is available again."
+                ),
+            },
+        ),
+    )
+
+
+def receipt_states() -> StateGroup:
+    state = StatementLine.State
+    return StateGroup(
+        _("Receipts from bank statements"),
+        _notes(
+            state,
+            {
+                state.MATCHED: _(
+                    "The purpose named a member's payment reference: credited to the member "
+                    "when the statement was imported."
+                ),
+                state.UNALLOCATED: _(
+                    "No valid payment reference in the purpose: the money waits in the "
+                    "platform's settlement account for a treasury officer."
+                ),
+                state.ALLOCATED: _(
+                    "A treasury officer found the member and credited the receipt by hand."
+                ),
+                state.RETURNED: _(
+                    "Sent back to the payer; the bank's reference of the return is recorded."
+                ),
+            },
+        ),
+    )
+
+
 def art5_items() -> list[Art5Item]:
     return [
         Art5Item(number, wording, *ART5_PLAIN[number]) for number, wording in ART5_ITEMS.items()
@@ -307,6 +369,7 @@ ROLE_STATES = {
     Role.COMPLIANCE_OFFICER: (holder_states, permit_states, application_states, operation_states),
     Role.REGULATOR: (permit_states, application_states, holder_states, operation_states),
     Role.PLATFORM_ADMIN: (operation_states, application_states),
+    Role.TREASURY_OFFICER: (receipt_states, withdrawal_states),
 }
 
 
@@ -333,6 +396,10 @@ ART5_LEADS: dict[Role, Promise] = {
     Role.PLATFORM_ADMIN: _(
         "The platform enforces Art. 5 in its code and on the chain; no setting switches it "
         "off. Issuers and officers will ask you about refusals, so here is what each item asks."
+    ),
+    Role.TREASURY_OFFICER: _(
+        "You handle tenge only, never assets, but the members you pay hold assets that meet "
+        "these seven items. Here is what each item asks."
     ),
 }
 
@@ -379,6 +446,10 @@ ROLE_SUMMARIES: dict[Role, Promise] = {
     Role.PLATFORM_ADMIN: _(
         "Keeps the platform running: staff accounts, keys, the chain connection and health; "
         "never takes part in the workflow."
+    ),
+    Role.TREASURY_OFFICER: _(
+        "Imports the bank's statements, matches deposits to members, pays withdrawals with "
+        "the bank's reference (a second officer approves large ones); never trades."
     ),
 }
 

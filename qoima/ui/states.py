@@ -21,6 +21,9 @@ STATE_COLOURS: dict[str, str] = {
     "redeemed": DONE,
     "verified": DONE,
     "valid": DONE,
+    "paid": DONE,
+    "matched": DONE,
+    "allocated": DONE,
     # under way
     "broadcast": UNDER_WAY,
     "burning": UNDER_WAY,
@@ -36,6 +39,8 @@ STATE_COLOURS: dict[str, str] = {
     "requested": WAITING,
     "unverified": WAITING,
     "awaiting_seal": WAITING,
+    "awaiting_second": WAITING,
+    "unallocated": WAITING,
     # refused or broken
     "failed": BAD,
     "fatal": BAD,
@@ -49,6 +54,8 @@ STATE_COLOURS: dict[str, str] = {
     # not started
     "draft": IDLE,
     "unstarted": IDLE,
+    "cancelled": IDLE,
+    "returned": IDLE,
 }
 
 

@@ -52,6 +52,7 @@ ROLES = [
     Role.COMPLIANCE_OFFICER,
     Role.REGULATOR,
     Role.PLATFORM_ADMIN,
+    Role.TREASURY_OFFICER,
 ]
 CHECKS = [
     not_a_server_error,
@@ -117,6 +118,7 @@ def fuzz_world(world) -> Fuzzed:
         Role.COMPLIANCE_OFFICER: world.officer_b,
         Role.REGULATOR: make_user(Role.REGULATOR),
         Role.PLATFORM_ADMIN: make_user(Role.PLATFORM_ADMIN),
+        Role.TREASURY_OFFICER: make_user(Role.TREASURY_OFFICER),
     }
     common = {
         "redemption_id": redemption.pk,

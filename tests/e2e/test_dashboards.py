@@ -14,6 +14,7 @@ HEADINGS = {
     Role.COMPLIANCE_OFFICER: "Compliance dashboard",
     Role.REGULATOR: "Regulator dashboard",
     Role.PLATFORM_ADMIN: "Platform administration",
+    Role.TREASURY_OFFICER: "Treasury dashboard",
 }
 
 

@@ -24,6 +24,7 @@ from django.db import models
 from issuance import services as issuance
 from qoima.audit.actions import AuditAction
 from qoima.chain.models import Operation, ReconciliationDifference, ReconciliationRun
+from qoima.exchange.services import treasury
 from qoima.participants import services as participants
 from qoima.participants.models import Role
 from tests.factories import PASSWORD, make_user
@@ -73,11 +74,13 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("application", "/issuance/{issued}/"),
         Page("application-pending", "/issuance/{pending}/"),
         Page("new-application", "/issuance/new/"),
+        Page("cash", "/exchange/cash/"),
         Page("help", "/help/"),
     ),
     "holder": (
         Page("dashboard", "/dashboard/"),
         Page("wallet", "/wallet/"),
+        Page("cash", "/exchange/cash/"),
         Page("assets", "/issuance/assets/"),
         Page("api-docs", "/api/docs/", reads_codes=True, vendor=".swagger-ui"),
     ),
@@ -105,6 +108,14 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("audit", "/registry/audit/"),
         Page("daily", "/registry/reports/daily/"),
         Page("monitoring", "/registry/reports/monitoring/"),
+    ),
+    "treasury": (
+        Page("dashboard", "/dashboard/"),
+        Page("statements", "/exchange/treasury/statements/"),
+        Page("receipts", "/exchange/treasury/receipts/"),
+        Page("withdrawals", "/exchange/treasury/withdrawals/"),
+        Page("ledger", "/exchange/treasury/ledger/"),
+        Page("help", "/help/treasury/"),
     ),
     "admin": (
         Page("dashboard", "/dashboard/"),
@@ -188,6 +199,16 @@ def walk_platform() -> Platform:
         password=PASSWORD,
         role=Role.PLATFORM_ADMIN,
     )
+    # A bank statement whose credits name nobody: the treasury's queue has receipts in it.
+    treasurer = make_user(Role.TREASURY_OFFICER)
+    treasury.statement_import(
+        actor=treasurer,
+        file_name="statement.sta",
+        content=(
+            Path(__file__).resolve().parents[1] / "exchange" / "data" / "statement.sta"
+        ).read_bytes(),
+        file_format="mt940",
+    )
     return Platform(
         logins={
             "issuer": world.issuer.username,
@@ -195,6 +216,7 @@ def walk_platform() -> Platform:
             "compliance": world.officer_a.username,
             "regulator": make_user(Role.REGULATOR).username,
             "admin": admin.username,
+            "treasury": treasurer.username,
         },
         ids={
             "issued": application.pk,

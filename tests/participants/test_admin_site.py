@@ -47,15 +47,19 @@ from qoima.chain.models import (
     WorkerHeartbeat,
 )
 from qoima.exchange.models import (
+    BankAccount,
     CashAccount,
     Market,
     MarketEvent,
     Order,
     OrderChange,
+    StatementImport,
+    StatementLine,
     Trade,
     Transfer,
+    Withdrawal,
 )
-from qoima.exchange.services import transfer_request
+from qoima.exchange.services import transfer_request, treasury
 from qoima.exchange.services.cash import (
     Entry,
     member_accounts,
@@ -89,6 +93,10 @@ READ_ONLY = [
     Document,
     DocumentCheck,
     Transfer,
+    BankAccount,
+    StatementImport,
+    StatementLine,
+    Withdrawal,
 ]
 ADMIN_CSS = Path(settings.BASE_DIR) / "qoima" / "ui" / "static" / "ui" / "admin.css"
 
@@ -137,6 +145,7 @@ def rows(db):
     )
     chain_id, now = settings.CHAIN_ID, timezone.now()
     _exchange_rows(world, application.token_address)
+    _treasury_rows(world)
     document = Document.objects.first()
     assert document is not None
     DocumentCheck.objects.create(document=document, file_sha256=document.sha256, ok=True)
@@ -231,6 +240,23 @@ def rows(db):
     empty = [model.__name__ for model in platform_models() if not model.objects.exists()]
     assert empty == []
     return world
+
+
+def _treasury_rows(world: Any) -> None:
+    """A statement crediting a holder, the holder's bank account and a withdrawal to it."""
+    holder = world.holders[0].user
+    member = treasury.member_join(actor=holder)
+    row = f"2026-12-06,100.00,KZT,ADMIN-1,Payer,,{member.payment_reference}"
+    treasury.statement_import(
+        actor=make_user(Role.TREASURY_OFFICER),
+        file_name="statement.csv",
+        content=(",".join(treasury.CSV_COLUMNS) + "\n" + row + "\n").encode(),
+        file_format="csv",
+    )
+    account = treasury.bank_account_add(
+        actor=holder, iban="KZ18722S000012345678", holder_name="Holder"
+    )
+    treasury.withdrawal_request(actor=holder, bank_account_id=account.pk, amount="10")
 
 
 def _exchange_rows(world: Any, token_address: str) -> None:

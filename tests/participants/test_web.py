@@ -16,6 +16,7 @@ DASHBOARDS = {
     Role.COMPLIANCE_OFFICER: "dashboard-compliance",
     Role.REGULATOR: "dashboard-regulator",
     Role.PLATFORM_ADMIN: "dashboard-admin",
+    Role.TREASURY_OFFICER: "dashboard-treasury",
 }
 
 

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from issuance.models import Application
 from issuance.selectors import ART5_ITEMS
+from qoima.exchange.models import Withdrawal
 from qoima.participants.models import HolderProfile, Permit
 from qoima.ui.help import ROLE_PAGES
 from tests.factories import make_user
@@ -22,6 +23,7 @@ A_STATE = {
     "compliance": Permit.Status.PENDING,
     "regulator": Permit.Status.REVOKED,
     "administrator": Application.Status.ISSUING,
+    "treasury": Withdrawal.State.AWAITING_SECOND,
 }
 
 

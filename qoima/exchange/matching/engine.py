@@ -21,6 +21,7 @@ CANCEL_RESTING, CANCEL_INCOMING, CANCEL_BOTH, DECREMENT = (
     "cancel_both",
     "decrement",
 )
+STP_MODES = frozenset((CANCEL_RESTING, CANCEL_INCOMING, CANCEL_BOTH, DECREMENT))
 # Why an order's open units were cancelled by the engine.
 SELF_TRADE, UNFILLED, FILL_OR_KILL, POST_ONLY = (
     "self_trade",
@@ -218,6 +219,14 @@ def _fillable(book: Book, incoming: Incoming, opposite: str, stp: str) -> bool:
 
 def match(book: Book, incoming: Incoming, stp: str) -> Outcome:
     """Match ``incoming`` against ``book`` (changing it) and say what happened, in order."""
+    if stp not in STP_MODES:
+        # Refused before anything changes: found only at the first self-trade, the book would
+        # keep the fills made before it while their events were lost with the error.
+        raise ValueError(f"unknown self-trade prevention {stp!r}")
+    if incoming.order_id in book:
+        # An amend to a new price or more units takes the order out first; resting it twice
+        # would fail only after its fills had changed the book.
+        raise ValueError(f"order {incoming.order_id} is already in the book")
     opposite = SELL if incoming.side == BUY else BUY
     outcome = Outcome()
     events = outcome.events
@@ -248,8 +257,6 @@ def match(book: Book, incoming: Incoming, stp: str) -> Outcome:
                 events.append(Cancelled(maker.order_id, maker.remaining, SELF_TRADE))
                 events.append(Cancelled(incoming.order_id, remaining, SELF_TRADE))
                 return outcome
-            if stp != DECREMENT:
-                raise ValueError(f"unknown self-trade prevention {stp!r}")
             taken = min(remaining, maker.remaining)
             remaining -= taken
             if maker.remaining == taken:

@@ -4,8 +4,10 @@ from .cash import CashAccount, Leg, Member, Posting
 from .markets import Market, MarketEvent, Order, OrderChange, Trade
 from .matching import MatcherHeartbeat
 from .transfers import Transfer
+from .treasury import BankAccount, StatementImport, StatementLine, Withdrawal
 
 __all__ = [
+    "BankAccount",
     "CashAccount",
     "Leg",
     "Market",
@@ -15,6 +17,9 @@ __all__ = [
     "Order",
     "OrderChange",
     "Posting",
+    "StatementImport",
+    "StatementLine",
     "Trade",
     "Transfer",
+    "Withdrawal",
 ]
