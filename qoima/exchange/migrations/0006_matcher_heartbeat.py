@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0004_cash_ledger_triggers'),
+        ('exchange', '0005_treasury_bank_accounts_statements_withdrawals'),
     ]
 
     operations = [
