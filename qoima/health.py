@@ -23,6 +23,7 @@ from qoima.chain.health import (
     Stall,
     stall_status,
 )
+from qoima.exchange.health import MATCHER_NEVER_HEARD, MATCHER_SILENT
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,24 @@ def _audit_seal() -> Check:
     return Check(ok=True, values=values)
 
 
+def _matcher() -> Check:
+    """The exchange's matcher: heard from recently, once there is a market to match."""
+    from qoima.exchange.health import matcher_status
+
+    try:
+        status = matcher_status()
+    except Exception as error:  # the database went away in between
+        logger.warning("health: the matcher's figures could not be read: %s", error)
+        return Check(ok=False, reason=UNAVAILABLE)
+    values = {
+        "age_seconds": status.heartbeat_age,
+        "limit_seconds": status.stale_seconds,
+        "waiting_seconds": status.waiting_age,
+        "markets": status.markets,
+    }
+    return Check(ok=not status.reason, reason=status.reason, values=values)
+
+
 def _stall_checks(stall: Stall) -> dict[str, Check]:
     return {
         "worker_heartbeat": Check(
@@ -162,6 +181,7 @@ def platform_health() -> Health:
     else:
         checks.update(_stall_checks(stall))
     checks["audit_seal"] = _audit_seal() if checks["database"].ok else Check(False, UNAVAILABLE)
+    checks["matcher"] = _matcher() if checks["database"].ok else Check(False, UNAVAILABLE)
     return Health(checks=checks, stall=stall)
 
 
@@ -173,6 +193,7 @@ LABELS: dict[str, Promise] = {
     "oldest_pending_operation": _("Oldest unfinished operation"),
     "indexer_lag": _("Indexer"),
     "audit_seal": _("Audit log sealing"),
+    "matcher": _("Exchange matcher"),
 }
 TEXTS: dict[str, Promise] = {
     UNAVAILABLE: _("Does not answer."),
@@ -187,6 +208,11 @@ TEXTS: dict[str, Promise] = {
     SEAL_OVERDUE: _(
         "An audit entry has waited %(age_seconds)s s for its seal, longer than "
         "%(limit_seconds)s s: the sealer is not running."
+    ),
+    MATCHER_NEVER_HEARD: _("No matcher has been heard from: orders are not matched."),
+    MATCHER_SILENT: _(
+        "No matcher heard from for %(age_seconds)s s (limit %(limit_seconds)s s): orders are "
+        "not matched."
     ),
     INDEXER_STALLED: _(
         "%(blocks)s blocks behind the node for %(seconds)s s, longer than %(limit_seconds)s s: "
@@ -220,6 +246,18 @@ def _text_when_ok(name: str, values: dict[str, Any]) -> str:
         if values["age_seconds"] is None:
             return str(_("Every audit entry is sealed."))
         return str(_("The oldest unsealed audit entry has waited %(age_seconds)s s.") % values)
+    if name == "matcher":
+        if values["age_seconds"] is None:
+            return str(_("No market is open yet."))
+        if values["waiting_seconds"] is None:
+            return str(_("Last heard from %(age_seconds)s s ago; no order is waiting.") % values)
+        return str(
+            _(
+                "Last heard from %(age_seconds)s s ago; the oldest order waiting came "
+                "%(waiting_seconds)s s ago."
+            )
+            % values
+        )
     return str(_("Answers."))
 
 

@@ -10,9 +10,7 @@ platform is here (a test refuses one anywhere else), and the order is:
 3. Business rows, each kind by primary key, in this order: application, distribution,
    redemption, holder profile, wallet, then the other participant rows (organisation,
    permit, user); then the exchange's: market, order, order change, trade, withdrawal,
-   statement line, member, and cash accounts last (the ledger's triggers move their
-   balances, so a posting locks its accounts first, sorted, through ``lock_cash_accounts``);
-   then holds (by key).
+   statement line, member; then holds (by key).
 4. Operations, by id. A request only inserts new ones (their unique idempotency key is the
    one wait two requests can share, and both take it before anything below); the indexer,
    the confirmer and a cancellation lock existing ones in id order.
@@ -21,6 +19,12 @@ platform is here (a test refuses one anywhere else), and the order is:
    order; the indexer locks every row a step touches, senders and receivers together, in
    that order before it changes any (it inserts missing receivers' rows first: an insert of a
    new row waits only for another insert of the same row, and only the indexer inserts).
+6. Cash accounts, last of all (the ledger's triggers move their balances, so a posting locks
+   its accounts first, sorted, in one statement through ``lock_cash_accounts``). Last because
+   a trade touches both ledgers: the matcher moves a seller's units from the order's hold to
+   the trade's transfer (holds, then balances) before it moves the buyer's cash, and the
+   confirmer hands a failed trade's transfer to its settlement holding the seller's balance
+   (it has just released the units), which then returns the buyer's cash.
 
 The audit log is outside the order: ``audit_record`` only inserts (an unsealed entry), so it
 takes no lock and may come anywhere in a transaction. The audit head is the sealer's lock
@@ -43,6 +47,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import QuerySet
 
@@ -56,7 +61,7 @@ from qoima.chain.models import (
     SigningKey,
     TokenBalance,
 )
-from qoima.exchange.models import CashAccount
+from qoima.exchange.models import CashAccount, Market, Order
 
 M = TypeVar("M", bound=models.Model)
 
@@ -123,6 +128,42 @@ def lock_open_hold(key: str) -> Hold | None:
     """The open hold under ``key``, locked; None when there is none."""
     open_holds = Hold.objects.filter(key=key, released_at__isnull=True)
     return open_holds.select_for_update(no_key=True).first()
+
+
+def lock_open_holds(
+    groups: Iterable[str], *, token_address: str, holders: Iterable[str]
+) -> list[Hold]:
+    """The open holds of each group, locked in key order in one statement: a group is a key
+    and the keys below it (``<group>:...``), as an order's first hold and its amendments'.
+    The holds are ``holders``' of ``token_address`` (found through the open holds' index)."""
+    wanted = sorted(set(groups))
+    if not wanted:
+        return []
+    matching = models.Q()
+    for group in wanted:
+        matching |= models.Q(key=group) | models.Q(key__startswith=f"{group}:")
+    open_holds = Hold.objects.filter(
+        matching,
+        chain_id=settings.CHAIN_ID,
+        token_address=token_address,
+        holder__in=sorted(set(holders)),
+        released_at__isnull=True,
+    )
+    return list(open_holds.select_for_update(no_key=True).order_by("key"))
+
+
+def lock_market(pk: int) -> Market:
+    """A market: its matcher holds it for a whole step, so the book has one writer."""
+    return Market.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def orders_for_update(ids: Iterable[int]) -> list[Order]:
+    """Orders by id, locked in id order in one statement (the matcher's, after matching, and
+    before anything below them)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(Order.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk"))
 
 
 # ------------------------------------------------------------------------------ 4. operations

@@ -68,6 +68,7 @@ def test_a_working_platform_answers_200_to_anyone(chain):
         "oldest_pending_operation",
         "indexer_lag",
         "audit_seal",
+        "matcher",
     }
     assert all(check["ok"] for check in checks.values())
     assert checks["node"]["block"] == chain.eth.block_number

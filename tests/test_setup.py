@@ -156,7 +156,7 @@ def test_compose_file_is_valid_and_names_the_full_stack():
     )
     assert result.returncode == 0, result.stderr
     services = set(result.stdout.split())
-    assert {"postgres", "redis", "anvil", "web", "worker", "beat"} <= services
+    assert {"postgres", "redis", "anvil", "web", "worker", "beat", "matcher"} <= services
 
     # A worker or beat that exits for any reason is started again by compose.
     result = subprocess.run(
@@ -164,7 +164,7 @@ def test_compose_file_is_valid_and_names_the_full_stack():
     )
     assert result.returncode == 0, result.stderr
     resolved = json.loads(result.stdout)["services"]
-    for name in ("postgres", "redis", "anvil", "web", "worker", "beat"):
+    for name in ("postgres", "redis", "anvil", "web", "worker", "beat", "matcher"):
         assert resolved[name]["restart"] == "unless-stopped", name
 
 

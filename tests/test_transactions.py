@@ -18,7 +18,9 @@ import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services.cash
 import qoima.exchange.services.markets
+import qoima.exchange.services.matching
 import qoima.exchange.services.orders
+import qoima.exchange.services.settlement
 import qoima.exchange.services.transfers
 import qoima.exchange.services.treasury
 import qoima.participants.services
@@ -34,6 +36,8 @@ MODULES: list[ModuleType] = [
     qoima.exchange.services.treasury,
     qoima.exchange.services.markets,
     qoima.exchange.services.orders,
+    qoima.exchange.services.matching,
+    qoima.exchange.services.settlement,
     qoima.chain.services,
     qoima.chain.anchors,
     qoima.chain.volumes,
@@ -75,6 +79,7 @@ NOT_USE_CASES = {
     "change_reason_label",
     "halt_reason_label",
     "market_settings_parse",
+    "trades_settled",
 }
 
 

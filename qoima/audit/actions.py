@@ -33,6 +33,8 @@ class AuditAction(models.TextChoices):
     CUSTODY_WALLET_ALLOWLIST = "custody.wallet_allowlist", _("Wallet put on the allowlist")
     CUSTODY_WALLET_DELIST = "custody.wallet_delist", _("Wallet taken off the allowlist")
     EXCHANGE_TRANSFER_REQUESTED = "exchange.transfer_requested", _("Transfer requested")
+    EXCHANGE_TRADE_SETTLED = "exchange.trade_settled", _("Trade settled: its transfer confirmed")
+    EXCHANGE_TRADE_BROKEN = "exchange.trade_broken", _("Trade broken: its transfer failed")
     EXCHANGE_MEMBER_JOINED = "exchange.member_joined", _("Exchange member opened")
     EXCHANGE_BANK_ACCOUNT_ADDED = "exchange.bank_account_added", _("Bank account added")
     EXCHANGE_STATEMENT_IMPORTED = "exchange.statement_imported", _("Bank statement imported")

@@ -10,7 +10,7 @@ move, and no unit is promised twice.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -147,6 +147,56 @@ def hold_release(*, key: str) -> Hold | None:
     Hold.objects.filter(pk=hold.pk).update(released_at=timezone.now())
     _update(hold.chain_id, "reserved", {(hold.token_address, hold.holder): -int(hold.amount)})
     return hold
+
+
+def holds_take(
+    *, groups: Mapping[str, int | None], token_address: str, holders: Iterable[str]
+) -> None:
+    """Take units off open holds, per group (a key and the keys below it, ``<key>:...``):
+    ``groups`` maps each to the units to take, or None for all it still holds. The units leave
+    ``reserved`` here; a caller moving them into a transfer requests it in the same
+    transaction, which reserves them again, so nothing can take them in between. A hold taken
+    to nothing is released (its amount then says what it last held). Raises IntegrityError
+    when a group holds fewer units than asked for. ``holders`` (of ``token_address``) are the
+    holders of the groups' holds: they find them through the index of open holds.
+    """
+    holds = locks.lock_open_holds(groups, token_address=token_address, holders=holders)
+    now = timezone.now()
+    left = dict(groups)
+    released: list[int] = []
+    reduced: list[Hold] = []
+    deltas: Deltas = defaultdict(int)
+    for hold in holds:
+        group = next(g for g in groups if hold.key == g or hold.key.startswith(f"{g}:"))
+        wanted = left[group]
+        amount = int(hold.amount)
+        taken = amount if wanted is None else min(wanted, amount)
+        if not taken:
+            continue
+        if wanted is not None:
+            left[group] = wanted - taken
+        deltas[(hold.token_address, hold.holder)] -= taken
+        if taken == amount:
+            released.append(hold.pk)
+        else:
+            hold.amount = amount - taken
+            reduced.append(hold)
+    if any(units for units in left.values()):
+        raise IntegrityError("a hold was asked for more units than it holds")
+    if released:
+        Hold.objects.filter(pk__in=released).update(released_at=now)
+    if reduced and _postgres():
+        table = connection.ops.quote_name(Hold._meta.db_table)
+        sql = (
+            f"UPDATE {table} AS h SET amount = v.amount FROM "  # noqa: S608
+            "unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) WHERE h.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [[h.pk for h in reduced], [Decimal(h.amount) for h in reduced]])
+    elif reduced:
+        Hold.objects.bulk_update(reduced, ["amount"])
+    if deltas:
+        _update(holds[0].chain_id, "reserved", deltas)
 
 
 # ------------------------------------------------------------------------------ the indexer

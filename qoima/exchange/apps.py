@@ -14,3 +14,7 @@ class ExchangeConfig(AppConfig):
         from .reconciliation import exchange_differences
 
         platform_check_register(exchange_differences)
+
+        # The transaction manager hands a trade's transfer to its settlement in whichever
+        # process confirms or fails it: every process must have the handler registered.
+        from .services import settlement  # noqa: F401

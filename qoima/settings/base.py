@@ -385,6 +385,14 @@ CHAIN_STALL_SECONDS = env.int("CHAIN_STALL_SECONDS", default=300)
 # No worker heard from for this long means none is running (beat sends the heartbeat task
 # every WORKER_HEARTBEAT_INTERVAL_SECONDS).
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=90)
+# The matcher (``runmatcher``): how many received orders and changes one step of a market
+# takes, how long it waits for a notice before it looks again (PostgreSQL) or how often it
+# looks (elsewhere), how often it says it is alive, and how long a silence means it is not.
+MATCHER_STEP_LIMIT = env.int("MATCHER_STEP_LIMIT", default=500)
+MATCHER_WAIT_SECONDS = env.float("MATCHER_WAIT_SECONDS", default=1.0)
+MATCHER_POLL_SECONDS = env.float("MATCHER_POLL_SECONDS", default=0.05)
+MATCHER_HEARTBEAT_SECONDS = env.float("MATCHER_HEARTBEAT_SECONDS", default=5.0)
+MATCHER_HEARTBEAT_STALE_SECONDS = env.int("MATCHER_HEARTBEAT_STALE_SECONDS", default=60)
 # Each of /health/'s checks of a service (broker, node) waits at most this long.
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
 NODE_MODULES_DIR = BASE_DIR / "node_modules"

@@ -1,1 +1,18 @@
 """Matching: the pure engine, and the matcher that feeds it and writes what it does."""
+
+# The channel order placement notifies and ``runmatcher`` listens on (PostgreSQL).
+CHANNEL = "qoima_matching"
+
+
+def wake(market_id: int) -> None:
+    """Tell the matchers a market has work (call it once the order or change has committed).
+
+    On PostgreSQL a NOTIFY on ``qoima_matching`` with the market's id; elsewhere nothing, as the
+    matcher polls. Inside a transaction the notice goes out when it commits.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(market_id)])

@@ -2,6 +2,7 @@
 
 from .cash import CashAccount, Leg, Member, Posting
 from .markets import Market, MarketEvent, Order, OrderChange, Trade
+from .matching import MatcherHeartbeat
 from .transfers import Transfer
 from .treasury import BankAccount, StatementImport, StatementLine, Withdrawal
 
@@ -11,6 +12,7 @@ __all__ = [
     "Leg",
     "Market",
     "MarketEvent",
+    "MatcherHeartbeat",
     "Member",
     "Order",
     "OrderChange",

@@ -39,6 +39,7 @@ from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
 from qoima.transactions import in_transaction
 
+from ..matching import wake
 from ..models import CashAccount, Market, Member, Order, OrderChange, Posting
 from ..money import MAX_TIYN, format_tenge, tiyn_from_text
 from .cash import (
@@ -358,15 +359,11 @@ def _reserve_units(market: Market, wallet: str, units: int, key: str) -> None:
         ) from None
 
 
-def _matcher_wake(market_id: int) -> None:
-    """The one place placements and changes tell the market's matcher there is work, after
-    their commit. The matcher finds received rows by itself as well (it sweeps), so a lost
-    wake-up delays an order, never loses it; until the matcher's wake-up lands this does
-    nothing more."""
-
-
 def _wake_after_commit(market_id: int) -> None:
-    transaction.on_commit(lambda: _matcher_wake(market_id))
+    """Tell the market's matcher there is work: a PostgreSQL notice, delivered when this
+    transaction commits (never before the order is durable). The matcher also sweeps for
+    received rows, so a lost notice delays an order, never loses it."""
+    wake(market_id)
 
 
 @transaction.atomic(durable=True)

@@ -141,7 +141,7 @@ class EventsFollower:
 
 
 class Command(BaseCommand):
-    help = "Start anvil, the web server, a Celery worker and beat, with demo data."
+    help = "Start anvil, the web server, a Celery worker and beat, and the matcher, with demo data."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("RUN_HOST", "127.0.0.1"))
@@ -209,6 +209,8 @@ class Command(BaseCommand):
                 "-s",
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
+            # The exchange's matcher: the single writer of each market's book.
+            "matcher": [python, str(settings.BASE_DIR / "manage.py"), "runmatcher"],
             "web": [
                 python,
                 "-m",
@@ -247,8 +249,8 @@ class Command(BaseCommand):
             self._follow_demo(logs)
             web = children["web"]
             while not stopping:
-                # The worker and beat come back by themselves; the web server exits only on
-                # an error that starting it again would not cure (a port already taken).
+                # The worker, beat and the matcher come back by themselves; the web server
+                # exits only on an error that starting it again would not cure (a port taken).
                 if web.process is not None and web.process.poll() is not None:
                     event(
                         "web exited with code %s; see %s. Stopping.",
@@ -258,6 +260,7 @@ class Command(BaseCommand):
                     break
                 children["worker"].check()
                 children["beat"].check()
+                children["matcher"].check()
                 time.sleep(0.5)
         finally:
             if not stopping:
