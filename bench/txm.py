@@ -108,8 +108,9 @@ def _broker() -> str:
 class Worker:
     """A real ``celery worker`` process on a queue of its own, as the tests start one."""
 
-    def __init__(self, anvil_url: str, log_dir: Path, **extra_env: str) -> None:
-        self.queue = f"qoima-bench-{uuid.uuid4().hex[:8]}"
+    def __init__(self, anvil_url: str, log_dir: Path, queue: str = "", **extra_env: str) -> None:
+        # A queue given is one other processes (the exchange's matcher) have queued work on.
+        self.queue = queue or f"qoima-bench-{uuid.uuid4().hex[:8]}"
         self.log = log_dir / f"{self.queue}.log"
         # The base settings, so the batching settings are the ones a deployment runs with
         # unless set here (the test settings pin some of them for the tests, and production.py
@@ -176,8 +177,8 @@ class Worker:
 
 
 @contextmanager
-def worker(anvil_url: str, log_dir: Path, **extra_env: str) -> Iterator[Worker]:
-    process = Worker(anvil_url, log_dir, **extra_env)
+def worker(anvil_url: str, log_dir: Path, queue: str = "", **extra_env: str) -> Iterator[Worker]:
+    process = Worker(anvil_url, log_dir, queue, **extra_env)
     try:
         yield process
     finally:
