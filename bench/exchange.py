@@ -636,7 +636,7 @@ def print_report(report: Report) -> None:
             "start to the last trade final; chain_confirm every "
             f"{CONFIRM_EVERY:g} s as beat would, CHAIN_CONFIRMATIONS=1.",
             f"Latency: {CLIENTS} clients each place {LATENCY_ORDERS} orders one at a time and "
-            "poll the order every 2 ms until the matcher has processed it; timed on the orders "
+            "poll the order every 5 ms until the matcher has processed it; timed on the orders "
             "that traded. Matched -> final: the trades' own timestamps (matched at the step's "
             "start, settled when the transfer's confirmation was handed to settlement).",
             "The machine has 2 cores shared by every process of the run (and other work).",

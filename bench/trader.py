@@ -33,7 +33,8 @@ from qoima.participants.models import User  # noqa: E402
 
 # Ticks either side of the reference price the orders are spread over: most of them cross.
 SPREAD = 5
-WAIT_POLL = 0.002
+# Often enough to see a step commit, seldom enough not to slow the matcher it waits for.
+WAIT_POLL = 0.005
 
 
 def orders(
