@@ -116,6 +116,15 @@ def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def tenge_plain(tiyn: Any) -> str:
+    """Tenge for programs reading an export: a plain decimal with two places and no grouping
+    (``1234.50``); blank when there is no amount."""
+    if tiyn is None or tiyn == "":
+        return ""
+    sign, value = ("-" if int(tiyn) < 0 else ""), abs(int(tiyn))
+    return f"{sign}{value // 100}.{value % 100:02d}"
+
+
 def export_format(requested: str) -> str:
     if requested not in FORMATS:
         raise InvalidInput(_("Choose an export format: csv or json."), field="export")

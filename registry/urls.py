@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api, views
+from .views import market
 
 urlpatterns = [
     path("", views.home, name="registry-home"),
@@ -38,6 +39,11 @@ urlpatterns = [
     path("audit/", views.audit, name="registry-audit"),
     path("reports/daily/", views.daily, name="registry-daily"),
     path("reports/monitoring/", views.monitoring, name="registry-monitoring"),
+    path("exchange/orders/", market.exchange_orders, name="registry-exchange-orders"),
+    path("exchange/trades/", market.exchange_trades, name="registry-exchange-trades"),
+    path("exchange/journal/", market.exchange_journal, name="registry-exchange-journal"),
+    path("exchange/book/", market.exchange_book, name="registry-exchange-book"),
+    path("exchange/daily/", market.exchange_daily, name="registry-exchange-daily"),
 ]
 
 api_urlpatterns = [

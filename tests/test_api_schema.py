@@ -16,6 +16,8 @@ def test_the_schema_is_valid_and_lists_every_endpoint(tmp_path):
         "/api/v1/applications/{application_id}/distributions/",
         "/api/v1/redemptions/{redemption_id}/fulfil/",
         "/api/v1/transfers/",
+        "/api/v1/markets/",
+        "/api/v1/markets/{market_id}/candles/",
         "/api/v1/registry/transfers/",
         "/api/v1/registry/assets/{application_id}/holders/",
         "/api/v1/registry/documents/{document_id}/rehash/",

@@ -256,6 +256,7 @@ LISTS: dict[str, list[Page]] = {
         ("api-transfers", fixed("api-transfers")),
         ("api-wallet", fixed("api-wallet")),
         ("api-wallet-history", fixed("api-wallet-history")),
+        ("api-markets", fixed("api-markets")),
         ("dashboard-holder", fixed("dashboard-holder")),
     ],
     "regulator": [
@@ -273,6 +274,10 @@ LISTS: dict[str, list[Page]] = {
             "registry-audit",
             "registry-daily",
             "registry-monitoring",
+            "registry-exchange-orders",
+            "registry-exchange-trades",
+            "registry-exchange-journal",
+            "registry-exchange-daily",
             "api-registry-issuers",
             "api-registry-permits",
             "api-registry-assets",

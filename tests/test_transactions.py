@@ -17,7 +17,9 @@ import qoima.chain.anchors
 import qoima.chain.services
 import qoima.chain.volumes
 import qoima.exchange.services.cash
+import qoima.exchange.services.markets
 import qoima.exchange.services.matching
+import qoima.exchange.services.orders
 import qoima.exchange.services.settlement
 import qoima.exchange.services.transfers
 import qoima.exchange.services.treasury
@@ -32,6 +34,8 @@ MODULES: list[ModuleType] = [
     qoima.exchange.services.transfers,
     qoima.exchange.services.cash,
     qoima.exchange.services.treasury,
+    qoima.exchange.services.markets,
+    qoima.exchange.services.orders,
     qoima.exchange.services.matching,
     qoima.exchange.services.settlement,
     qoima.chain.services,
@@ -63,6 +67,18 @@ NOT_USE_CASES = {
     "platform_account",
     "luhn_digit",
     "reference_is_valid",
+    # Orders' and markets' pure checks and parsers, shared by the placement and its preview.
+    "order_quote",
+    "order_amounts_parse",
+    "price_parse",
+    "quantity_parse",
+    "price_band",
+    "fee_of",
+    "amount_of",
+    "member_of",
+    "change_reason_label",
+    "halt_reason_label",
+    "market_settings_parse",
     "trades_settled",
 }
 

@@ -48,6 +48,19 @@ class AuditAction(models.TextChoices):
     )
     EXCHANGE_WITHDRAWAL_PAID = "exchange.withdrawal_paid", _("Withdrawal paid")
     EXCHANGE_WITHDRAWAL_REFUSED = "exchange.withdrawal_refused", _("Withdrawal refused")
+    EXCHANGE_MARKET_OPENED = "exchange.market_opened", _("Market opened")
+    EXCHANGE_MARKET_CHANGED = "exchange.market_changed", _("Market settings changed")
+    EXCHANGE_MARKET_HALTED = "exchange.market_halted", _("Market halted")
+    EXCHANGE_MARKET_RESUMED = "exchange.market_resumed", _("Market resumed")
+    EXCHANGE_ORDER_PLACED = "exchange.order_placed", _("Order placed")
+    EXCHANGE_ORDER_CANCEL_REQUESTED = (
+        "exchange.order_cancel_requested",
+        _("Cancellation of an order requested"),
+    )
+    EXCHANGE_ORDER_AMEND_REQUESTED = (
+        "exchange.order_amend_requested",
+        _("Change of an order requested"),
+    )
     HOLDER_MOVEMENTS_WITHDRAWN = (
         "holder.movements_withdrawn",
         _("Pending movements of a suspended holder withdrawn"),

@@ -4,6 +4,7 @@ Everything is compared at the last block the indexer applied to balances, so a t
 on its way to its confirmations is not reported as a difference. Zero differences is normal.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -30,6 +31,15 @@ from .models import (
 )
 
 Kind = ReconciliationDifference.Kind
+# Checks of the platform's own books that need no chain (the exchange's cash ledger, orders and
+# trades), registered by the apps that keep those books; each returns its differences unsaved.
+PlatformCheck = Callable[[], list[ReconciliationDifference]]
+_platform_checks: list[PlatformCheck] = []
+
+
+def platform_check_register(check: PlatformCheck) -> None:
+    if check not in _platform_checks:
+        _platform_checks.append(check)
 
 
 def _token(w3: Web3, address: str) -> Any:
@@ -219,6 +229,11 @@ def reconcile(*, w3: Web3, token_address: str = "") -> ReconciliationRun:
         for token in tokens:
             differences += _differences_for(w3, run, token.address, block)
             run.tokens_checked += 1
+        if not token_address:
+            for check in _platform_checks:
+                for difference in check():
+                    difference.run = run
+                    differences.append(difference)
         ReconciliationDifference.objects.bulk_create(differences)
         run.differences = len(differences)
         run.save()

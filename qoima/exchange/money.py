@@ -11,8 +11,10 @@ it, so that a column of amounts lines up the same whatever the language).
 """
 
 import re
+from contextlib import nullcontext
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +36,13 @@ _AMOUNT = re.compile(
 )
 
 
-def format_tenge(tiyn: int) -> str:
-    """``1 234,50 ₸`` (ru, kk) or ``1,234.50 ₸`` (en) for 123450 tiyn."""
-    number = number_format(Decimal(tiyn).scaleb(-2), decimal_pos=2, force_grouping=True)
+def format_tenge(tiyn: int | None, *, language: str | None = None) -> str:
+    """``1 234,50 ₸`` (ru, kk) or ``1,234.50 ₸`` (en) for 123450 tiyn, in ``language`` (the
+    active one when None); a dash when there is no amount (no trade yet)."""
+    if tiyn is None:
+        return "—"
+    with translation.override(language) if language else nullcontext():
+        number = number_format(Decimal(tiyn).scaleb(-2), decimal_pos=2, force_grouping=True)
     return f"{number}\xa0{TENGE_SIGN}"
 
 

@@ -24,6 +24,7 @@ from qoima.custody.services import (
     wallet_allowlist_set_in_transaction,
 )
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from qoima.exchange.services.orders import orders_cancel_for_holder_in_transaction
 from qoima.text import text_optional, text_required
 
 from .access import PERMIT_TRANSITIONS
@@ -564,6 +565,10 @@ def holder_suspend(*, officer: User, holder_id: int, reason: str) -> HolderProfi
     holder.status_reason = reason
     holder.status_changed_at = timezone.now()
     holder.save()
+    # Its open orders leave the book: the matcher carries out each cancellation in its turn
+    # and releases the cash and units they hold. Orders are business rows, locked before any
+    # operation (qoima/locks.py).
+    orders_cancel_for_holder_in_transaction(holder=holder, reason="holder_suspended", actor=officer)
     # Nothing may reach or leave a suspended holder's wallet until they are verified again:
     # movements not yet sent are withdrawn (their balances released) and it leaves the
     # allowlist.

@@ -143,6 +143,7 @@ STATICFILES_DIRS = [
     ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/lightweight-charts", BASE_DIR / "node_modules" / "lightweight-charts" / "dist"),
 ]
 # Served straight from the finders, so the embedded default needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
@@ -417,7 +418,9 @@ EXCHANGE_BANK_NAME = env.str("EXCHANGE_BANK_NAME", default="АО «Demo Bank Kaz
 EXCHANGE_BANK_BIC = env.str("EXCHANGE_BANK_BIC", default="DEMOKZKA")
 EXCHANGE_BANK_BENEFICIARY = env.str("EXCHANGE_BANK_BENEFICIARY", default="ТОО «Qoima»")
 EXCHANGE_BANK_BIN = env.str("EXCHANGE_BANK_BIN", default="940140000385")
-EXCHANGE_BANK_IBAN = env.str("EXCHANGE_BANK_IBAN", default="KZ86125KZT5004100100")
+# The demo's bank account; production must name the platform's own (qoima/settings/production.py).
+DEMO_BANK_IBAN = "KZ86125KZT5004100100"
+EXCHANGE_BANK_IBAN = env.str("EXCHANGE_BANK_IBAN", default=DEMO_BANK_IBAN)
 # The largest statement file the import reads.
 EXCHANGE_STATEMENT_MAX_BYTES = env.int("EXCHANGE_STATEMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
@@ -474,6 +477,12 @@ SPECTACULAR_SETTINGS = {
         "ReceiptState": "qoima.exchange.models.treasury.StatementLine.State",
         "PostingKind": "qoima.exchange.models.cash.Posting.Kind",
         "CashAccountKind": "qoima.exchange.models.cash.CashAccount.Kind",
+        "TradeState": "qoima.exchange.models.markets.Trade.State",
+        "MarketStatus": "qoima.exchange.models.markets.Market.Status",
+        "OrderSide": "qoima.exchange.models.markets.Order.Side",
+        "OrderState": "qoima.exchange.models.markets.Order.State",
+        "OrderChangeKind": "qoima.exchange.models.markets.OrderChange.Kind",
+        "OrderChangeState": "qoima.exchange.models.markets.OrderChange.State",
     },
 }
 

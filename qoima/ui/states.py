@@ -17,6 +17,8 @@ STATE_COLOURS: dict[str, str] = {
     "approved": DONE,
     "confirmed": DONE,
     "done": DONE,
+    "filled": DONE,
+    "final": DONE,
     "issued": DONE,
     "redeemed": DONE,
     "verified": DONE,
@@ -28,6 +30,9 @@ STATE_COLOURS: dict[str, str] = {
     "broadcast": UNDER_WAY,
     "burning": UNDER_WAY,
     "in_progress": UNDER_WAY,
+    "open": UNDER_WAY,
+    "partially_filled": UNDER_WAY,
+    "received": UNDER_WAY,
     "issuing": UNDER_WAY,
     "sending": UNDER_WAY,
     "submitted": UNDER_WAY,
@@ -42,7 +47,9 @@ STATE_COLOURS: dict[str, str] = {
     "awaiting_second": WAITING,
     "unallocated": WAITING,
     # refused or broken
+    "broken": BAD,
     "failed": BAD,
+    "halted": BAD,
     "fatal": BAD,
     "invalid": BAD,
     "refused": BAD,
@@ -52,9 +59,9 @@ STATE_COLOURS: dict[str, str] = {
     "suspended": BAD,
     "expired": BAD,
     # not started
+    "cancelled": IDLE,
     "draft": IDLE,
     "unstarted": IDLE,
-    "cancelled": IDLE,
     "returned": IDLE,
 }
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from issuance.models import Application
 from qoima.chain.client import get_web3
 from qoima.chain.models import TokenTransfer
+from qoima.exchange.selectors.market import trade_amounts_by_operation
 
 from .. import exports, selectors, transfers
 from ..forms import MonitoringForm, TransferSearchForm
@@ -174,15 +175,29 @@ def monitoring(request: HttpRequest) -> HttpResponseBase:
         exports.export_format(request.GET.get("export", "csv")),
         f"financial-monitoring-{asset.symbol}",
         [*TRANSFER_HEADER, "amount_kzt"],
-        ([*row, ""] for row in transfer_rows(rows, {asset.token_address: asset})),
+        _with_tenge(transfer_rows(rows, {asset.token_address: asset})),
     )
+
+
+REFERENCE = TRANSFER_HEADER.index("reference")
+
+
+def _with_tenge(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """Each row with its tenge amount: a trade's on the platform's exchange (its reference is
+    the trade's transfer), blank for movements that have no price."""
+    for chunk in exports.chunked(rows, exports.CHUNK):
+        amounts = trade_amounts_by_operation(
+            row[REFERENCE] for row in chunk if row[REFERENCE] != ""
+        )
+        for row in chunk:
+            yield [*row, exports.tenge_plain(amounts.get(row[REFERENCE]))]
 
 
 def _monitoring_xml_rows(
     rows: Iterable[TokenTransfer], asset: Application
 ) -> Iterator[dict[str, str]]:
-    for row in transfer_rows(rows, {asset.token_address: asset}):
-        values = dict(zip(TRANSFER_HEADER, row, strict=True))
+    for row in _with_tenge(transfer_rows(rows, {asset.token_address: asset})):
+        values = dict(zip([*TRANSFER_HEADER, "amount_kzt"], row, strict=True))
         yield {
             "Date": str(values["time"] or ""),
             "Reference": str(values["reference"]),
@@ -195,6 +210,6 @@ def _monitoring_xml_rows(
             "PayeeAddress": str(values["receiver_address"]),
             "Asset": asset.symbol,
             "Amount": str(values["amount"]).split(" ")[0],
-            # Backed assets have no tenge price until they trade on the platform's exchange.
-            "AmountKZT": "",
+            # A trade on the platform's exchange is priced; other movements have no tenge price.
+            "AmountKZT": str(values["amount_kzt"]),
         }

@@ -37,10 +37,11 @@ from schemathesis.specs.openapi.checks import (
 
 from issuance import services as issuance
 from issuance.models import Application
-from qoima.chain.models import TokenBalance
+from qoima.chain.models import PlatformToken, TokenBalance
 from qoima.custody.selectors import custodial_wallet
-from qoima.exchange.services import transfer_request
+from qoima.exchange.services import market_open, order_place, transfer_request
 from qoima.participants.models import Role
+from tests.exchange.trading import SETTINGS, deposit
 from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain
 
@@ -112,6 +113,23 @@ def fuzz_world(world) -> Fuzzed:
     )
     document = issued.documents.first()
     assert document is not None
+    # A market for the issued asset, and the holder's buy resting in it.
+    market = market_open(
+        actor=make_user(Role.PLATFORM_ADMIN),
+        token_id=PlatformToken.objects.get(address=issued.token_address).pk,
+        values=SETTINGS,
+    )
+    deposit(holder, 10_000_000)
+    order, _placed = order_place(
+        actor=holder.user,
+        market_id=market.pk,
+        client_order_id="fuzz-1",
+        side="buy",
+        type="limit",
+        time_in_force="gtc",
+        price=100_000,
+        quantity=100,
+    )
     users = {
         Role.HOLDER: holder.user,
         Role.ISSUER_STAFF: world.issuer,
@@ -125,6 +143,8 @@ def fuzz_world(world) -> Fuzzed:
         "distribution_id": distribution.pk,
         "transfer_id": transfer.pk,
         "document_id": document.pk,
+        "market_id": market.pk,
+        "order_id": order.pk,
     }
     # The application each operation acts on: one in the state the operation expects.
     ids = {

@@ -150,3 +150,57 @@ def test_a_dead_node_fails_the_command_with_its_reason(ledger, chain, settings):
     settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(CommandError, match="does not answer"):
         call_command("reconcile")
+
+
+def test_the_exchange_books_are_reconciled_in_the_same_run(ledger, chain):
+    """Cash held for a buy that no open order holds: the run stores the difference, and the
+    regulator reads it on the run's page."""
+    from django.db import transaction
+    from django.test import Client
+    from django.urls import reverse
+
+    from qoima.exchange.models import Posting
+    from qoima.exchange.services.cash import (
+        Entry,
+        member_accounts,
+        member_ensure_in_transaction,
+        platform_account,
+        postings_write_in_transaction,
+    )
+    from qoima.participants.models import Role
+    from tests.factories import HolderProfileFactory, make_user
+
+    with transaction.atomic():
+        member = member_ensure_in_transaction(holder=HolderProfileFactory())
+        accounts = member_accounts(member)
+        omnibus = platform_account("omnibus").pk
+        postings_write_in_transaction(
+            [
+                Entry(
+                    Posting.Kind.DEPOSIT,
+                    "d-1",
+                    "deposit:1",
+                    [(omnibus, -500), (accounts["available"].pk, 500)],
+                ),
+                Entry(
+                    Posting.Kind.ORDER_HELD,
+                    "o-1",
+                    "order:1",
+                    [(accounts["available"].pk, -200), (accounts["held"].pk, 200)],
+                ),
+            ]
+        )
+    index_until_head(w3=chain)
+    run = reconcile(w3=chain)
+    held = run.difference_rows.get(kind=Kind.CASH_HELD)
+    assert (run.differences, held.subject, held.database_value, held.chain_value) == (
+        1,
+        member.payment_reference,
+        "200",
+        "0",
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(Role.REGULATOR))
+    page = client.get(reverse("registry-reconciliation-run", args=[run.pk])).content.decode()
+    assert "Held cash differs from open orders and withdrawals" in page
+    assert member.payment_reference in page

@@ -23,10 +23,17 @@ from django.db import models
 
 from issuance import services as issuance
 from qoima.audit.actions import AuditAction
-from qoima.chain.models import Operation, ReconciliationDifference, ReconciliationRun
+from qoima.chain.models import (
+    Operation,
+    PlatformToken,
+    ReconciliationDifference,
+    ReconciliationRun,
+)
+from qoima.exchange import services as exchange
 from qoima.exchange.services import treasury
 from qoima.participants import services as participants
 from qoima.participants.models import Role
+from tests.exchange.trading import SETTINGS, deposit
 from tests.factories import PASSWORD, make_user
 from tests.registry.conftest import make_ledger
 
@@ -75,12 +82,15 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("application-pending", "/issuance/{pending}/"),
         Page("new-application", "/issuance/new/"),
         Page("cash", "/exchange/cash/"),
+        Page("offering", "/exchange/offering/"),
         Page("help", "/help/"),
     ),
     "holder": (
         Page("dashboard", "/dashboard/"),
         Page("wallet", "/wallet/"),
         Page("cash", "/exchange/cash/"),
+        Page("markets", "/exchange/markets/"),
+        Page("trade", "/exchange/markets/{market}/trade/"),
         Page("assets", "/issuance/assets/"),
         Page("api-docs", "/api/docs/", reads_codes=True, vendor=".swagger-ui"),
     ),
@@ -108,6 +118,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("audit", "/registry/audit/"),
         Page("daily", "/registry/reports/daily/"),
         Page("monitoring", "/registry/reports/monitoring/"),
+        Page("exchange-orders", "/registry/exchange/orders/"),
+        Page("exchange-trades", "/registry/exchange/trades/"),
+        Page("exchange-journal", "/registry/exchange/journal/"),
+        Page("exchange-book", "/registry/exchange/book/"),
+        Page("exchange-daily", "/registry/exchange/daily/"),
     ),
     "treasury": (
         Page("dashboard", "/dashboard/"),
@@ -119,6 +134,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
     ),
     "admin": (
         Page("dashboard", "/dashboard/"),
+        Page("markets", "/exchange/markets/manage/"),
+        Page("market", "/exchange/markets/{market}/manage/"),
         Page("admin", "/admin/"),
         Page("admin-audit-entries", "/admin/audit/auditentry/"),
     ),
@@ -189,6 +206,33 @@ def walk_platform() -> Platform:
         database_value="400",
         chain_value="300",
     )
+    # A market for the issued asset: the issuer offers units, a holder bids for some.
+    market = exchange.market_open(
+        actor=make_user(Role.PLATFORM_ADMIN),
+        token_id=PlatformToken.objects.get(address=application.token_address).pk,
+        values=SETTINGS,
+    )
+    exchange.order_place(
+        actor=world.issuer,
+        market_id=market.pk,
+        client_order_id="walk-offer",
+        side="sell",
+        type="limit",
+        time_in_force="gtc",
+        price=105_000,
+        quantity=1_000,
+    )
+    deposit(world.holders[0], 500_000)
+    exchange.order_place(
+        actor=world.holders[0].user,
+        market_id=market.pk,
+        client_order_id="walk-bid",
+        side="buy",
+        type="limit",
+        time_in_force="gtc",
+        price=100_000,
+        quantity=200,
+    )
     participants.holder_suspend(
         officer=world.officer_a, holder_id=world.holders[2].pk, reason="Court order 12"
     )
@@ -223,6 +267,7 @@ def walk_platform() -> Platform:
             "pending": pending.pk,
             "organisation": application.organisation_id,
             "transfer": ledger.transfers[1].pk,
+            "market": market.pk,
         },
     )
 

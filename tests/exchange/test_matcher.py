@@ -19,7 +19,7 @@ from qoima.exchange.models import (
     Trade,
 )
 
-from .trading import PRICE, amend, cancel, exchange, fresh
+from .matching_world import PRICE, amend, cancel, exchange, fresh
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from qoima.chain.models import Hold, Operation
 from qoima.exchange.matching.matcher import market_step
 from qoima.exchange.models import CashAccount, Order, Trade
 
-from .trading import PRICE, cancel, exchange
+from .matching_world import PRICE, cancel, exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

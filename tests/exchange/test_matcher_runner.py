@@ -12,7 +12,7 @@ from qoima.exchange.matching import wake
 from qoima.exchange.matching.runner import Matcher
 from qoima.exchange.models import MatcherHeartbeat, Order, Trade
 
-from .trading import exchange
+from .matching_world import exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from qoima.exchange.matching.matcher import market_step
 from qoima.exchange.models import CashAccount, Posting, Trade
 from qoima.exchange.services.cash import platform_account
 
-from .trading import PRICE, exchange
+from .matching_world import PRICE, exchange
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from qoima.chain.tasks import chain_confirm
 from qoima.exchange.matching.matcher import market_step
 from qoima.exchange.models import CashAccount, Market, Order, Trade
 from tests.exchange.conftest import verified_holder
-from tests.exchange.trading import Trader, deposit, place
+from tests.exchange.matching_world import Trader, deposit, place
 from tests.factories import make_user
 from tests.onchain import issued_token
 

@@ -46,6 +46,11 @@ def registry_urls(ledger) -> tuple[list[str], list[str]]:
         reverse("registry-audit"),
         reverse("registry-daily"),
         reverse("registry-monitoring"),
+        reverse("registry-exchange-orders"),
+        reverse("registry-exchange-trades"),
+        reverse("registry-exchange-journal"),
+        reverse("registry-exchange-book"),
+        reverse("registry-exchange-daily"),
     ]
     apis = [
         reverse("api-registry-issuers"),

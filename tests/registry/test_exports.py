@@ -158,3 +158,37 @@ def test_the_compliance_decisions_export_gives_each_action_as_people_read_it(reg
     suspended = [row for row in csv_rows(response) if row["action"] == "holder.suspended"]
     assert len(suspended) == 1
     assert suspended[0]["action_label"] == "Держатель приостановлен"
+
+
+def test_financial_monitoring_prices_exchange_trades_in_tenge(
+    ledger, regulator_client, small_chunks
+):
+    """A transfer that settled an exchange trade carries the trade's tenge amount; other
+    movements have no price."""
+    from qoima.chain.models import Operation, PlatformToken
+    from qoima.exchange.models import Order, Trade
+    from tests.exchange.factories_market import Journal, make_market, make_member
+
+    token = PlatformToken.objects.get(address=ledger.application.token_address)
+    market = make_market(token)
+    seller, buyer = (make_member(h) for h in ledger.holders[:2])
+    journal = Journal(market=market, user=ledger.holders[0].user)
+    sold = ledger.transfers[-1]
+    sell = journal.order(seller, Order.Side.SELL, 123_456, int(sold.amount))
+    taker = journal.order(buyer, Order.Side.BUY, 123_456, int(sold.amount), accept=False)
+    trade = journal.trade(taker, sell, int(sold.amount), state=Trade.State.FINAL)
+    # The trade's transfer is the one recorded with this reference.
+    Operation.objects.filter(pk=trade.operation_id).update(id=int(sold.ref))
+    Trade.objects.filter(pk=trade.pk).update(operation_id=int(sold.ref))
+    amount = 123_456 * int(sold.amount) // 10**token.decimals
+
+    url = reverse("registry-monitoring")
+    params = {"asset": ledger.application.pk, "threshold": "0.01"}
+    rows = csv_rows(regulator_client.get(url, {**params, "export": "csv"}))
+    priced = {r["reference"]: r["amount_kzt"] for r in rows if r["amount_kzt"]}
+    assert priced == {str(int(sold.ref)): f"{amount // 100}.{amount % 100:02d}"}
+    xml = body(regulator_client.get(url, {**params, "export": "xml"}))
+    operations = ET.fromstring(xml.encode()).findall("Operation")  # noqa: S314 - our own output
+    assert {op.findtext("Reference"): op.findtext("AmountKZT") for op in operations}[
+        str(int(sold.ref))
+    ] == f"{amount // 100}.{amount % 100:02d}"

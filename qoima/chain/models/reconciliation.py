@@ -35,6 +35,17 @@ class ReconciliationDifference(models.Model):
         RECORD_MISMATCH = "record_mismatch", _("On-chain record differs from the movement")
         RESERVATION = "reservation", _("Reserved units differ from the movements holding them")
         RECORDED_FAILURE = "recorded_failure", _("Failed movement with an on-chain record")
+        CASH_TOTAL = "cash_total", _("Cash ledger does not sum to zero")
+        CASH_BALANCE = "cash_balance", _("Cash balance differs from its postings")
+        CASH_HELD = "cash_held", _("Held cash differs from open orders and withdrawals")
+        ORDER_RESERVATION = (
+            "order_reservation",
+            _("Units reserved for a sell order differ from its hold"),
+        )
+        TRADE_TRANSFER = (
+            "trade_transfer",
+            _("Final trade without exactly one confirmed on-chain record"),
+        )
 
     run = models.ForeignKey(
         ReconciliationRun,

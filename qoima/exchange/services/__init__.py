@@ -1,5 +1,24 @@
 """Every state change of the exchange, one function a use case, by concern."""
 
+from .markets import market_halt, market_open, market_resume, market_update
+from .orders import (
+    order_amend,
+    order_cancel,
+    order_place,
+    orders_cancel_for_holder_in_transaction,
+    orders_cancel_for_market_in_transaction,
+)
 from .transfers import transfer_request
 
-__all__ = ["transfer_request"]
+__all__ = [
+    "market_halt",
+    "market_open",
+    "market_resume",
+    "market_update",
+    "order_amend",
+    "order_cancel",
+    "order_place",
+    "orders_cancel_for_holder_in_transaction",
+    "orders_cancel_for_market_in_transaction",
+    "transfer_request",
+]

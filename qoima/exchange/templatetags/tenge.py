@@ -10,4 +10,4 @@ register = template.Library()
 
 @register.simple_tag
 def tenge(tiyn: int | None) -> str:
-    return "" if tiyn is None else format_tenge(int(tiyn))
+    return format_tenge(None if tiyn is None else int(tiyn))
