@@ -5,9 +5,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from issuance.urls import api_urlpatterns as issuance_api
-from qoima.exchange.cash_urls import api_urlpatterns as cash_api
 from qoima.exchange.urls import api_urlpatterns as exchange_api
-from qoima.exchange.urls_trading import api_urlpatterns as trading_api
+from qoima.exchange.urls import wallet_urlpatterns
 from qoima.participants.urls import api_urlpatterns
 from registry.urls import api_urlpatterns as registry_api
 
@@ -23,18 +22,14 @@ handler500 = "qoima.http.server_error"
 urlpatterns = [
     path("", include("qoima.participants.urls")),
     path("operations/", include("qoima.chain.urls")),
-    path("wallet/", include("qoima.exchange.urls")),
-    path("exchange/", include("qoima.exchange.cash_urls")),
-    path("exchange/", include("qoima.exchange.market_urls")),
-    path("exchange/", include("qoima.exchange.urls_trading")),
+    path("wallet/", include(wallet_urlpatterns)),
+    path("exchange/", include("qoima.exchange.urls")),
     path("issuance/", include("issuance.urls")),
     path("registry/", include("registry.urls")),
     path("help/", include("qoima.ui.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urlpatterns)),
     path("api/v1/", include(exchange_api)),
-    path("api/v1/", include(cash_api)),
-    path("api/v1/", include(trading_api)),
     path("api/v1/", include(issuance_api)),
     path("api/v1/registry/", include(registry_api)),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),

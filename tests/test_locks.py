@@ -12,8 +12,11 @@ Who takes each lock of qoima/locks.py (the audit head is left out: its writers a
   refused broadcast; the confirmer reads transactions and locks their operations.
 - business rows: application (issuer's and officers' actions, distribution send / upload /
   check, issue, mint and wallet settlement); distribution (its check); redemption (the issuer's
-  fulfilment or refusal, burn settlement); holder (verification, suspension); wallet (key
-  re-encryption); permit; holds (redemption fulfilled or refused).
+  fulfilment or refusal, burn settlement); holder (verification, suspension, order
+  placement); wallet (key re-encryption); permit; market (the matcher's step, its settings);
+  orders (the matcher's step); cash accounts (every posting: placements, withdrawals, the
+  treasury, the matcher's step, trade settlement); holds (redemption fulfilled or refused, sell
+  orders placed and matched).
 - operations: a suspension's withdrawal, the batcher, the confirmer, the index step.
 - balances: every request that reserves (transfer, distribution, burn), a redemption's hold
   placed and released, a suspension's or a failure's release, the index step.
@@ -57,6 +60,12 @@ holder verification           holder suspension               holder            
 holder verification,          batcher, key sender and         the wallet's pending    10
 suspension                    confirmer of their allowlist    operations
                               operations
+order placement (buy: cash;   order placement, cancellation,  member's cash accounts, 11
+sell: hold, balance)          withdrawal request              holder's balance, holds
+matcher step (market, orders, order placement, cancellation,  orders, holds,          11
+holds, balances, cash)        withdrawal request              balances, cash accounts
+holder suspension (holder,    order placement, matcher step   holder, orders, cash    11
+its orders' cancellation)
 ============================  ==============================  ======================  =====
 
 1 ``test_multi_sender_requests_and_index_steps_on_the_same_balances_never_deadlock``,
@@ -68,7 +77,9 @@ suspension                    confirmer of their allowlist    operations
 7 ``test_failed_burns_settling_and_a_holders_redemptions_and_transfers_never_deadlock``,
 8 ``test_issues_and_mints_settling_and_the_issuers_sends_on_those_applications_never_deadlock``,
 9 ``test_two_senders_of_one_signing_key_never_deadlock_nor_use_a_nonce_twice``,
-10 ``test_a_holders_verification_and_suspension_and_their_wallets_allowlisting_never_deadlock``.
+10 ``test_a_holders_verification_and_suspension_and_their_wallets_allowlisting_never_deadlock``,
+11 ``test_orders_withdrawals_matcher_steps_and_a_suspension_of_the_same_members_never_deadlock``
+(a trade's settlement against them: ``tests/integration/test_exchange_faults.py``).
 Tests 8 to 10 read receipts from a chain node (anvil).
 
 Not run at once yet: the confirmer against the index step (one worker runs them in turn in
@@ -117,11 +128,17 @@ from qoima.custody.models import Wallet
 from qoima.custody.selectors import custodial_wallet, organisation_wallet, wallet_allowlisted
 from qoima.custody.services import wallet_allowlist_set_in_transaction
 from qoima.errors import ApplicationError
+from qoima.exchange.matching.matcher import book_drop, market_step
+from qoima.exchange.models import Order, Trade
+from qoima.exchange.reconciliation import exchange_differences
 from qoima.exchange.services import transfer_request
+from qoima.exchange.services.orders import order_cancel, order_place
+from qoima.exchange.services.treasury import bank_account_add, withdrawal_request
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.services import holder_suspend, holder_verify
 from tests.chain.conftest import mined_by_the_node
 from tests.exchange.conftest import verified_holder
+from tests.exchange.matching_world import PRICE, Trader, exchange
 from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain, make_world
 from tests.onchain import assert_ledger_matches_chain, mined_attempts
@@ -928,3 +945,61 @@ def test_issues_and_mints_settling_and_the_issuers_sends_on_those_applications_n
                 str(units_to_amount(held, application.decimals)),
                 str(units_to_amount(0, application.decimals)),
             )
+
+
+@postgres_only
+def test_orders_withdrawals_matcher_steps_and_a_suspension_of_the_same_members_never_deadlock(
+    committed_db,
+):
+    """Every exchange path that locks members' cash, orders, holds and balances, at once on the
+    same members: placements (buys hold cash, sells reserve units), cancellations, withdrawals,
+    the matcher's steps and, last, a suspension of one of them."""
+    market = exchange(traders=2, cash=5_000_000, units=100_000, band_bps=9000)
+    (a, b) = market.traders
+    accounts = {
+        trader.member.pk: bank_account_add(actor=trader.user, iban=iban, holder_name="Holder")
+        for trader, iban in ((a, "KZ86125KZT5004100100"), (b, "KZ566010002000012345"))
+    }
+    officer = make_user(Role.COMPLIANCE_OFFICER)
+
+    def orders(trader: Trader, side: str) -> Callable[[int], None]:
+        def work(i: int) -> None:
+            if i == 11 and trader is a:
+                holder_suspend(officer=officer, holder_id=a.holder.pk, reason="Court order 11")
+                return
+            order, _new = order_place(
+                actor=trader.user,
+                market_id=market.market.pk,
+                client_order_id=f"race-{side}-{i}",
+                side=side,
+                type="limit",
+                time_in_force="gtc",
+                price=PRICE + (i % 3) - 1,
+                quantity=5 + i % 4,
+            )
+            if i % 3 == 0:
+                order_cancel(actor=trader.user, order_id=order.pk)
+
+        work.__name__ = f"{side}_{trader.holder.pk}"
+        return work
+
+    def withdrawals(i: int) -> None:
+        for trader in (a, b):
+            withdrawal_request(
+                actor=trader.user,
+                bank_account_id=accounts[trader.member.pk].pk,
+                amount=str(1 + i),
+                idempotency_key=f"race-{i}",
+            )
+
+    def matcher(i: int) -> None:
+        market_step(market_id=market.market.pk)
+
+    errors = _race(14, orders(a, "buy"), orders(b, "sell"), orders(b, "buy"), withdrawals, matcher)
+    assert errors == []
+    market_step(market_id=market.market.pk)
+    book_drop()
+    # Whatever interleaved, the ledger and the orders agree, as the reconciliation reads them.
+    assert exchange_differences() == []
+    assert not Order.objects.filter(member=a.member, state__in=Order.OPEN_STATES).exists()
+    assert Trade.objects.filter(market=market.market).exists()

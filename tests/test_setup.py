@@ -72,6 +72,11 @@ PRODUCTION_ENV = {
     "CHAIN_OPERATOR_KEY": "0x" + "22" * 32,
     "CHAIN_COMPLIANCE_KEY": "0x" + "33" * 32,
     "CUSTODY_ENCRYPTION_KEYS": "pTgm1s2FzJj3Yd4s2Fj9bN8vQmVt7Kx0L2cR5sW8yHk=",
+    "EXCHANGE_BANK_NAME": "АО «Народный банк Казахстана»",
+    "EXCHANGE_BANK_BIC": "HSBKKZKX",
+    "EXCHANGE_BANK_BENEFICIARY": "ТОО «Qoima»",
+    "EXCHANGE_BANK_BIN": "950341000052",
+    "EXCHANGE_BANK_IBAN": "KZ566010002000012345",
 }
 
 
@@ -113,6 +118,7 @@ ANVIL_ACCOUNT_9_KEY = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073d
         ("CHAIN_ADMIN_KEY", ANVIL_ACCOUNT_0_KEY),
         ("CHAIN_OPERATOR_KEY", ANVIL_ACCOUNT_9_KEY.upper().replace("0X", "0x")),
         ("CHAIN_COMPLIANCE_KEY", ANVIL_ACCOUNT_0_KEY.removeprefix("0x")),
+        ("EXCHANGE_BANK_IBAN", "KZ86125KZT5004100100"),
     ],
 )
 def test_production_refuses_each_secret_published_in_the_repository_or_by_anvil(
@@ -149,6 +155,7 @@ def test_compose_file_is_valid_and_names_the_full_stack():
         **CLEAN_ENV,
         "SECRET_KEY": "x" * 50,
         "CUSTODY_ENCRYPTION_KEYS": PRODUCTION_ENV["CUSTODY_ENCRYPTION_KEYS"],
+        **{name: value for name, value in PRODUCTION_ENV.items() if name.startswith("EXCHANGE_")},
         **keys,
     }
     result = subprocess.run(

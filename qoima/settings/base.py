@@ -418,7 +418,9 @@ EXCHANGE_BANK_NAME = env.str("EXCHANGE_BANK_NAME", default="АО «Demo Bank Kaz
 EXCHANGE_BANK_BIC = env.str("EXCHANGE_BANK_BIC", default="DEMOKZKA")
 EXCHANGE_BANK_BENEFICIARY = env.str("EXCHANGE_BANK_BENEFICIARY", default="ТОО «Qoima»")
 EXCHANGE_BANK_BIN = env.str("EXCHANGE_BANK_BIN", default="940140000385")
-EXCHANGE_BANK_IBAN = env.str("EXCHANGE_BANK_IBAN", default="KZ86125KZT5004100100")
+# The demo's bank account; production must name the platform's own (qoima/settings/production.py).
+DEMO_BANK_IBAN = "KZ86125KZT5004100100"
+EXCHANGE_BANK_IBAN = env.str("EXCHANGE_BANK_IBAN", default=DEMO_BANK_IBAN)
 # The largest statement file the import reads.
 EXCHANGE_STATEMENT_MAX_BYTES = env.int("EXCHANGE_STATEMENT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEMO_CUSTODY_ENCRYPTION_KEY, DEMO_SECRET_KEY, env
+from .base import DEMO_BANK_IBAN, DEMO_CUSTODY_ENCRYPTION_KEY, DEMO_SECRET_KEY, env
 from .base import STORAGES as BASE_STORAGES
 
 # The private keys of anvil's ten default accounts (its published "test test ... junk"
@@ -55,6 +55,13 @@ CUSTODY_ENCRYPTION_KEYS = env.list("CUSTODY_ENCRYPTION_KEYS")
 for _key in CUSTODY_ENCRYPTION_KEYS:
     _refuse_published("CUSTODY_ENCRYPTION_KEYS", _key, {DEMO_CUSTODY_ENCRYPTION_KEY})
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The bank account members pay tenge into: the demo's would send their money nowhere.
+EXCHANGE_BANK_NAME = env.str("EXCHANGE_BANK_NAME")
+EXCHANGE_BANK_BIC = env.str("EXCHANGE_BANK_BIC")
+EXCHANGE_BANK_BENEFICIARY = env.str("EXCHANGE_BANK_BENEFICIARY")
+EXCHANGE_BANK_BIN = env.str("EXCHANGE_BANK_BIN")
+EXCHANGE_BANK_IBAN = env.str("EXCHANGE_BANK_IBAN")
+_refuse_published("EXCHANGE_BANK_IBAN", EXCHANGE_BANK_IBAN, {DEMO_BANK_IBAN})
 
 WHITENOISE_USE_FINDERS = False
 STORAGES = {

@@ -17,13 +17,13 @@ from .matching_world import exchange
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def waited(condition, timeout: float = 60.0):
+def waited(condition, errors, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not errors:
         if condition():
             return True
         time.sleep(0.05)
-    raise AssertionError("the matcher did not do it in time")
+    raise AssertionError(f"the matcher did not do it in time: {errors}")
 
 
 def cut_other_connections() -> int:
@@ -55,7 +55,7 @@ def test_the_loop_matches_what_it_is_woken_for_and_outlasts_lost_connections(set
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        waited(lambda: MatcherHeartbeat.objects.filter(name="matcher@test").exists())
+        waited(lambda: MatcherHeartbeat.objects.filter(name="matcher@test").exists(), errors)
         status = Client().get("/health/").json()["checks"]["matcher"]
         assert status["ok"] is True
         assert status["markets"] is True
@@ -63,13 +63,13 @@ def test_the_loop_matches_what_it_is_woken_for_and_outlasts_lost_connections(set
         ex.sell(alice, 100)
         ex.buy(bob, 100)
         wake(ex.market.pk)
-        waited(lambda: Trade.objects.count() == 1)
+        waited(lambda: Trade.objects.count() == 1, errors)
 
         assert cut_other_connections() >= 1
         ex.sell(alice, 200)
         ex.buy(bob, 200)
         wake(ex.market.pk)
-        waited(lambda: Trade.objects.count() == 2)
+        waited(lambda: Trade.objects.count() == 2, errors)
         assert not Order.objects.filter(state=Order.State.RECEIVED).exists()
     finally:
         stop.set()

@@ -115,3 +115,45 @@ def test_the_demo_asset_is_minted_distributed_and_partly_redeemed(worker_factory
     assert Distribution.objects.count() == len(DEMO_SHARES)
     assert Redemption.objects.count() == 1
     assert_ledger_matches_chain(chain)
+
+
+def test_the_demo_market_trades_and_the_trade_settles_on_chain(worker_factory, chain, settings):
+    from issuance.demo import demo_assets_load, demo_assets_move
+    from qoima.exchange.demo import demo_exchange_load
+    from qoima.exchange.matching.matcher import market_step
+    from qoima.exchange.models import Market, Order, Trade
+    from qoima.participants.demo import demo_load
+
+    worker = worker_factory.start()
+    platform_registry_ensure(chain)
+    demo_load()
+    assert demo_exchange_load() is False
+    demo_assets_load()
+
+    def moved():
+        index_until_head(w3=chain)
+        return demo_assets_move()
+
+    until(worker, moved)
+    assert demo_exchange_load() is True
+    market = Market.objects.get()
+    market_step(market_id=market.pk)
+    # Loading again places nothing twice: every order has its client order id.
+    assert demo_exchange_load() is True
+    market_step(market_id=market.pk)
+    assert Order.objects.count() == 4
+    trade = Trade.objects.get()
+    assert (trade.price, trade.quantity, trade.amount_tiyn) == (260_000, 1_000, 2_600_000)
+
+    def settled():
+        index_until_head(w3=chain)
+        return Trade.objects.get(pk=trade.pk).state == Trade.State.FINAL
+
+    until(worker, settled)
+    assert sorted(Order.objects.values_list("state", flat=True)) == [
+        "filled",
+        "open",
+        "open",
+        "partially_filled",
+    ]
+    assert_ledger_matches_chain(chain)

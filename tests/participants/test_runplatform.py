@@ -63,7 +63,9 @@ def test_make_run_prints_the_site_the_logins_and_a_line_per_mail_not_the_mail(tm
             start_new_session=True,
         )
     try:
-        _wait_for(console, process, "Press Ctrl-C", "mail to", "worker qoima-worker@")
+        _wait_for(
+            console, process, "Press Ctrl-C", "mail to", "worker qoima-worker@", "matcher matcher@"
+        )
         process.send_signal(signal.SIGINT)
         process.wait(timeout=90)
     finally:
@@ -84,6 +86,8 @@ def test_make_run_prints_the_site_the_logins_and_a_line_per_mail_not_the_mail(tm
         re.M,
     ), text
     assert re.search(r"^\d\d:\d\d worker qoima-worker@\S+ started$", text, re.M), text
+    # The exchange's matcher runs with the platform.
+    assert re.search(r"^\d\d:\d\d matcher matcher@\S+ started$", text, re.M), text
     assert "Content-Type:" not in text
     assert "MIME-Version" not in text
     assert "Content-Transfer-Encoding" not in text

@@ -101,10 +101,18 @@ class Matcher:
         if connection.vendor != "postgresql":
             self.stop.wait(settings.MATCHER_POLL_SECONDS)
             return
-        if self.listener is None:
-            self.listener = self._listen()
-        for _notice in self.listener.notifies(timeout=settings.MATCHER_WAIT_SECONDS, stop_after=1):
-            pass
+        import psycopg
+
+        try:
+            if self.listener is None:
+                self.listener = self._listen()
+            for _notice in self.listener.notifies(
+                timeout=settings.MATCHER_WAIT_SECONDS, stop_after=1
+            ):
+                pass
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            # The listener is psycopg's own connection, outside Django's error wrapping.
+            raise OperationalError(str(error)) from error
 
     def _listen(self) -> Any:
         import psycopg

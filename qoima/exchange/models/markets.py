@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qoima.chain.fields import Uint256Field
 from qoima.chain.models import Operation, PlatformToken
@@ -34,7 +35,7 @@ class Market(models.Model):
     market's settings are refused otherwise), so every trade's amount is exact."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("market status", "Open")
         HALTED = "halted", _("Halted")
 
     token = models.OneToOneField(
@@ -111,7 +112,7 @@ class Order(models.Model):
 
     class State(models.TextChoices):
         RECEIVED = "received", _("Received")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("order state", "Open")
         PARTIALLY_FILLED = "partially_filled", _("Partially filled")
         FILLED = "filled", _("Filled")
         CANCELLED = "cancelled", _("Cancelled")

@@ -444,6 +444,33 @@ def _unallocated_line(line_id: int) -> StatementLine:
         raise NotFound() from None
 
 
+def _receipt_handled(
+    line: StatementLine, *, actor: User, kind: str, to_account: int, state: str, note: str
+) -> None:
+    """An unallocated receipt leaves the settlement account, to a member or back to the bank
+    (returned to its payer), and the line says by whom and when."""
+    [posting] = postings_write_in_transaction(
+        [
+            Entry(
+                kind=kind,
+                key=f"statement_line:{line.bank_reference}:handled",
+                reference=f"statement_line:{line.bank_reference}"[:64],
+                legs=[
+                    (platform_account(CashAccount.Kind.SETTLEMENT).pk, -line.amount),
+                    (to_account, line.amount),
+                ],
+                actor=actor,
+            )
+        ]
+    )
+    line.state = state
+    line.handled_posting = posting
+    line.handled_by = actor
+    line.handled_at = timezone.now()
+    line.note = (text_optional(note) or "")[:500]
+    line.save()
+
+
 @transaction.atomic(durable=True)
 def receipt_allocate(
     *, actor: User, line_id: int, payment_reference: str, note: str = ""
@@ -460,27 +487,15 @@ def receipt_allocate(
         return line
     if line.state != StatementLine.State.UNALLOCATED:
         raise Conflict(_("This receipt was handled already."))
-    [posting] = postings_write_in_transaction(
-        [
-            Entry(
-                kind=Posting.Kind.DEPOSIT_ALLOCATED,
-                key=f"statement_line:{line.bank_reference}:handled",
-                reference=f"statement_line:{line.bank_reference}"[:64],
-                legs=[
-                    (platform_account(CashAccount.Kind.SETTLEMENT).pk, -line.amount),
-                    (member_accounts(member)[CashAccount.Kind.AVAILABLE].pk, line.amount),
-                ],
-                actor=actor,
-            )
-        ]
-    )
-    line.state = StatementLine.State.ALLOCATED
     line.member = member
-    line.handled_posting = posting
-    line.handled_by = actor
-    line.handled_at = timezone.now()
-    line.note = (text_optional(note) or "")[:500]
-    line.save()
+    _receipt_handled(
+        line,
+        actor=actor,
+        kind=Posting.Kind.DEPOSIT_ALLOCATED,
+        to_account=member_accounts(member)[CashAccount.Kind.AVAILABLE].pk,
+        state=StatementLine.State.ALLOCATED,
+        note=note,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.EXCHANGE_RECEIPT_ALLOCATED,
@@ -512,27 +527,15 @@ def receipt_return(
         raise InvalidInput(
             _("This bank reference is recorded for another return."), field="return_reference"
         )
-    [posting] = postings_write_in_transaction(
-        [
-            Entry(
-                kind=Posting.Kind.RECEIPT_RETURNED,
-                key=f"statement_line:{line.bank_reference}:handled",
-                reference=f"statement_line:{line.bank_reference}"[:64],
-                legs=[
-                    (platform_account(CashAccount.Kind.SETTLEMENT).pk, -line.amount),
-                    (platform_account(CashAccount.Kind.OMNIBUS).pk, line.amount),
-                ],
-                actor=actor,
-            )
-        ]
-    )
-    line.state = StatementLine.State.RETURNED
     line.return_reference = reference
-    line.handled_posting = posting
-    line.handled_by = actor
-    line.handled_at = timezone.now()
-    line.note = (text_optional(note) or "")[:500]
-    line.save()
+    _receipt_handled(
+        line,
+        actor=actor,
+        kind=Posting.Kind.RECEIPT_RETURNED,
+        to_account=platform_account(CashAccount.Kind.OMNIBUS).pk,
+        state=StatementLine.State.RETURNED,
+        note=note,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.EXCHANGE_RECEIPT_RETURNED,

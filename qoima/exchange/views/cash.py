@@ -14,7 +14,7 @@ from qoima.errors import ApplicationError
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import Role
 
-from ..cash_forms import BankAccountForm, WithdrawalForm
+from ..forms import BankAccountForm, WithdrawalForm
 from ..models import Member
 from ..money import format_tenge
 from ..selectors import cash as selectors

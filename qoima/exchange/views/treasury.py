@@ -15,7 +15,7 @@ from qoima.errors import ApplicationError, InvalidInput
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import Role
 
-from ..cash_forms import AllocateForm, PayForm, RefuseForm, ReturnForm, StatementImportForm
+from ..forms import AllocateForm, PayForm, RefuseForm, ReturnForm, StatementImportForm
 from ..models import StatementImport
 from ..money import format_tenge
 from ..selectors import cash as selectors

@@ -295,13 +295,14 @@ class Command(BaseCommand):
         ).start()
 
     def _follow_demo(self, logs: Path) -> None:
-        """Once the worker has minted the demo asset, distribute it to the demo holders (in
-        the background: the platform is usable meanwhile)."""
+        """Once the worker has minted the demo asset, distribute it to the demo holders and
+        open its market (in the background: the platform is usable meanwhile)."""
 
         def follow() -> None:
             with open(logs / "demo.log", "a") as out:
                 try:
                     call_command("loaddemoassets", follow=300.0, stdout=out, stderr=out)
+                    call_command("loaddemoexchange", stdout=out, stderr=out)
                 finally:
                     connection.close()
 
