@@ -22,7 +22,7 @@ from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
 
-from .processes import database_url, worker_command
+from .processes import database_url, matcher_command, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,6 +142,31 @@ class WorkerFactory:
         self.started.append(worker)
         worker.wait_for(lambda: b"ready." in log.read_bytes(), timeout=60)
         return worker
+
+    def start_matcher(self) -> WorkerProcess:
+        """The platform's matcher (``manage.py runmatcher``) on the same database, broker and
+        queue as the workers, so the transfers it requests reach them; ready once its
+        heartbeat is in the database."""
+        from qoima.exchange.models import MatcherHeartbeat
+
+        name = f"{self.queue}-matcher-{len(self.started)}"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "qoima.settings.test",
+            "DATABASE_URL": database_url(),
+            "CHAIN_RPC_URL": self.anvil_url,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+        }
+        log = self.tmp_path / f"matcher-{len(self.started)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                matcher_command(name), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        matcher = WorkerProcess(self.queue, process, log)
+        self.started.append(matcher)
+        matcher.wait_for(lambda: MatcherHeartbeat.objects.filter(name=name).exists(), timeout=60)
+        return matcher
 
     def stop_all(self) -> None:
         for worker in self.started:
