@@ -127,10 +127,10 @@ def test_a_deposit_a_crossing_trade_and_its_settlement_on_chain(
     # Holder A reads the payment reference off the cash page; the treasury imports the bank's
     # statement naming it; A's tenge are there.
     a = login(page_factory, live_server, holder_a.user, language)
-    a.goto(f"{live_server.url}/exchange/cash/")
+    a.get_by_test_id("nav-cash").click()
     reference = a.get_by_test_id("payment-reference").inner_text().strip()
     treasurer = login(page_factory, live_server, make_user(Role.TREASURY_OFFICER), language)
-    treasurer.goto(f"{live_server.url}/exchange/treasury/statements/")
+    treasurer.get_by_test_id("nav-statements").click()
     statement = tmp_path / "statement.csv"
     statement.write_text(statement_csv(reference), encoding="utf-8")
     form = treasurer.get_by_test_id("statement-form")
@@ -142,7 +142,7 @@ def test_a_deposit_a_crossing_trade_and_its_settlement_on_chain(
     assert expect["deposited"] in a.get_by_test_id("balance-available").inner_text()
 
     # A bids from the markets list; B sells into the bid.
-    a.goto(f"{live_server.url}/exchange/markets/")
+    a.get_by_test_id("nav-markets").click()
     a.get_by_test_id(f"trade-{market.pk}").click()
     a.wait_for_url(f"{live_server.url}/exchange/markets/{market.pk}/trade/")
     assert a.get_by_test_id("market-ticker").is_visible()
