@@ -21,6 +21,7 @@ from qoima import celery_app
 from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
+from qoima.exchange import triggers as ledger_triggers
 
 from .processes import database_url, matcher_command, worker_command
 
@@ -220,8 +221,9 @@ def _english_messages() -> Iterator[None]:
 def committed_db(transactional_db: None) -> Iterator[None]:
     """A database whose writes commit, as another process (a worker) must see them.
 
-    The flush that ends such a test would trip the audit log's append-only triggers, so the
-    log is emptied past them first, the way only a database owner could.
+    The flush that ends such a test would trip the append-only triggers of the audit log and
+    of the exchange's cash ledger (SQLite's flush deletes rows; PostgreSQL's truncates past
+    them), so both are emptied past them first, the way only a database owner could.
     """
     yield
     drop_triggers(connection)
@@ -229,6 +231,13 @@ def committed_db(transactional_db: None) -> Iterator[None]:
         cursor.execute("DELETE FROM audit_auditentry")
         cursor.execute("DELETE FROM audit_audithead")
     create_triggers(connection)
+    if connection.vendor == "sqlite":
+        # Rows that name a posting (statement lines, withdrawals) go in the flush that follows.
+        ledger_triggers.drop_triggers(connection)
+        with connection.constraint_checks_disabled(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM exchange_leg")
+            cursor.execute("DELETE FROM exchange_posting")
+        ledger_triggers.create_triggers(connection)
 
 
 @pytest.fixture
