@@ -13,9 +13,11 @@ from django.utils import translation
 
 from issuance.models import Distribution
 from issuance.services import distribution_send
+from qoima.chain.direct import BackedAssetToken
 from qoima.chain.indexer import index_until_head
 from qoima.chain.models import PlatformToken
 from qoima.chain.tasks import chain_confirm, chain_index
+from qoima.custody.selectors import custodial_wallet
 from qoima.exchange.models import Order, Trade
 from qoima.exchange.services import market_open
 from qoima.participants.models import Role
@@ -32,6 +34,7 @@ SHOWN = {
         "deposited": "5\xa0000,00\xa0₸",
         "held": "2\xa0004,00\xa0₸",
         "price": "1\xa0000,00\xa0₸",
+        "amount": "2\xa0000,00\xa0₸",
         "a_available": "2\xa0998,00\xa0₸",
         "b_available": "1\xa0996,00\xa0₸",
         "zero": "0,00\xa0₸",
@@ -42,6 +45,7 @@ SHOWN = {
         "deposited": "5,000.00\xa0₸",
         "held": "2,004.00\xa0₸",
         "price": "1,000.00\xa0₸",
+        "amount": "2,000.00\xa0₸",
         "a_available": "2,998.00\xa0₸",
         "b_available": "1,996.00\xa0₸",
         "zero": "0.00\xa0₸",
@@ -193,6 +197,9 @@ def test_a_deposit_a_crossing_trade_and_its_settlement_on_chain(
     shown(a, a.get_by_test_id("wallet"), f"{expect['units_traded']}\xa0{symbol}", reload=True)
     b.goto(f"{live_server.url}/wallet/")
     assert expect["b_units_left"] in b.get_by_test_id(f"holding-{symbol}").inner_text()
+    token_on_chain = BackedAssetToken(chain, application.token_address)
+    assert token_on_chain.balance_of(custodial_wallet(holder_a).address) == 200
+    assert token_on_chain.balance_of(custodial_wallet(holder_b).address) == 4_800
 
     # The regulator finds the trade, its on-chain transfer and both orders.
     regulator = login(page_factory, live_server, make_user(Role.REGULATOR), language)
@@ -201,6 +208,8 @@ def test_a_deposit_a_crossing_trade_and_its_settlement_on_chain(
     shown(regulator, trade_row, final, nudge=settle, reload=True)
     text = trade_row.inner_text()
     assert expect["price"] in text
+    assert expect["amount"] in text
+    assert f"{expect['units_traded']}\xa0{symbol}" in text
     assert f"#{trade.buy_order_id}" in text
     assert f"#{trade.sell_order_id}" in text
     deadline = time.monotonic() + 60
@@ -217,3 +226,4 @@ def test_a_deposit_a_crossing_trade_and_its_settlement_on_chain(
     orders = regulator.get_by_test_id("exchange-orders").inner_text()
     assert f"#{trade.buy_order_id}" in orders
     assert f"#{trade.sell_order_id}" in orders
+    assert orders.count(filled) == 2
