@@ -1,8 +1,10 @@
 """A member placing orders from a process of its own, as a trading client would: started by
-the exchange's fault tests with ``multiprocessing`` (spawn) against the test database.
+the exchange's fault tests with ``multiprocessing`` against the test database.
 
-Nothing here imports Django at module level: the spawned process sets up Django itself,
-from the database URL the test hands it (``tests.processes.database_url``).
+Nothing here imports Django at module level: a spawned process sets up Django itself, from
+the database URL the test hands it (``tests.processes.database_url``); a forked one (what the
+tests use: eight processes importing the platform afresh would take longer than the test)
+inherits the test's settings and opens a connection of its own.
 """
 
 import os
@@ -24,13 +26,16 @@ def orders_placed(
 ) -> None:
     """Place ``count`` limit orders at prices around 100.00 ₸ once every trader is ready;
     put (username, the ids of the orders acknowledged, how many were refused) on ``results``."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qoima.settings.test"
-    os.environ["DATABASE_URL"] = database_url
-    # Whatever placement enqueues goes to the test's own queue.
-    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
-    import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "qoima.settings.test"
+        os.environ["DATABASE_URL"] = database_url
+        # Whatever placement enqueues goes to the test's own queue.
+        os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
+        import django
+
+        django.setup()
     from django.db import connection
 
     from qoima.errors import InvalidInput

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q, Sum
 from django.test import Client
 from django.urls import reverse
@@ -341,6 +341,8 @@ def expected_matching(market: Market) -> tuple[list[tuple[int, int, int, int]], 
 def test_a_matcher_killed_mid_stream_and_restarted_processes_every_order_once(
     worker_factory, chain
 ):
+    # Started while the world is built.
+    first = matcher_start(worker_factory, "first")
     world = floor(worker_factory, chain, sellers=2, buyers=2)
     market = world.market
     rng = random.Random(16)
@@ -362,7 +364,6 @@ def test_a_matcher_killed_mid_stream_and_restarted_processes_every_order_once(
             if after is not None and len(acknowledged) == after and then is not None:
                 then()
 
-    first = matcher_start(worker_factory, "first")
     first.wait_for(lambda: heard_from("first"))
     batch(10)
     first.wait_for(lambda: nothing_received(market))
@@ -620,12 +621,15 @@ def test_the_same_order_sent_at_once_from_several_clients_is_one_order_one_hold(
 
 
 def test_eight_processes_trading_at_once_fill_nothing_twice(worker_factory, chain):
+    # Two matchers, taking turns on the market's book; they start while the world is built.
+    matchers = [matcher_start(worker_factory, name) for name in ("left", "right")]
     world = floor(worker_factory, chain, sellers=4, buyers=4, units=400, cash=3_000_000)
     market = world.market
-    matchers = [matcher_start(worker_factory, name) for name in ("left", "right")]
     for matcher in matchers:
         matcher.wait_for(lambda m=matcher: heard_from(m.log.stem))
-    context = multiprocessing.get_context("spawn")
+    # Forked, each with a connection of its own: none shares the test's.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(world.parties))
     results = context.Queue()
     processes = [
