@@ -552,6 +552,8 @@ def test_a_seller_frozen_between_match_and_mining_breaks_the_trade(worker_factor
     assert text.count('data-testid="trade-row"') == 1
     assert f"#{trade.seq}" in text
     assert "RegistryFrozen" in text
+    assert "Broken" in text
+    assert escape(why) in text
     assert f"transfer #{trade.operation_id}" in text
     assert_books_balanced(world)
     assert_reconciled(chain)
