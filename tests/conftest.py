@@ -21,8 +21,9 @@ from qoima import celery_app
 from qoima.audit.triggers import create_triggers, drop_triggers
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
+from qoima.exchange import triggers as ledger_triggers
 
-from .processes import database_url, worker_command
+from .processes import database_url, matcher_command, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,6 +144,31 @@ class WorkerFactory:
         worker.wait_for(lambda: b"ready." in log.read_bytes(), timeout=60)
         return worker
 
+    def start_matcher(self) -> WorkerProcess:
+        """The platform's matcher (``manage.py runmatcher``) on the same database, broker and
+        queue as the workers, so the transfers it requests reach them; ready once its
+        heartbeat is in the database."""
+        from qoima.exchange.models import MatcherHeartbeat
+
+        name = f"{self.queue}-matcher-{len(self.started)}"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "qoima.settings.test",
+            "DATABASE_URL": database_url(),
+            "CHAIN_RPC_URL": self.anvil_url,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+        }
+        log = self.tmp_path / f"matcher-{len(self.started)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                matcher_command(name), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        matcher = WorkerProcess(self.queue, process, log)
+        self.started.append(matcher)
+        matcher.wait_for(lambda: MatcherHeartbeat.objects.filter(name=name).exists(), timeout=60)
+        return matcher
+
     def stop_all(self) -> None:
         for worker in self.started:
             worker.stop()
@@ -195,8 +221,9 @@ def _english_messages() -> Iterator[None]:
 def committed_db(transactional_db: None) -> Iterator[None]:
     """A database whose writes commit, as another process (a worker) must see them.
 
-    The flush that ends such a test would trip the audit log's append-only triggers, so the
-    log is emptied past them first, the way only a database owner could.
+    The flush that ends such a test would trip the append-only triggers of the audit log and
+    of the exchange's cash ledger (SQLite's flush deletes rows; PostgreSQL's truncates past
+    them), so both are emptied past them first, the way only a database owner could.
     """
     yield
     drop_triggers(connection)
@@ -204,6 +231,13 @@ def committed_db(transactional_db: None) -> Iterator[None]:
         cursor.execute("DELETE FROM audit_auditentry")
         cursor.execute("DELETE FROM audit_audithead")
     create_triggers(connection)
+    if connection.vendor == "sqlite":
+        # Rows that name a posting (statement lines, withdrawals) go in the flush that follows.
+        ledger_triggers.drop_triggers(connection)
+        with connection.constraint_checks_disabled(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM exchange_leg")
+            cursor.execute("DELETE FROM exchange_posting")
+        ledger_triggers.create_triggers(connection)
 
 
 @pytest.fixture

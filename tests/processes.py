@@ -45,3 +45,8 @@ def worker_command(queue: str, name: str) -> list[str]:
         "--without-gossip",
         "--without-mingle",
     ]
+
+
+def matcher_command(name: str) -> list[str]:
+    """``manage.py runmatcher`` under a heartbeat name of its own."""
+    return [sys.executable, "manage.py", "runmatcher", "--name", name]

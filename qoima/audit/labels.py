@@ -30,6 +30,8 @@ from .models import AuditEntry
 
 DETAILS: dict[str, Promise] = {
     "added": _("added"),
+    "after": _("after"),
+    "before": _("before"),
     "address": _("address"),
     "application": _("application"),
     "asset_class": _("asset class"),
@@ -185,6 +187,12 @@ def _key(key: str, model: type[models.Model] | None) -> str | Promise:
 def _value(key: str, value: object, model: type[models.Model] | None, decimals: int | None) -> str:
     if isinstance(value, list):
         return ", ".join(_value(key, item, model, decimals) for item in value)
+    if isinstance(value, dict):
+        # A change's before and after: the object's own fields, each read as above.
+        return "; ".join(
+            f"{_key(name, model)}: {_value(name, item, model, decimals)}"
+            for name, item in value.items()
+        )
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if key in AMOUNTS and decimals is not None:

@@ -9,6 +9,7 @@ from .models import (
     Leg,
     Market,
     MarketEvent,
+    MatcherHeartbeat,
     Member,
     Order,
     OrderChange,
@@ -154,3 +155,10 @@ class WithdrawalAdmin(ReadOnlyAdmin):
     list_filter = ["state"]
     list_select_related = ["member", "paid_by"]
     search_fields = ["bank_reference", "member__payment_reference", "bank_account__iban"]
+
+
+@admin.register(MatcherHeartbeat)
+class MatcherHeartbeatAdmin(ReadOnlyAdmin):
+    """Written by the matchers' loops; /health/ reads it."""
+
+    list_display = ["name", "seen_at", "steps"]

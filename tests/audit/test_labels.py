@@ -147,3 +147,23 @@ def test_the_registry_marks_entries_awaiting_their_seal(logged, audit_seal):
     page = client.get(reverse("registry-audit")).content.decode()
     assert 'data-testid="awaiting-seal"' not in page
     assert "awaiting seal" not in visible_text(page).replace("shown as awaiting seal", "")
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", ["after", "self-trade prevention: Cancel the resting order"]),
+        ("ru", ["после"]),
+    ],
+)
+def test_a_market_opened_reads_its_settings_as_labels(db, language, shown):
+    from tests.exchange.trading import make_market
+
+    make_market(make_world(holder_count=1))
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(make_user(Role.REGULATOR))
+    text = visible_text(client.get(reverse("registry-audit")).content.decode())
+    assert "cancel_resting" not in text
+    assert "tick_tiyn" not in text
+    for expected in shown:
+        assert expected in text

@@ -195,3 +195,52 @@ def test_the_markets_page_lists_markets_for_holders_in_russian():
     assert "WHT3" in text
     assert "1\xa0000,00\xa0₸" in text
     assert reverse("exchange-trade", args=[trading.market.pk]) in text
+
+
+def test_the_markets_page_leads_issuers_to_the_offering_of_their_own_assets_only():
+    trading = make_market(make_world(holder_count=1))
+    # Another issuer's asset, listed too.
+    other_token = PlatformToken.objects.create(
+        chain_id=trading.token.chain_id,
+        address="0x1000000000000000000000000000000000000001",
+        asset_id="0x" + "cd" * 32,
+        block_number=1,
+        name="Абай 10",
+        symbol="ABAY10",
+        decimals=2,
+    )
+    other = market_open(actor=trading.admin, token_id=other_token.pk, values=SETTINGS)
+    issuer = trading.world.issuer
+    page = page_for(issuer).get(reverse("markets")).content.decode()
+    offering = reverse("exchange-offering")
+    assert f'href="{offering}?market={trading.market.pk}"' in page
+    assert f"?market={other.pk}" not in page
+    assert reverse("exchange-trade", args=[trading.market.pk]) not in page
+    assert "Sell in this market" in page
+
+
+def test_the_offering_page_shows_the_market_data_of_the_chosen_market():
+    trading = make_market(make_world(holder_count=1))
+    page = page_for(trading.world.issuer, "ru").get(
+        reverse("exchange-offering"), {"market": trading.market.pk}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    for part in ("market-ticker", "market-book", "market-trades"):
+        assert f'data-testid="{part}"' in text
+    assert reverse("market-book", args=[trading.market.pk]) in text
+    assert "1\xa0000,00\xa0₸" in text
+    assert f'href="{reverse("markets")}"' in text
+
+
+def test_the_trading_page_shows_the_market_data():
+    trading = make_market(make_world(holder_count=1))
+    deposit(trading.world.holders[0], 100_000)
+    text = (
+        page_for(trading.world.holders[0].user, "ru")
+        .get(reverse("exchange-trade", args=[trading.market.pk]))
+        .content.decode()
+    )
+    for part in ("market-ticker", "market-chart", "market-book", "market-trades"):
+        assert f'data-testid="{part}"' in text
+    assert reverse("market-trades", args=[trading.market.pk]) in text

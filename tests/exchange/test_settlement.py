@@ -2,6 +2,9 @@
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from qoima.audit.models import AuditEntry
 from qoima.chain.manager import operations_settled
@@ -85,3 +88,24 @@ def test_an_unknown_outcome_leaves_the_trade_settling():
     assert trade.state == Trade.State.PENDING
     assert bob.cash(PENDING) == 50_100
     assert trade.price == PRICE
+
+
+def test_the_members_fills_refresh_themselves_until_the_trade_is_final():
+    _ex, _alice, bob, trade = traded()
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(bob.user)
+    url = reverse("exchange-orders-live")
+    with translation.override("ru"):
+        settling, final = str(Trade.State.PENDING.label), str(Trade.State.FINAL.label)
+
+    waiting = client.get(url).content.decode()
+    assert f'data-testid="fill-{trade.pk}"' in waiting
+    assert settling in waiting
+    # The buy has filled: nothing of bob's waits for the matcher, but the fill's transfer is
+    # still on its way, so the list keeps asking.
+    assert 'hx-trigger="every 2s"' in waiting
+
+    settle(trade.operation, Operation.State.CONFIRMED)
+    done = client.get(url).content.decode()
+    assert final in done
+    assert "every 2s" not in done

@@ -51,6 +51,7 @@ from qoima.exchange.models import (
     CashAccount,
     Market,
     MarketEvent,
+    MatcherHeartbeat,
     Order,
     OrderChange,
     StatementImport,
@@ -166,6 +167,7 @@ def rows(db):
         },
     )
     WorkerHeartbeat.objects.create(worker="celery@node-1", seen_at=now)
+    MatcherHeartbeat.objects.create(name="matcher@node-1", seen_at=now)
     IndexerCursor.objects.update_or_create(
         chain_id=chain_id, defaults={"block_number": 7, "applied_block": 7}
     )

@@ -120,6 +120,10 @@ class FillOut(serializers.Serializer[Any]):
     fee = serializers.CharField(help_text="Tenge: the member's fee.")
     state = serializers.ChoiceField(choices=Trade.State.choices)
     state_label = serializers.CharField()
+    reason = serializers.CharField(
+        help_text="Why a broken trade broke: its failed transfer's reason code; else empty."
+    )
+    reason_label = serializers.CharField(help_text="The same in words; empty unless broken.")
     created_at = serializers.DateTimeField()
     settled_at = serializers.DateTimeField(allow_null=True)
 
@@ -334,6 +338,8 @@ class FillListApi(APIView):
                     "fee": _tenge(trade.buyer_fee_tiyn if buying else trade.seller_fee_tiyn),
                     "state": trade.state,
                     "state_label": str(trade.get_state_display()),
+                    "reason": trade.reason if trade.state == Trade.State.BROKEN else "",
+                    "reason_label": selectors.trade_broken_reason(trade),
                     "created_at": trade.created_at,
                     "settled_at": trade.settled_at,
                 }

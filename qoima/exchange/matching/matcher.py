@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qoima import locks
+from qoima.chain.faults import crash_point
 from qoima.chain.ledger import InsufficientBalance, holds_take
 from qoima.chain.manager.requests import OperationRequest, operations_request
 from qoima.chain.models import Operation, PlatformToken
@@ -226,6 +227,9 @@ def _step(
     run.expire(limit)
     run.take(limit)
     run.persist()
+    # Everything of the step written, nothing committed: a matcher killed here leaves the
+    # received work for the next one, which must do it exactly once.
+    crash_point("matcher_step_written")
     return run.result(), book
 
 

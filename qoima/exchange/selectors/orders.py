@@ -1,11 +1,34 @@
 """Reads of markets, orders and fills, for the members' pages and the API."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from issuance.models import Application
 from qoima.participants.models import Organisation
 
 from ..models import Market, Member, Order, OrderChange, Trade
+
+# Why a trade broke: its failed transfer's reason code (``Trade.reason``), in words a member
+# can act on, naming neither party (the chain's own wording names the wallet's owner).
+BROKEN_REASONS = {
+    "RegistryFrozen": _("A party's wallet was frozen before the transfer was mined."),
+    "RegistryNotAllowlisted": _(
+        "A party was no longer a verified participant when the transfer was mined."
+    ),
+    "HolderSuspended": _("A party was suspended before the transfer was sent."),
+    "EnforcedPause": _("Movements of the asset were paused."),
+}
+
+
+def trade_broken_reason(trade: Trade) -> str:
+    """Why a broken trade broke, and what became of the cash and the units; empty for any
+    other trade."""
+    if trade.state != Trade.State.BROKEN:
+        return ""
+    why = BROKEN_REASONS.get(trade.reason, _("The on-chain transfer failed."))
+    return "{} {}".format(
+        why, _("The cash went back to the buyer and the units stayed with the seller.")
+    )
 
 
 def markets_list() -> QuerySet[Market]:

@@ -8,8 +8,9 @@ from django import template
 from django.utils import formats, timezone
 
 from ..api.market import candles_shown
-from ..models import Market, Member, Order
+from ..models import Market, Member, Order, Trade
 from ..selectors import market as selectors
+from ..selectors.orders import trade_broken_reason
 
 register = template.Library()
 CHART_INTERVAL = "1h"
@@ -69,3 +70,9 @@ def member_number(member: Member | None) -> str:
 def record_of(records: dict[int, int], operation_id: int) -> int | None:
     """The id of the on-chain record of a trade's transfer, if the indexer has seen it."""
     return records.get(operation_id)
+
+
+@register.filter
+def broken_reason(trade: Trade) -> str:
+    """Why a broken trade broke, in words; empty for any other trade."""
+    return trade_broken_reason(trade)

@@ -11,6 +11,7 @@ from qoima.participants.models import Role
 from qoima.participants.selectors import user_role
 
 from ..selectors import market as selectors
+from ..selectors import orders as order_selectors
 
 PARTIALS = {
     "chart": "exchange/market/_chart.html",
@@ -23,11 +24,21 @@ PARTIALS = {
 @login_required
 @require_safe
 def markets_page(request: HttpRequest) -> HttpResponse:
-    """Every market with its last price and the last day's figures."""
-    may_trade = user_role(current_user(request)) == Role.HOLDER
-    return render(
-        request, "exchange/markets.html", {"tickers": selectors.tickers(), "may_trade": may_trade}
-    )
+    """Every market with its last price and the last day's figures; a holder opens any
+    market's trading page from it, an issuer's staff the offering page of its own assets'."""
+    user = current_user(request)
+    role = user_role(user)
+    offered: set[int] = set()
+    if role == Role.ISSUER_STAFF and user.organisation is not None:
+        offered = set(
+            order_selectors.issuer_markets(user.organisation).values_list("pk", flat=True)
+        )
+    context = {
+        "tickers": selectors.tickers(),
+        "may_trade": role == Role.HOLDER,
+        "offered": offered,
+    }
+    return render(request, "exchange/markets.html", context)
 
 
 def _fragment(part: str):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from qoima.participants.selectors import user_role
 
 from .. import services
 from ..forms import AmendForm, HaltForm, MarketForm, OrderForm
-from ..models import Market, Order
+from ..models import Market, Order, Trade
 from ..selectors import orders as selectors
 from ..services import markets as market_services
 from ..services import orders as order_services
@@ -46,19 +46,23 @@ def _form_error(form: Any, error: ApplicationError) -> None:
 def _member_context(user: User, market: Market | None) -> dict[str, Any]:
     member = order_services.member_of(user)
     open_orders = selectors.member_open_orders(member, market=market)
+    fills = list(selectors.member_fills(member, market=market)[:SHOWN])
     return {
         "member": member,
         "open_orders": open_orders,
-        # The lists refresh themselves while the matcher has something of the member's to do.
+        # The lists refresh themselves while the matcher has something of the member's to do,
+        # and while a fill's transfer is still on its way to the chain (so the member sees
+        # it turn final, or broken, without reloading).
         "in_flight": any(
             order.state == Order.State.RECEIVED
             or order.cancel_requested  # type: ignore[attr-defined]
             or order.amend_requested  # type: ignore[attr-defined]
             for order in open_orders
-        ),
+        )
+        or any(trade.state == Trade.State.PENDING for trade in fills),
         "live_market": market,
         "orders": list(selectors.member_orders(member, market=market)[:SHOWN]),
-        "fills": list(selectors.member_fills(member, market=market)[:SHOWN]),
+        "fills": fills,
         "amend_form": AmendForm(),
     }
 
