@@ -59,7 +59,7 @@ from qoima.exchange.matching.engine import (
 )
 from qoima.exchange.models import Market, Order, Trade
 from qoima.participants.models import User
-from tests.processes import database_url
+from tests.processes import database_url, matcher_command
 
 from .database import throwaway_database
 from .paths import ROOT
@@ -217,8 +217,7 @@ def matcher(log_dir: Path, queue: str) -> Iterator[subprocess.Popen[bytes]]:
     """``manage.py runmatcher`` under the base settings (as deployed), its settlement requests
     queued for the bench's worker."""
     env = _env(DJANGO_SETTINGS_MODULE="qoima.settings.base", CELERY_TASK_DEFAULT_QUEUE=queue)
-    command = [sys.executable, "manage.py", "runmatcher", "--name", "matcher@bench"]
-    with process(command, log_dir / "matcher.log", env) as running:
+    with process(matcher_command("matcher@bench"), log_dir / "matcher.log", env) as running:
         yield running
 
 
