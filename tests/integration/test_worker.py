@@ -7,7 +7,12 @@ from qoima.audit.models import AuditEntry, ChainCheck
 from qoima.audit.tasks import audit_seal_entries, audit_verify_chain
 from qoima.chain.models import NodeHealth, WorkerHeartbeat
 from qoima.chain.tasks import chain_heartbeat, chain_record_head
-from qoima.participants.demo import demo_load
+from qoima.participants.demo import DEMO_LOGINS, demo_load
+
+# The demo's participants (one audited registration per login), compliance's verification of
+# the two holders and of the issuer's permit, and a wallet opened and allowlisted for each
+# verified holder.
+DEMO_ENTRIES = len(DEMO_LOGINS) + 2 + 1 + 2 * 2
 
 
 def test_worker_verifies_the_audit_chain(celery_worker_process):
@@ -15,21 +20,19 @@ def test_worker_verifies_the_audit_chain(celery_worker_process):
     audit_verify_chain.apply_async(queue=celery_worker_process.queue)
     check = celery_worker_process.wait_for(lambda: ChainCheck.objects.first())
     assert check.ok
-    # The demo's participants, compliance's verification of the issuer's permit, and a wallet
-    # opened and allowlisted for each verified holder.
-    assert check.entries_checked == AuditEntry.objects.count() == 9 + 1 + 2 * 2
+    assert check.entries_checked == AuditEntry.objects.count() == DEMO_ENTRIES
 
 
 def test_worker_seals_what_audited_changes_wrote(celery_worker_process, settings):
     demo_load()
     waiting = AuditEntry.objects.filter(seq__isnull=True)
-    assert waiting.count() == 9 + 1 + 2 * 2
+    assert waiting.count() == DEMO_ENTRIES
     # What beat sends every AUDIT_SEAL_INTERVAL seconds.
     assert settings.CELERY_BEAT_SCHEDULE["audit-seal"]["task"] == audit_seal_entries.name
     audit_seal_entries.apply_async(queue=celery_worker_process.queue)
     celery_worker_process.wait_for(lambda: not waiting.exists())
     assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == list(
-        range(1, 9 + 1 + 2 * 2 + 1)
+        range(1, DEMO_ENTRIES + 1)
     )
 
 
