@@ -17,7 +17,9 @@ from tests.factories import PASSWORD, make_user
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_chart_draws_the_candles_and_the_book_reads_in_tenge(live_server, page_factory):
+def test_the_chart_draws_the_candles_and_the_book_reads_in_tenge(
+    committed_db, live_server, page_factory
+):
     officer = make_user(Role.COMPLIANCE_OFFICER)
     alice = verified_holder("alice", "791028302728", HolderProfile.Kind.INDIVIDUAL, officer)
     bank = verified_holder("bank", "950341000052", HolderProfile.Kind.LEGAL_ENTITY, officer)
