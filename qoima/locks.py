@@ -43,7 +43,8 @@ suspension locking a holder would otherwise wait behind, and deadlock with, a tr
 that has reserved the holder's units and records a transfer naming the holder.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -58,10 +59,13 @@ from qoima.chain.models import (
     Hold,
     IndexerCursor,
     Operation,
+    PlatformToken,
     SigningKey,
     TokenBalance,
 )
-from qoima.exchange.models import CashAccount, Market, Order
+from qoima.custody.models import Wallet
+from qoima.exchange.models import CashAccount, Market, Member, Order
+from qoima.participants.models import HolderProfile
 
 M = TypeVar("M", bound=models.Model)
 
@@ -150,6 +154,113 @@ def lock_open_holds(
         released_at__isnull=True,
     )
     return list(open_holds.select_for_update(no_key=True).order_by("key"))
+
+
+@dataclass(frozen=True)
+class Placing:
+    """What a holder's order placement reads, its rows locked: the holder's profile, and the
+    cash accounts a buy holds from or the token balance a sell reserves."""
+
+    # The new order's id, drawn from its sequence so every row can name it before the inserts.
+    order_id: int
+    holder_id: int
+    verification_status: str
+    wallet: str
+    member_id: int
+    # An order of the member's with this client order id already exists.
+    resubmitted: bool
+    market: Market
+    # A buy's: kind -> (account id, balance).
+    accounts: dict[str, tuple[int, int]]
+    # A sell's: (balance row id, amount, reserved).
+    balance: tuple[int, int, int] | None
+
+
+def _columns(alias: str, model: type[models.Model]) -> list[str]:
+    return [f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields]
+
+
+def _instance(model: type[M], values: Sequence[Any]) -> M:
+    """A model instance from its columns as a plain cursor read them, each converted as the ORM
+    converts it."""
+    converted = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(model._meta.concrete_fields, values, strict=True)
+    ]
+    names = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, names, converted)
+
+
+def lock_holder_placing(
+    *, user_id: int, market_id: int, buying: bool, client_order_id: str
+) -> Placing | None:
+    """PostgreSQL: a holder's placement in one statement — the market (unlocked), the holder's
+    profile, wallet and member, and the profile locked with the member's available and held
+    cash accounts (a buy) or the wallet's balance of the market's token (a sell), in this
+    module's order: profile, then balance or accounts (one row each, accounts by pk). None when
+    the user has no such rows yet (no member, wallet or balance): the general path decides."""
+    table = {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in {
+            "order": Order,
+            "profile": HolderProfile,
+            "member": Member,
+            "account": CashAccount,
+            "market": Market,
+            "token": PlatformToken,
+            "wallet": Wallet,
+            "balance": TokenBalance,
+        }.items()
+    }
+    market_columns, token_columns = _columns("mk", Market), _columns("t", PlatformToken)
+    if buying:
+        held = (
+            f"JOIN {table['account']} AS a ON a.member_id = m.id AND a.kind IN (%s, %s)",
+            "a.id, a.kind, a.balance, NULL, NULL, NULL",
+            "ORDER BY a.id FOR NO KEY UPDATE OF p, a",
+        )
+        held_params: list[Any] = [CashAccount.Kind.AVAILABLE, CashAccount.Kind.HELD]
+    else:
+        held = (
+            f"JOIN {table['balance']} AS b ON b.chain_id = %s AND b.token_address = t.address "
+            "AND b.holder = w.address",
+            "NULL, NULL, NULL, b.id, b.amount, b.reserved",
+            "FOR NO KEY UPDATE OF p, b",
+        )
+        held_params = [settings.CHAIN_ID]
+    sql = (
+        f"SELECT (SELECT nextval(pg_get_serial_sequence('{Order._meta.db_table}', 'id'))), "  # noqa: S608
+        f"p.id, p.verification_status, w.address, m.id, EXISTS (SELECT 1 FROM {table['order']} "
+        "AS o WHERE o.member_id = m.id AND o.client_order_id = %s), "
+        f"{held[1]}, {', '.join(market_columns + token_columns)} "
+        f"FROM {table['profile']} AS p JOIN {table['member']} AS m ON m.holder_id = p.id "
+        f"JOIN LATERAL (SELECT address FROM {table['wallet']} WHERE holder_id = p.id "
+        "AND kind = %s ORDER BY id LIMIT 1) AS w ON true "
+        f"JOIN {table['market']} AS mk ON mk.id = %s "
+        f"JOIN {table['token']} AS t ON t.id = mk.token_id "
+        f"{held[0]} WHERE p.user_id = %s {held[2]}"
+    )
+    params = [client_order_id, Wallet.Kind.CUSTODIAL, market_id, *held_params, user_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    split = 12 + len(market_columns)
+    market = _instance(Market, first[12:split])
+    market.token = _instance(PlatformToken, first[split:])
+    return Placing(
+        order_id=first[0],
+        holder_id=first[1],
+        verification_status=first[2],
+        wallet=first[3],
+        member_id=first[4],
+        resubmitted=first[5],
+        market=market,
+        accounts={row[7]: (row[6], int(row[8])) for row in rows if row[6] is not None},
+        balance=(first[9], int(first[10]), int(first[11])) if first[9] is not None else None,
+    )
 
 
 def lock_market(pk: int) -> Market:

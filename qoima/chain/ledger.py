@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qoima import locks
 from qoima.errors import InvalidInput
+from qoima.rows import insert_sql
 
 from .amounts import format_units
 from .contracts import ZERO_ADDRESS
@@ -137,6 +138,40 @@ def hold_place(*, chain_id: int, key: str, token_address: str, holder: str, unit
     return Hold.objects.create(
         chain_id=chain_id, key=key, token_address=token_address, holder=holder, amount=units
     )
+
+
+def hold_place_sql(
+    *,
+    chain_id: int,
+    key: str,
+    token_address: str,
+    holder: str,
+    units: int,
+    locked: tuple[int, int, int],
+) -> list[tuple[str, list[Any]]]:
+    """The statements of a new hold (a ``key`` never used), for a caller that has locked the
+    holder's balance row — ``locked`` is its (id, amount, reserved) — and sends its statements
+    at once (``qoima.rows.execute_all``). Raises InsufficientBalance as ``reserve`` does."""
+    row_id, amount, reserved = locked
+    if units > amount - reserved:
+        raise InsufficientBalance(
+            chain_id=chain_id,
+            token=token_address,
+            holder=holder,
+            available=max(amount - reserved, 0),
+            needed=units,
+        )
+    table = connection.ops.quote_name(TokenBalance._meta.db_table)
+    hold = Hold(
+        chain_id=chain_id, key=key, token_address=token_address, holder=holder, amount=units
+    )
+    return [
+        (
+            f"UPDATE {table} SET reserved = reserved + %s WHERE id = %s",  # noqa: S608
+            [Decimal(units), row_id],
+        ),
+        insert_sql([hold]),
+    ]
 
 
 def hold_release(*, key: str) -> Hold | None:

@@ -15,4 +15,9 @@ def wake(market_id: int) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(market_id)])
+        cursor.execute(*wake_sql(market_id))
+
+
+def wake_sql(market_id: int) -> tuple[str, list[str]]:
+    """The statement ``wake`` runs (PostgreSQL), for a caller that sends its statements at once."""
+    return "SELECT pg_notify(%s, %s)", [CHANNEL, str(market_id)]

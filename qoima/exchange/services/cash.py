@@ -4,11 +4,13 @@ orders, trades). Each runs inside its caller's transaction; none commits on its 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from qoima import locks
 from qoima.participants.models import HolderProfile, Organisation, User
+from qoima.rows import insert_sql
 
 from ..models import CashAccount, Leg, Member, Posting
 
@@ -115,3 +117,16 @@ def postings_write_in_transaction(entries: Sequence[Entry]) -> list[Posting]:
     )
     Posting.objects.bulk_create(postings)
     return postings
+
+
+def posting_sql(entry: Entry) -> list[tuple[str, list[Any]]]:
+    """The statements that write ``entry`` — its legs, then its header, as the triggers want —
+    for a caller that has locked its accounts already and sends its statements at once
+    (``qoima.rows.execute_all``)."""
+    posting = Posting(kind=entry.kind, key=entry.key, reference=entry.reference, actor=entry.actor)
+    legs = [
+        Leg(posting_id=posting.pk, account_id=account, amount=amount)
+        for account, amount in entry.legs
+        if amount
+    ]
+    return [insert_sql(legs), insert_sql([posting])]
