@@ -20,6 +20,7 @@ from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.exchange.models import Member, Order, OrderChange, Posting
 from qoima.exchange.services import market_halt, order_amend, order_cancel, order_place
 from qoima.participants.models import HolderProfile
+from qoima.participants.selectors import user_role
 from qoima.participants.services import holder_suspend
 from tests.factories import PASSWORD
 from tests.issuance.conftest import make_world
@@ -595,3 +596,76 @@ def test_an_amend_through_the_page_says_it_is_requested(trading):
         reverse("exchange-order-amend", args=[order.pk]), {"price": "2000"}, follow=True
     )
     assert "The price must be between 900.00\xa0₸ and 1,100.00\xa0₸" in refused.content.decode()
+
+
+def _written(order):
+    """What a placement wrote for ``order``, with the ids and times that differ left out."""
+    audit = AuditEntry.objects.get(action="exchange.order_placed", object_id=str(order.pk))
+    posting = Posting.objects.filter(reference=f"order:{order.pk}").first()
+    hold = Hold.objects.filter(key=f"exchange.order:{order.pk}").first()
+    row = Order.objects.filter(pk=order.pk).values().get()
+    return {
+        "order": {k: v for k, v in row.items() if k not in ("id", "client_order_id", "created_at")},
+        "audit": (audit.actor_id, audit.actor_repr, audit.object_repr, audit.details, audit.seq),
+        "posting": posting
+        and (posting.kind, posting.actor_id, sorted(posting.legs.values_list("amount", flat=True))),
+        "hold": hold and (hold.token_address, hold.holder, hold.amount, hold.released_at),
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the short path is PostgreSQL's")
+def test_a_holders_order_takes_two_statements_and_writes_what_the_general_path_writes(trading):
+    from qoima.exchange.services import orders
+
+    holder = trading.world.holders[0]
+    member = deposit(holder, 10_000_000)
+    _holder_units(trading, holder, 10_000)
+    placed = {}
+    user_role(holder.user)  # As the API's permission check has read it.
+    for name, order in (("buy", BUY), ("sell", SELL)):
+        with CaptureQueriesContext(connection) as short:
+            placed[name], created = order_place(
+                actor=holder.user,
+                market_id=trading.market.pk,
+                client_order_id=f"short-{name}",
+                price=100_000,
+                quantity=300,
+                **order,
+            )
+        assert created
+        # One statement reads and locks, one writes every row (begin and commit aside).
+        statements = [q["sql"] for q in short if "SAVEPOINT" not in q["sql"]]
+        assert len(statements) == 2, statements
+        general, created = orders._order_place(
+            holder.user,
+            orders._Request(
+                trading.market.pk,
+                f"general-{name}",
+                order["side"],
+                "limit",
+                "gtc",
+                300,
+                100_000,
+                False,
+                None,
+            ),
+        )
+        assert created
+        assert _written(placed[name]) == _written(general)
+    assert balances(member) == {
+        "available": 10_000_000 - 2 * 300_600,
+        "held": 601_200,
+        "pending": 0,
+    }
+    balance = TokenBalance.objects.get(holder=custodial_wallet(holder).address)
+    assert (balance.amount, balance.reserved) == (10_000, 600)
+    # Both orders read the same to their holder.
+    shown = {
+        o["client_order_id"]: o for o in api_for(holder.user).get(reverse("api-orders")).json()
+    }
+    for name in ("buy", "sell"):
+        short, general = shown[f"short-{name}"], shown[f"general-{name}"]
+        assert {
+            k: v for k, v in short.items() if k not in ("id", "client_order_id", "created_at")
+        } == {k: v for k, v in general.items() if k not in ("id", "client_order_id", "created_at")}
+    assert shown["short-buy"]["held"] == "3006.00"
