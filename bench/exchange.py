@@ -194,6 +194,82 @@ def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": database_url(), **extra}
 
 
+# ---------------------------------------------------------------------- where the CPU goes
+
+_PROC = Path("/proc")
+# PostgreSQL's own processes whose work every commit shares (the WAL is flushed by them too).
+_POSTGRES_SHARED = ("walwriter", "background writer", "checkpointer")
+
+
+def _cpu(pids: Sequence[int]) -> float:
+    """CPU seconds (user and system) the processes ``pids`` have used so far; 0 for one gone,
+    and for all where there is no /proc."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a server's workers)."""
+    found = []
+    for entry in _PROC.glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _postgres_pids() -> list[int]:
+    """The database's server processes serving this run: every backend connected to it but the
+    bench's own (its progress polling is not the platform's work), and the shared writers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE (datname = current_database() "
+            "AND pid <> pg_backend_pid()) OR backend_type = ANY(%s)",
+            [list(_POSTGRES_SHARED)],
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds a run used, by part."""
+
+    clients: float
+    server: float
+    matcher: float
+    postgres: float
+
+    @property
+    def total(self) -> float:
+        return self.clients + self.server + self.matcher + self.postgres
+
+
+class CpuMeter:
+    """Samples the CPU used by the clients, the API server (if any), the matcher and
+    PostgreSQL over one run."""
+
+    def __init__(self, clients: Sequence[int], server: int | None, matcher: int | None) -> None:
+        self.groups = {
+            "clients": list(clients),
+            "server": [server, *_children(server)] if server else [],
+            "matcher": [matcher] if matcher else [],
+            "postgres": _postgres_pids(),
+        }
+        self.start = {name: _cpu(pids) for name, pids in self.groups.items()}
+
+    def stop(self) -> Cpu:
+        return Cpu(**{name: _cpu(pids) - self.start[name] for name, pids in self.groups.items()})
+
+
 @contextmanager
 def process(
     command: list[str], log: Path, env: dict[str, str]
@@ -222,7 +298,7 @@ def matcher(log_dir: Path, queue: str) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @contextmanager
-def server(log_dir: Path) -> Iterator[str]:
+def server(log_dir: Path) -> Iterator[tuple[str, int]]:
     """A gunicorn server of the platform, as the compose file runs it."""
     port = free_port()
     env = _env(DJANGO_SETTINGS_MODULE="qoima.settings.base")
@@ -251,7 +327,7 @@ def server(log_dir: Path) -> Iterator[str]:
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        yield url
+        yield url, running.pid
 
 
 @dataclass(frozen=True)
@@ -263,6 +339,7 @@ class Run:
     placed: float
     trades: int
     latencies: list[float]
+    cpu: Cpu
 
     @property
     def rate(self) -> float:
@@ -366,6 +443,7 @@ def clients_run(
     tokens: Sequence[str] = (),
     wait: bool = False,
     matcher_process: subprocess.Popen[bytes] | None = None,
+    server_pid: int | None = None,
 ) -> Run:
     """The traders place ``count`` orders between them; the run ends when every one is
     processed by the matcher."""
@@ -384,6 +462,11 @@ def clients_run(
         for i in range(CLIENTS)
     ]
     trades_before = Trade.objects.count()
+    meter = CpuMeter(
+        [client.pid for client in pool.processes],
+        server_pid,
+        matcher_process.pid if matcher_process else None,
+    )
     started = pool.go(runs)
     orders = Order.objects.filter(client_order_id__startswith=f"{label}-")
     total = share * CLIENTS
@@ -396,6 +479,7 @@ def clients_run(
         waiting = orders.filter(state=Order.State.RECEIVED).count()
         if placed == total and not waiting:
             elapsed = time.perf_counter() - started
+            cpu = meter.stop()
             break
         now = time.perf_counter()
         if placed - waiting != last:
@@ -407,7 +491,8 @@ def clients_run(
     latencies = [latency for _elapsed, own in results for latency in own]
     placed_in = max(elapsed_client for elapsed_client, _own in results)
     _say(f"{label}: {total} orders in {elapsed:.1f} s (placed in {placed_in:.1f} s)")
-    return Run(label, total, elapsed, placed_in, Trade.objects.count() - trades_before, latencies)
+    trades = Trade.objects.count() - trades_before
+    return Run(label, total, elapsed, placed_in, trades, latencies, cpu)
 
 
 # ---------------------------------------------------------------------- settlement
@@ -512,7 +597,7 @@ def measure() -> Report:
                         matcher_process=matching,
                     ),
                 ]
-                with server(logs) as url:
+                with server(logs) as (url, server_pid):
                     runs.append(
                         clients_run(
                             pool,
@@ -523,6 +608,7 @@ def measure() -> Report:
                             url=url,
                             tokens=tokens,
                             matcher_process=matching,
+                            server_pid=server_pid,
                         )
                     )
                 with worker(node.url, logs, queue=queue, CHAIN_CONFIRMATIONS="1") as settling:
@@ -573,6 +659,22 @@ def print_report(report: Report) -> None:
                 f"(all placed in {run.placed:.1f} s)",
                 f">= {target:,}/s",
                 _verdict(run.rate >= target),
+            )
+        )
+    cores = os.cpu_count() or 1
+    short = {"hot": "service, one hot market", "spread": f"service, {MARKETS} markets"}
+    for run in report.runs:
+        cpu, per = run.cpu, 1000 / run.orders
+        parts = [("clients", cpu.clients), ("server", cpu.server), ("matcher", cpu.matcher)]
+        parts.append(("PostgreSQL", cpu.postgres))
+        rows.append(
+            (
+                f"  CPU per order: {short.get(run.label, 'HTTP API')}",
+                f"{cpu.total * per:.2f} ms",
+                " + ".join(f"{name} {seconds * per:.2f}" for name, seconds in parts if seconds)
+                + f" ms; {cores} cores at most {cores * run.orders / cpu.total:,.0f} orders/s",
+                "",
+                "",
             )
         )
     rows.append(
@@ -638,6 +740,11 @@ def print_report(report: Report) -> None:
             "poll the order every 5 ms until the matcher has processed it; timed on the orders "
             "that traded. Matched -> final: the trades' own timestamps (matched at the step's "
             "start, settled when the transfer's confirmation was handed to settlement).",
-            "The machine has 2 cores shared by every process of the run (and other work).",
+            f"The machine has {cores} cores shared by every process of the run (and other "
+            "work). CPU per order: the CPU time each part used during the run (the clients' "
+            "processes, the API server's workers, the matcher, and PostgreSQL's backends serving "
+            "the run with its WAL writer, background writer and checkpointer) over its orders; "
+            "'at most' is the cores' time over that, the rate the run could reach if nothing "
+            "waited (a commit's WAL flush, a lock, a poll).",
         ]
     print_table("Exchange", HEADER, rows, right={1}, notes=notes)
