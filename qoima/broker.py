@@ -7,6 +7,7 @@ because the broker is down, must never fail the request that committed the work.
 """
 
 import logging
+import time
 from typing import Any
 
 from celery import Task
@@ -17,14 +18,20 @@ from kombu.transport import redis
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task: Task, *args: Any, countdown: float = 0, **kwargs: Any) -> None:
+def enqueue_on_commit(
+    task: Task, *args: Any, countdown: float = 0, stamp_due: bool = False, **kwargs: Any
+) -> None:
     """Send ``task`` once the current transaction commits (at once outside one).
 
     A broker that does not answer is logged and otherwise ignored: the committed rows are
-    there, the sweep will find them, and the caller has already succeeded.
+    there, the sweep will find them, and the caller has already succeeded. With ``stamp_due``
+    the task also gets ``due``, the wall-clock time it is due at, taken when it is sent: after
+    the commit, so whatever ran later than ``due`` saw every row the transaction wrote.
     """
 
     def send() -> None:
+        if stamp_due:
+            kwargs["due"] = time.time() + countdown
         try:
             if countdown:
                 task.apply_async(args=args, kwargs=kwargs, countdown=countdown)

@@ -7,9 +7,10 @@ not answer ends a task with a warning: the next beat tick tries again.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
@@ -35,13 +36,14 @@ from .services import node_health_record, worker_heartbeat_record
 from .volumes import daily_volumes_refresh
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 
-def _unless_node_down(task: Callable[[], None]) -> Callable[[], None]:
+def _unless_node_down(task: Callable[P, None]) -> Callable[P, None]:
     @wraps(task)
-    def run() -> None:
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            task()
+            task(*args, **kwargs)
         except (ChainUnavailable, OSError, Web3Exception) as error:
             logger.warning("%s: the chain node did not answer: %s", task.__name__, error)
 
@@ -67,17 +69,38 @@ def _send_all() -> None:
         key_send_all(address=address, w3=w3)
 
 
+# How far apart the clocks of the process that sends a batch request and of the worker may be.
+CLOCK_SKEW_SECONDS = 1.0
+# When this worker process last started a batch run that went through: every pending operation
+# and unsent transaction then in the database was batched and sent.
+_batched_since = 0.0
+
+
 @shared_task
 @_unless_node_down
-def chain_batch() -> None:
-    """Batch what is pending and send it, each signing key's transactions in nonce order."""
+def chain_batch(due: float | None = None) -> None:
+    """Batch what is pending and send it, each signing key's transactions in nonce order.
+
+    A request due before this process's last complete run began is already done: its
+    operations had committed before it was sent, and that run read them. A worker started
+    behind a backlog (one request per matcher step) skips the hundreds of them instead of
+    reading the database and the node for each while chain_confirm waits behind them.
+    """
+    global _batched_since
+    if due is not None and due < _batched_since - CLOCK_SKEW_SECONDS:
+        return
+    started = time.time()
     operations_batch()
     _send_all()
+    # Only a run that left nothing unsent covers the requests before it: a refused broadcast
+    # is tried again by the next request, as before.
+    if not keys_with_unsent():
+        _batched_since = max(_batched_since, started)
 
 
 @receiver(batch_wanted, dispatch_uid="qoima.chain.tasks.chain_batch")
 def _batch_on_commit(sender: object, *, countdown: float = 0, **kwargs: Any) -> None:
-    enqueue_on_commit(chain_batch, countdown=countdown)
+    enqueue_on_commit(chain_batch, countdown=countdown, stamp_due=True)
 
 
 @shared_task

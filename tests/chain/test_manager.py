@@ -1,7 +1,10 @@
 """The transaction manager against anvil: requested movements reach the chain exactly once."""
 
+import time
+
 import pytest
 from django.test import override_settings
+from web3.exceptions import Web3RPCError
 
 from qoima.audit.actions import AuditAction
 from qoima.audit.models import AuditEntry
@@ -404,3 +407,84 @@ def test_a_nonce_another_transaction_used_sends_the_operations_again(
     assert operation.state == Operation.State.CONFIRMED
     assert operation.transaction.nonce == lost.nonce + 1
     assert funded.balance_of(accounts.holder_a.address) == 4
+
+
+def test_a_batch_request_an_earlier_complete_run_covered_is_skipped(
+    funded, accounts, chain, monkeypatch
+):
+    from qoima.chain import tasks
+
+    monkeypatch.setattr(tasks, "_batched_since", 0.0)
+    first = request(
+        "transfer", funded, 1, "skip-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    tasks.chain_batch(due=time.time())
+    first.refresh_from_db()
+    assert first.state == Operation.State.SUBMITTED
+    covered = tasks._batched_since
+    assert covered > 0
+
+    # Committed after that run began: a request sent before it (due earlier) is not its own.
+    second = request(
+        "transfer", funded, 1, "skip-2", accounts.issuer.address, accounts.holder_b.address
+    )
+    tasks.chain_batch(due=covered - tasks.CLOCK_SKEW_SECONDS - 1)
+    second.refresh_from_db()
+    assert second.state == Operation.State.PENDING
+    # Its own request, due after the run began, batches and sends it; so does one without a
+    # due time (the sweep, an operator's call).
+    tasks.chain_batch(due=time.time())
+    second.refresh_from_db()
+    assert second.state == Operation.State.SUBMITTED
+    third = request(
+        "transfer", funded, 1, "skip-3", accounts.issuer.address, accounts.holder_a.address
+    )
+    tasks.chain_batch()
+    third.refresh_from_db()
+    assert third.state == Operation.State.SUBMITTED
+    confirm(chain)
+    for operation in (first, second, third):
+        operation.refresh_from_db()
+        assert operation.state == Operation.State.CONFIRMED
+
+
+def test_a_batch_is_signed_with_the_gas_its_call_needs(funded, accounts, chain, monkeypatch):
+    from qoima.chain.manager import sending
+
+    operation = request(
+        "transfer", funded, 1, "gas-1", accounts.issuer.address, accounts.holder_a.address
+    )
+    operations_batch(wait=0)
+    run_until_settled(chain)
+    tx = ChainTransaction.objects.get(operations=operation)
+    receipt = chain.eth.get_transaction_receipt(tx.attempts.get().tx_hash)
+    assert receipt["status"] == 1
+    assert receipt["gasUsed"] < tx.gas_limit < receipt["gasUsed"] * 3 // 2
+
+    # A node that does not take the call at that limit: its estimate decides.
+    real_call = sending.rpc_call
+
+    def refusing(w3, method, params):
+        if method == "eth_call":
+            raise Web3RPCError("out of gas")
+        return real_call(w3, method, params)
+
+    estimated = []
+    real_estimate = chain.eth.estimate_gas
+
+    def estimate(*args, **kwargs):
+        estimated.append(real_estimate(*args, **kwargs))
+        return estimated[-1]
+
+    monkeypatch.setattr(sending, "rpc_call", refusing)
+    monkeypatch.setattr(chain.eth, "estimate_gas", estimate)
+    again = request(
+        "transfer", funded, 1, "gas-2", accounts.issuer.address, accounts.holder_b.address
+    )
+    operations_batch(wait=0)
+    run_until_settled(chain)
+    again.refresh_from_db()
+    assert again.state == Operation.State.CONFIRMED
+    tx = ChainTransaction.objects.get(operations=again)
+    assert estimated
+    assert tx.gas_limit == min(estimated[0] + estimated[0] // 5, sending.MAX_TRANSACTION_GAS)

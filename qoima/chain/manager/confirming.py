@@ -153,33 +153,58 @@ def transactions_confirm(*, w3: Web3, confirmations: int | None = None) -> int:
     )
     attempts = [attempt for tx in unconfirmed for attempt in tx.attempts.all()]
     receipts = receipts_of(w3, attempts)
+    saved = _receipts_saved(attempts, receipts)
+    confirmed: list[tuple[ChainTransaction, MinedReceipt]] = []
     for tx in unconfirmed:
         for attempt in tx.attempts.all():
             found = receipts[attempt.pk]
             if found is None:
                 continue
-            crash_point("before_receipt_saved")
-            receipt, _created = Receipt.objects.get_or_create(
-                tx_hash=attempt.tx_hash,
-                block_hash=found.block_hash,
-                defaults={
-                    "attempt": attempt,
-                    "block_number": found.block_number,
-                    "status": found.status,
-                    "gas_used": found.gas_used,
-                },
-            )
+            receipt = saved[(attempt.tx_hash, found.block_hash)]
             if head - found.block_number + 1 < depth_needed:
                 break
             if receipt.status == 1:
-                _settle_confirmed(tx, found)
+                confirmed.append((tx, found))
             else:
                 reason = _replay_reason(w3, tx, found.block_number)
                 Receipt.objects.filter(pk=receipt.pk).update(revert_reason=str(reason))
                 settle_revert(tx, reason, final_state=ChainTransaction.State.REVERTED)
             settled += 1
             break
+    _settle_confirmed(confirmed)
     return settled
+
+
+def _receipts_saved(
+    attempts: list[Attempt], receipts: dict[int, MinedReceipt | None]
+) -> dict[tuple[str, str], Receipt]:
+    """The receipts found, saved once each (a receipt seen before keeps its row), by
+    (transaction hash, block hash)."""
+    mined = [(attempt, receipts[attempt.pk]) for attempt in attempts]
+    found = [(attempt, receipt) for attempt, receipt in mined if receipt is not None]
+    if not found:
+        return {}
+    crash_point("before_receipt_saved")
+    Receipt.objects.bulk_create(
+        [
+            Receipt(
+                attempt=attempt,
+                tx_hash=attempt.tx_hash,
+                block_hash=receipt.block_hash,
+                block_number=receipt.block_number,
+                status=receipt.status,
+                gas_used=receipt.gas_used,
+            )
+            for attempt, receipt in found
+        ],
+        ignore_conflicts=True,
+    )
+    wanted = {(attempt.tx_hash, receipt.block_hash) for attempt, receipt in found}
+    return {
+        (row.tx_hash, row.block_hash): row
+        for row in Receipt.objects.filter(tx_hash__in={tx_hash for tx_hash, _block in wanted})
+        if (row.tx_hash, row.block_hash) in wanted
+    }
 
 
 def _issued_token(receipt: MinedReceipt) -> str:
@@ -191,14 +216,32 @@ def _issued_token(receipt: MinedReceipt) -> str:
 
 
 @transaction.atomic
-def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
-    now = timezone.now()
-    updated = ChainTransaction.objects.filter(
-        pk=tx.pk, state=ChainTransaction.State.UNCONFIRMED
-    ).update(state=ChainTransaction.State.CONFIRMED, confirmed_at=now)
-    if not updated:
+def _settle_confirmed(confirmed: list[tuple[ChainTransaction, MinedReceipt]]) -> None:
+    """Confirm the operations of these transactions and hand them to settlement, together.
+
+    One database transaction and one hand-over for every transaction the pass found deep
+    enough: a settlement handler then writes its rows (postings, audit entries) in a few
+    statements for all of them instead of a few for each, which is most of a confirmation's
+    cost once a batch carries hundreds of operations.
+    """
+    if not confirmed:
         return
-    submitted = Operation.objects.filter(transaction=tx, state=Operation.State.SUBMITTED)
+    now = timezone.now()
+    receipts = {tx.pk: receipt for tx, receipt in confirmed}
+    # Locked first, as the resender and a reorg check lock a transaction before its operations.
+    mine = list(
+        locks.chain_transactions_for_update(
+            ChainTransaction.objects.filter(
+                pk__in=list(receipts), state=ChainTransaction.State.UNCONFIRMED
+            )
+        ).values_list("pk", flat=True)
+    )
+    if not mine:
+        return
+    ChainTransaction.objects.filter(pk__in=mine).update(
+        state=ChainTransaction.State.CONFIRMED, confirmed_at=now
+    )
+    submitted = Operation.objects.filter(transaction_id__in=mine, state=Operation.State.SUBMITTED)
     # Locked in id order, as the indexer locks them: the two never wait on each other in turn.
     operations = list(locks.operations_for_update(submitted))
     submitted.update(state=Operation.State.CONFIRMED, updated_at=now)
@@ -206,14 +249,24 @@ def _settle_confirmed(tx: ChainTransaction, receipt: MinedReceipt) -> None:
         operation.state, operation.updated_at = Operation.State.CONFIRMED, now
         if KINDS[operation.kind].issues_token:
             # The token exists only from this receipt on: its address is the issue's result.
-            operation.token_address = _issued_token(receipt)
+            assert operation.transaction_id is not None
+            operation.token_address = _issued_token(receipts[operation.transaction_id])
             operation.result = {"token": operation.token_address}
             operation.save(update_fields=["token_address", "result"])
     operations_settled(operations)
-    if operations:
-        said = _operations_named(operations)
-        block = receipt.block_number
-        transaction.on_commit(lambda: event("%s confirmed in block %s", said, block))
+    by_transaction: dict[int, list[Operation]] = {}
+    for operation in operations:
+        assert operation.transaction_id is not None
+        by_transaction.setdefault(operation.transaction_id, []).append(operation)
+    said = sorted(
+        (receipts[pk].block_number, _operations_named(ops)) for pk, ops in by_transaction.items()
+    )
+
+    def say() -> None:
+        for block, named in said:
+            event("%s confirmed in block %s", named, block)
+
+    transaction.on_commit(say)
 
 
 def _operations_named(operations: list[Operation]) -> str:
