@@ -40,6 +40,7 @@ from django.db import connection
 from django.db.models import Q
 from knox.models import AuthToken
 
+from qoima import gunicorn_conf
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
 from qoima.chain.indexer import index_until_head
@@ -74,7 +75,6 @@ SERVICE_ORDERS = 1_200
 HTTP_ORDERS = 640
 # Orders per client in the latency run (each waited for before the next).
 LATENCY_ORDERS = 10
-GUNICORN_WORKERS = 4
 # 100.00 ₸ a whole token of a two-decimal asset, ticks of 1 ₸, lots of one token.
 REFERENCE = 10_000
 TICK = 100
@@ -299,18 +299,20 @@ def matcher(log_dir: Path, queue: str) -> Iterator[subprocess.Popen[bytes]]:
 
 @contextmanager
 def server(log_dir: Path) -> Iterator[tuple[str, int]]:
-    """A gunicorn server of the platform, as the compose file runs it."""
+    """A gunicorn server of the platform, as the compose file runs it: its configuration, and
+    database connections kept between requests as production.py keeps them (base.py's
+    default opens one for every request)."""
     port = free_port()
-    env = _env(DJANGO_SETTINGS_MODULE="qoima.settings.base")
+    env = _env(DJANGO_SETTINGS_MODULE="qoima.settings.base", CONN_MAX_AGE="60")
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        "python:qoima.gunicorn_conf",
         "qoima.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(GUNICORN_WORKERS),
     ]
     log = log_dir / "gunicorn.log"
     with process(command, log, env) as running:
@@ -730,8 +732,9 @@ def print_report(report: Report) -> None:
             f"till cancelled, buys and sells within {5} ticks of the reference price, so most "
             "cross); one runmatcher process. The clock runs from the start signal until no "
             "order of the run is still received (every one matched and persisted).",
-            f"HTTP: gunicorn with {GUNICORN_WORKERS} sync workers, POST /api/v1/orders/ with a "
-            "knox token, one keep-alive connection per client.",
+            f"HTTP: gunicorn as deployed ({gunicorn_conf.workers} workers of "
+            f"{gunicorn_conf.threads} threads), POST /api/v1/orders/ with a knox token, one "
+            "keep-alive connection per client.",
             "Settlement: one celery worker (solo pool) settles the trades of the runs above "
             "(requested as they matched, queued until it starts); the clock runs from its "
             "start to the last trade final; chain_confirm every "

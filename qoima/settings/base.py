@@ -429,7 +429,7 @@ REST_FRAMEWORK = {
     # The token scheme first: DRF asks the first class for the WWW-Authenticate challenge, so
     # an API call without valid credentials answers 401 "Token", not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "qoima.participants.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -19,9 +19,9 @@ from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.exchange.models import Member, Order, OrderChange, Posting
 from qoima.exchange.services import market_halt, order_amend, order_cancel, order_place
-from qoima.participants.models import HolderProfile
+from qoima.participants.models import HolderProfile, User
 from qoima.participants.selectors import user_role
-from qoima.participants.services import holder_suspend
+from qoima.participants.services import api_token_issue, holder_suspend
 from tests.factories import PASSWORD
 from tests.issuance.conftest import make_world
 
@@ -270,6 +270,47 @@ def test_the_client_order_id_makes_a_resubmission_harmless(trading):
     assert conflict.json()["detail"] == "This client order id was used for another order."
     assert Order.objects.count() == 1
     assert balances(member)["held"] == 200_400
+
+
+def test_a_new_order_answers_as_it_reads_back_and_the_api_adds_three_statements(trading):
+    """Around the placement itself the API reads the token with its user, the user's role and
+    the market, and nothing more: the answer is the order just written."""
+    holder = trading.world.holders[0]
+    deposit(holder, 10_000_000)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=holder.user)}")
+    body = {
+        "market": trading.market.pk,
+        "client_order_id": "a-1",
+        "side": "buy",
+        "price": "1000",
+        "quantity": "2",
+    }
+    assert client.post(reverse("api-orders"), body, format="json").status_code == 201
+    actor = User.objects.get(pk=holder.user.pk)
+    user_role(actor)
+    with CaptureQueriesContext(connection) as placing:
+        order_place(
+            actor=actor,
+            market_id=trading.market.pk,
+            client_order_id="s-1",
+            price=100_000,
+            quantity=200,
+            **BUY,
+        )
+    with CaptureQueriesContext(connection) as posted:
+        response = client.post(
+            reverse("api-orders"), {**body, "client_order_id": "a-2"}, format="json"
+        )
+    assert response.status_code == 201, response.content
+    assert len(posted) - len(placing) == 3
+    shown = response.json()
+    assert (shown["state"], shown["held"], shown["cancel_requested"]) == (
+        "received",
+        "2004.00",
+        False,
+    )
+    assert client.get(reverse("api-order", args=[shown["id"]])).json() == shown
 
 
 def test_a_cancel_is_a_request_the_matcher_carries_out(trading):

@@ -194,6 +194,12 @@ def test_a_token_is_shown_once_and_only_its_digest_is_stored():
         assert refused.status_code == 401, leaked
 
 
+def test_a_token_that_is_not_utf_8_answers_401():
+    answer = Client(HTTP_AUTHORIZATION="Token \xff\xfe").get(reverse("api-me"))
+    assert answer.status_code == 401
+    assert answer["WWW-Authenticate"] == "Token"
+
+
 def test_an_expired_token_answers_401_and_a_replaced_one_stops_at_once():
     holder = make_user(Role.HOLDER)
     client, key = token_page(holder)
@@ -205,6 +211,7 @@ def test_an_expired_token_answers_401_and_a_replaced_one_stops_at_once():
     expired = Client(HTTP_AUTHORIZATION=f"Token {key}").get(reverse("api-me"))
     assert expired.status_code == 401
     assert expired["WWW-Authenticate"] == "Token"
+    assert not AuthToken.objects.filter(pk=stored.pk).exists()
     _client, second = token_page(holder)
     third = client.post(reverse("api-token")).content.decode()
     new_key = third.split('data-testid="api-token-key">')[1].split("<")[0]

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qoima.chain.amounts import units_to_amount
+from qoima.chain.models import PlatformToken
 from qoima.errors import InvalidInput, NotFound
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import Role
@@ -94,6 +95,11 @@ class OrderOut(serializers.Serializer[Any]):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
+# One order rendered by a serializer bound once: a new serializer deep-copies its fields, which
+# costs more than the rendering, and rendering only reads them.
+ORDER_OUT = OrderOut()
+
+
 class OrderChangeOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     order = serializers.IntegerField()
@@ -128,8 +134,10 @@ class FillOut(serializers.Serializer[Any]):
     settled_at = serializers.DateTimeField(allow_null=True)
 
 
-def _order_shown(order: Order, cancel_requested: bool = False) -> dict[str, Any]:
-    token = order.market.token
+def _order_shown(
+    order: Order, cancel_requested: bool = False, token: PlatformToken | None = None
+) -> dict[str, Any]:
+    token = token or order.market.token
     return {
         "id": order.pk,
         "market": order.market_id,
@@ -245,10 +253,15 @@ class OrderListApi(APIView):
             quantity=quantity,
             expires_at=data.get("expires_at"),
         )
-        shown = _member_orders(request).get(pk=order.pk)
+        if not created:
+            # A resubmission answers with the first order as it stands now.
+            shown = _member_orders(request).get(pk=order.pk)
+            return Response(_orders_out([shown])[0], status=status.HTTP_200_OK)
+        # A new order is shown as accepted, from the row just written (no second read): its
+        # id was unknown until now, so no cancellation can be waiting for it.
         return Response(
-            _orders_out([shown])[0],
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            ORDER_OUT.to_representation(_order_shown(order, token=market.token)),
+            status=status.HTTP_201_CREATED,
         )
 
 

@@ -215,13 +215,11 @@ class Command(BaseCommand):
                 python,
                 "-m",
                 "gunicorn",
+                "--config",
+                "python:qoima.gunicorn_conf",
                 "qoima.wsgi:application",
                 "--bind",
                 f"{host}:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
             ],
         }
         stopping = False
