@@ -16,12 +16,12 @@ from rest_framework.views import APIView
 
 from qoima.chain.amounts import units_to_amount
 from qoima.chain.models import PlatformToken
-from qoima.errors import InvalidInput, NotFound
+from qoima.errors import NotFound
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import Role
 
 from .. import services
-from ..models import Market, Order, OrderChange, Trade
+from ..models import Order, OrderChange, Trade
 from ..selectors import orders as selectors
 from ..services import orders as order_services
 
@@ -233,25 +233,20 @@ class OrderListApi(APIView):
         data_in = OrderIn(data=request.data)
         data_in.is_valid(raise_exception=True)
         data = data_in.validated_data
-        market = Market.objects.select_related("token").filter(pk=data["market"]).first()
-        if market is None:
-            raise InvalidInput(_("No such market."), field="market")
-        price, quantity = order_services.order_amounts_parse(
-            market=market,
-            price=data.get("price") if data["type"] == Order.Type.LIMIT else None,
-            quantity=data["quantity"],
+        # The amounts are parsed against the market the placement reads (no read of it here).
+        typed = order_services.Typed(
+            data.get("price") if data["type"] == Order.Type.LIMIT else None, data["quantity"]
         )
         order, created = services.order_place(
             actor=current_user(request),
-            market_id=market.pk,
+            market_id=data["market"],
             client_order_id=data["client_order_id"],
             side=data["side"],
             type=data["type"],
             time_in_force=data["time_in_force"],
             post_only=data["post_only"],
-            price=price,
-            quantity=quantity,
             expires_at=data.get("expires_at"),
+            typed=typed,
         )
         if not created:
             # A resubmission answers with the first order as it stands now.
@@ -260,7 +255,7 @@ class OrderListApi(APIView):
         # A new order is shown as accepted, from the row just written (no second read): its
         # id was unknown until now, so no cancellation can be waiting for it.
         return Response(
-            ORDER_OUT.to_representation(_order_shown(order, token=market.token)),
+            ORDER_OUT.to_representation(_order_shown(order, token=order.market.token)),
             status=status.HTTP_201_CREATED,
         )
 

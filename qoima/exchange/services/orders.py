@@ -116,6 +116,18 @@ def order_amounts_parse(*, market: Market, price: str | None, quantity: str) -> 
     return (price_parse(price) if price else 0), quantity_parse(market, quantity)
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A price (none for a market order) and a quantity as a person or a program typed them,
+    in tenge and in the asset's units: parsed against the market the placement reads."""
+
+    price: str | None
+    quantity: str
+
+    def parse(self, market: Market) -> tuple[int, int]:
+        return order_amounts_parse(market=market, price=self.price, quantity=self.quantity)
+
+
 def _units(market: Market, units: int) -> str:
     return format_units(units, market.token.decimals, symbol=market.token.symbol)
 
@@ -229,7 +241,8 @@ def order_quote(
 def _market(market_id: int) -> Market:
     market = Market.objects.select_related("token").filter(pk=market_id).first()
     if market is None:
-        raise NotFound(_("No such market."))
+        # The market is one of the order's fields, as the price and the quantity are.
+        raise InvalidInput(_("No such market."), field="market")
     return market
 
 
@@ -408,12 +421,14 @@ def order_place(
     side: str,
     type: str,
     time_in_force: str,
-    quantity: int,
+    quantity: int = 0,
     price: int = 0,
     post_only: bool = False,
     expires_at: datetime.datetime | None = None,
+    typed: Typed | None = None,
 ) -> tuple[Order, bool]:
     """Place an order: durable, with its cash held or its units reserved, when this returns.
+    Its price and quantity come in tiyn and base units, or ``typed``, parsed against the market.
 
     Returns the order and whether it is new: the same client order id again with the same
     order returns the first one and holds nothing more; with another order it is refused.
@@ -438,6 +453,7 @@ def order_place(
         price,
         post_only,
         expires_at,
+        typed,
     )
     if connection.vendor == "postgresql" and user_role(actor) == Role.HOLDER:
         try:
@@ -461,16 +477,18 @@ class _Request:
     price: int
     post_only: bool
     expires_at: datetime.datetime | None
+    typed: Typed | None = None
 
     def quote(self, market: Market) -> Quote:
+        price, quantity = self.typed.parse(market) if self.typed else (self.price, self.quantity)
         return order_quote(
             market=market,
             side=self.side,
             type=self.type,
             time_in_force=self.time_in_force,
             post_only=self.post_only,
-            price=self.price,
-            quantity=self.quantity,
+            price=price,
+            quantity=quantity,
             expires_at=self.expires_at,
         )
 
