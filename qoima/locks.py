@@ -163,7 +163,14 @@ def orders_for_update(ids: Iterable[int]) -> list[Order]:
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list(Order.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk"))
+    return list(orders_for_update_query(wanted))
+
+
+def orders_for_update_query(ids: Iterable[int]) -> QuerySet[Order]:
+    """The statement of ``orders_for_update``, for a caller that sends it with others."""
+    return (
+        Order.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(ids))).order_by("pk")
+    )
 
 
 # ------------------------------------------------------------------------------ 4. operations

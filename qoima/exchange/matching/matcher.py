@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -224,7 +225,8 @@ def _step(
     if book is None:
         book = book_rebuilt(market_id)
     run = _Run(market, book, timezone.now())
-    run.expire(limit)
+    run.read(limit)
+    run.expire()
     run.take(limit)
     run.persist()
     # Everything of the step written, nothing committed: a matcher killed here leaves the
@@ -267,6 +269,10 @@ class _Run:
     changes: list[OrderChange] = field(default_factory=list)
     taken_orders: int = 0
     expired: int = 0
+    # What ``read`` found: orders past their date, received orders and changes.
+    due: list[int] = field(default_factory=list)
+    new: list[Order] = field(default_factory=list)
+    received_changes: list[OrderChange] = field(default_factory=list)
 
     @property
     def seq(self) -> int:
@@ -304,18 +310,44 @@ class _Run:
 
     # ------------------------------------------------------------------ the work, in order
 
-    def expire(self, limit: int) -> None:
-        """Orders good till a date that has passed leave the book first."""
+    def read(self, limit: int) -> None:
+        """What the step works on, read in one round trip once the market is locked: its
+        orders past their date, and its received orders and changes in the order they came."""
+        market_id = self.market.pk
         due = (
             Order.objects.filter(
-                market_id=self.market.pk,
+                market_id=market_id,
                 state__in=[Order.State.OPEN, Order.State.PARTIALLY_FILLED],
                 expires_at__lte=self.now,
             )
             .order_by("expires_at", "pk")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk")[:limit]
         )
-        for order_id in due:
+        new = (
+            Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED)
+            .order_by("created_at", "pk")
+            .values_list(*ORDER_COLUMNS)[:limit]
+        )
+        changes = (
+            OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
+            .order_by("created_at", "pk")
+            .values_list(*CHANGE_COLUMNS, *(f"order__{name}" for name in CHANGE_ORDER_COLUMNS))[
+                :limit
+            ]
+        )
+        due_rows, new_rows, change_rows = _results([_sql(due), _sql(new), _sql(changes)])
+        self.due = [pk for (pk,) in due_rows]
+        self.new = [Order.from_db(None, ORDER_COLUMNS, row) for row in new_rows]
+        self.received_changes = []
+        split = len(CHANGE_COLUMNS)
+        for row in change_rows:
+            change = OrderChange.from_db(None, CHANGE_COLUMNS, row[:split])
+            change.order = Order(**dict(zip(CHANGE_ORDER_COLUMNS, row[split:], strict=True)))
+            self.received_changes.append(change)
+
+    def expire(self) -> None:
+        """Orders good till a date that has passed leave the book first."""
+        for order_id in self.due:
             resting = self.book.remove(order_id)
             if resting is None:
                 continue
@@ -331,21 +363,10 @@ class _Run:
 
     def take(self, limit: int) -> None:
         """Received orders and changes, in the order they came."""
-        market_id = self.market.pk
-        new = list(
-            Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED).order_by(
-                "created_at", "pk"
-            )[:limit]
-        )
-        changes = list(
-            OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
-            .select_related("order")
-            .order_by("created_at", "pk")[:limit]
-        )
         items: list[tuple[Any, int, int, Order | OrderChange]] = [
-            (o.created_at, 0, o.pk, o) for o in new
+            (o.created_at, 0, o.pk, o) for o in self.new
         ]
-        items += [(c.created_at, 1, c.pk, c) for c in changes]
+        items += [(c.created_at, 1, c.pk, c) for c in self.received_changes]
         work = sorted(items, key=lambda item: item[:3])[:limit]
         entered: set[int] = set()
         for _at, _kind, _pk, item in work:
@@ -546,17 +567,66 @@ class _Run:
 
     def persist(self) -> None:
         """Write the step: journal, changes and orders first (the orders locked in id order),
-        then the sellers' holds and the trades' transfers, then the trades, then cash."""
+        then the sellers' holds and the trades' transfers, then the trades, then cash.
+
+        Statements whose results nothing between them waits for go to the database together
+        (``_results``): a step of one order costs few round trips, one of hundreds no more."""
         if not self.events and not self.changes:
             return
-        _rows_insert(MarketEvent, self.events, EVENT_FIELDS)
-        _changes_write(self.changes)
-        rows = {row.pk: row for row in locks.orders_for_update(self.orders)}
-        token = PlatformToken.objects.values("address", "decimals").get(pk=self.market.token_id)
-        decimals = int(token["decimals"])
+        ids = sorted(self.orders)
+        members = Order.objects.filter(pk__in=ids).values("member_id")
+        # With the journal, and after the orders' lock: the changes still to come, and what
+        # the rest of the step looks up (the market's token, the members' wallets and cash
+        # accounts).
+        reads = [
+            _sql(locks.orders_for_update_query(ids)),
+            _sql(
+                OrderChange.objects.filter(order_id__in=ids, state=OrderChange.State.RECEIVED)
+                .exclude(pk__in=[change.pk for change in self.changes])
+                .values_list("order_id")
+            ),
+            _sql(
+                PlatformToken.objects.filter(pk=self.market.token_id).values_list(
+                    "address", "decimals"
+                )
+            ),
+            _sql(
+                Member.objects.filter(pk__in=members).values_list(
+                    "pk",
+                    "holder__wallets__kind",
+                    "holder__wallets__address",
+                    "organisation__wallets__kind",
+                    "organisation__wallets__address",
+                )
+            ),
+            _sql(
+                CashAccount.objects.filter(member_id__in=members).values_list(
+                    "member_id", "kind", "pk"
+                )
+            ),
+        ]
+        if connection.vendor == "postgresql":
+            # The journal, the changes, then the orders' lock, as ``locks`` orders them.
+            writes = [_update_sql(OrderChange, self.changes, CHANGE_FIELDS)] if self.changes else []
+            if self.events:
+                writes.insert(0, _insert_sql(MarketEvent, self.events, EVENT_FIELDS))
+            results = _results([*writes, *reads])
+            if self.events:
+                _ids_given(self.events, results[0])
+            found = results[len(writes) :]
+        else:
+            _rows_insert(MarketEvent, self.events, EVENT_FIELDS)
+            _changes_write(self.changes)
+            found = _results(reads)
+        order_rows, pending_rows, token_rows, wallet_rows, account_rows = found
+        rows = {row.pk: row for row in (Order.from_db(None, ORDER_COLUMNS, r) for r in order_rows)}
+        ((token_address, decimals),) = token_rows
+        decimals = int(decimals)
+        pending = {order_id for (order_id,) in pending_rows}
+        wallets = _wallets(wallet_rows)
+        accounts = {(member, kind): pk for member, kind, pk in account_rows}
 
         trades, spent, sold = self._trades(rows, decimals)
-        pending = self._pending_changes()
         releases: list[_Posting] = []
         groups: dict[str, int | None] = {}
         # The member whose units each group of holds keeps.
@@ -589,16 +659,29 @@ class _Run:
                         owners[order_hold_key(pk)] = row.member_id
                     reserved -= max(excess, 0)
                 row.reserved_units = reserved
-        _orders_write(list(rows.values()))
-        members = {t.buyer_id for t in trades} | {t.seller_id for t in trades}
-        members |= set(owners.values())
-        wallets = _wallets(members) if members else {}
         if groups:
             sellers = {wallets[member] for member in owners.values()}
-            holds_take(groups=groups, token_address=token["address"], holders=sellers)
+            holds_take(groups=groups, token_address=token_address, holders=sellers)
         if trades:
-            self._transfers(trades, wallets, token["address"])
+            self._transfers(trades, wallets, token_address)
+        # The orders (locked above), the trades and the market's place in the journal.
+        changed: dict[str, Any] = {"last_seq": self.seq, "updated_at": self.now}
+        if self.fills:
+            changed["last_price"] = changed["reference_price"] = self.fills[-1].price
+        writes = [
+            _update_sql(Order, list(rows.values()), ORDER_FIELDS),
+            _market_update_sql(self.market.pk, changed),
+        ]
+        if connection.vendor == "postgresql":
+            if trades:
+                inserted, *_written = _results([_insert_sql(Trade, trades, TRADE_FIELDS), *writes])
+                _ids_given(trades, inserted)
+            else:
+                _results(writes)
+        else:
+            _orders_write(list(rows.values()))
             _rows_insert(Trade, trades, TRADE_FIELDS)
+            Market.objects.filter(pk=self.market.pk).update(**changed)
         entries = [
             _Posting(
                 Posting.Kind.TRADE_MATCHED,
@@ -612,11 +695,7 @@ class _Run:
             )
             for trade in trades
         ]
-        postings_write_in_transaction(_resolved([*entries, *releases]))
-        changed: dict[str, Any] = {"last_seq": self.seq, "updated_at": self.now}
-        if self.fills:
-            changed["last_price"] = changed["reference_price"] = self.fills[-1].price
-        Market.objects.filter(pk=self.market.pk).update(**changed)
+        postings_write_in_transaction(_resolved([*entries, *releases], accounts))
 
     def _apply(self, row: Order, done: _Order) -> None:
         row.filled = int(row.filled) + done.filled
@@ -686,17 +765,6 @@ class _Run:
             )
         return trades, spent, sold
 
-    def _pending_changes(self) -> set[int]:
-        """Orders with changes still to come: what they hold is left for those."""
-        processed = [change.pk for change in self.changes]
-        return set(
-            OrderChange.objects.filter(
-                order_id__in=list(self.orders), state=OrderChange.State.RECEIVED
-            )
-            .exclude(pk__in=processed)
-            .values_list("order_id", flat=True)
-        )
-
     def _release(self, row: Order, tiyn: int) -> _Posting:
         return _Posting(
             Posting.Kind.ORDER_RELEASED,
@@ -732,6 +800,20 @@ class _Run:
             ]
         )
 
+
+# The columns a step reads of a received order, and of a received change and its order.
+ORDER_COLUMNS = tuple(f.attname for f in Order._meta.concrete_fields)
+CHANGE_COLUMNS = tuple(f.attname for f in OrderChange._meta.concrete_fields)
+CHANGE_ORDER_COLUMNS = (
+    "id",
+    "state",
+    "filled",
+    "member_id",
+    "side",
+    "time_in_force",
+    "post_only",
+    "price",
+)
 
 ORDER_FIELDS = (
     ("state", "text"),
@@ -778,14 +860,58 @@ TRADE_FIELDS = (
 )
 
 
-def _rows_insert(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
-    """Insert many rows of a market's step (each with its own ``seq``) in one statement, and
-    give each its id; on PostgreSQL one array per column, elsewhere ``bulk_create``."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
-        return
+# A statement: its SQL, its parameters, and the compiler of its queryset (which turns the
+# database's values into the fields' own, as the queryset would) if it has one.
+Statement = tuple[str, list[Any], Any]
+
+
+def _sql(queryset: Any) -> Statement:
+    """A queryset's statement, to run with others in one round trip (``_results``)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        # Django would not ask (``pk__in=[]``); the statement still has its place.
+        return "SELECT NULL WHERE false", [], None
+    return sql, list(params), compiler
+
+
+def _results(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Run statements in order and return each one's rows (none for a plain write).
+
+    On PostgreSQL they go in one round trip (psycopg binds the parameters on the client, so
+    the statements travel as one text): each still runs after the one before it has, and sees
+    what committed up to its own start, so a read after a lock sees the locked rows as they
+    are. Elsewhere one by one.
+    """
+    if not statements:
+        return []
+    found: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                ";\n".join(sql for sql, _params, _compiler in statements),
+                [param for _sql, params, _compiler in statements for param in params],
+            )
+            while True:
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+                if not cursor.nextset():
+                    break
+        else:
+            for sql, params, _compiler in statements:
+                cursor.execute(sql, params)
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+    if len(found) != len(statements):
+        raise RuntimeError("a statement of the step returned no result")
+    return [
+        list(compiler.results_iter(results=[rows], tuple_expected=True)) if compiler else rows
+        for (_sql, _params, compiler), rows in zip(statements, found, strict=True)
+    ]
+
+
+def _insert_sql(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> Statement:
+    """Insert many rows of a market's step (each with its own ``seq``) in one statement, one
+    array per column, returning each one's id (PostgreSQL)."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(name for name, _type in fields)
     arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in fields)
@@ -793,11 +919,25 @@ def _rows_insert(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...
         f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
         "RETURNING id, seq"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _columns(rows, fields))
-        ids = {seq: pk for pk, seq in cursor.fetchall()}
+    return sql, _columns(rows, fields), None
+
+
+def _ids_given(rows: list[Any], inserted: list[tuple[Any, ...]]) -> None:
+    ids = dict((seq, pk) for pk, seq in inserted)
     for row in rows:
         row.pk = ids[row.seq]
+
+
+def _rows_insert(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Insert rows of a step and give each its id: ``_insert_sql`` on PostgreSQL, elsewhere
+    ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows)
+        return
+    (inserted,) = _results([_insert_sql(model, rows, fields)])
+    _ids_given(rows, inserted)
 
 
 def _columns(rows: list[Any], fields: tuple[tuple[str, str], ...]) -> list[list[Any]]:
@@ -818,15 +958,9 @@ def _changes_write(changes: list[OrderChange]) -> None:
     _rows_write(OrderChange, changes, CHANGE_FIELDS)
 
 
-def _rows_write(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
-    """Write these fields of many rows in one statement. PostgreSQL takes one array per
-    column (``bulk_update``'s CASE per row and column costs more to build than to run);
-    SQLite, one writer in process, takes ``bulk_update``."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, [name for name, _type in fields])
-        return
+def _update_sql(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> Statement:
+    """Write these fields of many rows in one statement, one array per column (PostgreSQL:
+    ``bulk_update``'s CASE per row and column costs more to build than to run)."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = [name for name, _type in fields]
     sets = ", ".join(f"{name} = v.{name}" for name in names)
@@ -835,9 +969,25 @@ def _rows_write(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]
         f"UPDATE {table} AS t SET {sets} FROM unnest(%s::bigint[], {arrays}) "  # noqa: S608
         f"AS v(id, {', '.join(names)}) WHERE t.id = v.id"
     )
-    params = [[row.pk for row in rows], *_columns(rows, fields)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, [[row.pk for row in rows], *_columns(rows, fields)], None
+
+
+def _market_update_sql(market_id: int, changed: dict[str, Any]) -> Statement:
+    table = connection.ops.quote_name(Market._meta.db_table)
+    sets = ", ".join(f"{name} = %s" for name in changed)
+    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608
+    return sql, [*changed.values(), market_id], None
+
+
+def _rows_write(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Write these fields of many rows in one statement: ``_update_sql`` on PostgreSQL;
+    SQLite, one writer in process, takes ``bulk_update``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, [name for name, _type in fields])
+        return
+    _results([_update_sql(model, rows, fields)])
 
 
 @dataclass(frozen=True)
@@ -851,15 +1001,8 @@ class _Posting:
     legs: list[tuple[str, int]]
 
 
-def _resolved(postings: list[_Posting]) -> list[Entry]:
-    """The postings with their accounts' ids, looked up in one query."""
-    members = {posting.member_id for posting in postings}
-    accounts = {
-        (member, kind): pk
-        for pk, member, kind in CashAccount.objects.filter(member_id__in=members).values_list(
-            "pk", "member_id", "kind"
-        )
-    }
+def _resolved(postings: list[_Posting], accounts: dict[tuple[int, str], int]) -> list[Entry]:
+    """The postings with their accounts' ids (``accounts``: by member and kind)."""
     return [
         Entry(
             kind=posting.kind,
@@ -871,24 +1014,14 @@ def _resolved(postings: list[_Posting]) -> list[Entry]:
     ]
 
 
-def _wallets(members: set[int]) -> dict[int, str]:
-    """Each member's custodial wallet address (a holder's, or its issuer organisation's)."""
-    found = {
-        ("holder", holder): address
-        for holder, address in Wallet.objects.filter(
-            kind=Wallet.Kind.CUSTODIAL, holder__member__in=members
-        ).values_list("holder_id", "address")
-    } | {
-        ("organisation", organisation): address
-        for organisation, address in Wallet.objects.filter(
-            kind=Wallet.Kind.CUSTODIAL, organisation__member__in=members
-        ).values_list("organisation_id", "address")
-    }
-    return {
-        member: found[("holder", holder)]
-        if holder is not None
-        else found[("organisation", organisation)]
-        for member, holder, organisation in Member.objects.filter(pk__in=members).values_list(
-            "pk", "holder_id", "organisation_id"
-        )
-    }
+def _wallets(rows: list[tuple[Any, ...]]) -> dict[int, str]:
+    """Each member's custodial wallet address (a holder's, or its issuer organisation's), from
+    rows of (member, holder's wallet kind and address, organisation's wallet kind and
+    address)."""
+    found: dict[int, str] = {}
+    for member, holder_kind, holder_address, organisation_kind, organisation_address in rows:
+        if holder_kind == Wallet.Kind.CUSTODIAL:
+            found[member] = holder_address
+        elif organisation_kind == Wallet.Kind.CUSTODIAL:
+            found[member] = organisation_address
+    return found
