@@ -154,7 +154,12 @@ def lock_open_holds(
 
 def lock_market(pk: int) -> Market:
     """A market: its matcher holds it for a whole step, so the book has one writer."""
-    return Market.objects.select_for_update(no_key=True).get(pk=pk)
+    return market_for_update_query(pk).get()
+
+
+def market_for_update_query(pk: int) -> QuerySet[Market]:
+    """The statement of ``lock_market``, for a caller that sends it with others."""
+    return Market.objects.select_for_update(no_key=True).filter(pk=pk)
 
 
 def orders_for_update(ids: Iterable[int]) -> list[Order]:

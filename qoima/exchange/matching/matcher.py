@@ -220,12 +220,12 @@ def markets_with_work(*, now: datetime.datetime | None = None) -> list[int]:
 def _step(
     market_id: int, limit: int, cached: tuple[int, engine.Book] | None
 ) -> tuple[StepResult, engine.Book]:
-    market = locks.lock_market(market_id)
+    now = timezone.now()
+    market, due, new, changes = _locked_with_work(market_id, now, limit)
     book = cached[1] if cached is not None and cached[0] == market.last_seq else None
     if book is None:
         book = book_rebuilt(market_id)
-    run = _Run(market, book, timezone.now())
-    run.read(limit)
+    run = _Run(market, book, now, due=due, new=new, received_changes=changes)
     run.expire()
     run.take(limit)
     run.persist()
@@ -233,6 +233,51 @@ def _step(
     # received work for the next one, which must do it exactly once.
     crash_point("matcher_step_written")
     return run.result(), book
+
+
+def _locked_with_work(
+    market_id: int, now: datetime.datetime, limit: int
+) -> tuple[Market, list[int], list[Order], list[OrderChange]]:
+    """The market, locked, and what a step of it works on, in one round trip: its orders past
+    their date, and up to ``limit`` received orders and changes in the order they came (read
+    after the lock, so no other step of the market is under way)."""
+    due = (
+        Order.objects.filter(
+            market_id=market_id,
+            state__in=[Order.State.OPEN, Order.State.PARTIALLY_FILLED],
+            expires_at__lte=now,
+        )
+        .order_by("expires_at", "pk")
+        .values_list("pk")[:limit]
+    )
+    new = (
+        Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED)
+        .order_by("created_at", "pk")
+        .values_list(*ORDER_COLUMNS)[:limit]
+    )
+    changes = (
+        OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
+        .order_by("created_at", "pk")
+        .values_list(*CHANGE_COLUMNS, *(f"order__{name}" for name in CHANGE_ORDER_COLUMNS))[:limit]
+    )
+    market_rows, due_rows, new_rows, change_rows = _results(
+        [_sql(locks.market_for_update_query(market_id)), _sql(due), _sql(new), _sql(changes)]
+    )
+    if not market_rows:
+        raise Market.DoesNotExist(f"no market {market_id}")
+    market = Market.from_db(None, MARKET_COLUMNS, market_rows[0])
+    received_changes = []
+    split = len(CHANGE_COLUMNS)
+    for row in change_rows:
+        change = OrderChange.from_db(None, CHANGE_COLUMNS, row[:split])
+        change.order = Order(**dict(zip(CHANGE_ORDER_COLUMNS, row[split:], strict=True)))
+        received_changes.append(change)
+    return (
+        market,
+        [pk for (pk,) in due_rows],
+        [Order.from_db(None, ORDER_COLUMNS, row) for row in new_rows],
+        received_changes,
+    )
 
 
 @dataclass
@@ -269,7 +314,7 @@ class _Run:
     changes: list[OrderChange] = field(default_factory=list)
     taken_orders: int = 0
     expired: int = 0
-    # What ``read`` found: orders past their date, received orders and changes.
+    # What the step works on (``_locked_with_work``).
     due: list[int] = field(default_factory=list)
     new: list[Order] = field(default_factory=list)
     received_changes: list[OrderChange] = field(default_factory=list)
@@ -309,41 +354,6 @@ class _Run:
         done.state, done.reason, done.closed = state, reason, True
 
     # ------------------------------------------------------------------ the work, in order
-
-    def read(self, limit: int) -> None:
-        """What the step works on, read in one round trip once the market is locked: its
-        orders past their date, and its received orders and changes in the order they came."""
-        market_id = self.market.pk
-        due = (
-            Order.objects.filter(
-                market_id=market_id,
-                state__in=[Order.State.OPEN, Order.State.PARTIALLY_FILLED],
-                expires_at__lte=self.now,
-            )
-            .order_by("expires_at", "pk")
-            .values_list("pk")[:limit]
-        )
-        new = (
-            Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED)
-            .order_by("created_at", "pk")
-            .values_list(*ORDER_COLUMNS)[:limit]
-        )
-        changes = (
-            OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
-            .order_by("created_at", "pk")
-            .values_list(*CHANGE_COLUMNS, *(f"order__{name}" for name in CHANGE_ORDER_COLUMNS))[
-                :limit
-            ]
-        )
-        due_rows, new_rows, change_rows = _results([_sql(due), _sql(new), _sql(changes)])
-        self.due = [pk for (pk,) in due_rows]
-        self.new = [Order.from_db(None, ORDER_COLUMNS, row) for row in new_rows]
-        self.received_changes = []
-        split = len(CHANGE_COLUMNS)
-        for row in change_rows:
-            change = OrderChange.from_db(None, CHANGE_COLUMNS, row[:split])
-            change.order = Order(**dict(zip(CHANGE_ORDER_COLUMNS, row[split:], strict=True)))
-            self.received_changes.append(change)
 
     def expire(self) -> None:
         """Orders good till a date that has passed leave the book first."""
@@ -801,7 +811,9 @@ class _Run:
         )
 
 
-# The columns a step reads of a received order, and of a received change and its order.
+# The columns a step reads of its market, of a received order, and of a received change and
+# its order.
+MARKET_COLUMNS = tuple(f.attname for f in Market._meta.concrete_fields)
 ORDER_COLUMNS = tuple(f.attname for f in Order._meta.concrete_fields)
 CHANGE_COLUMNS = tuple(f.attname for f in OrderChange._meta.concrete_fields)
 CHANGE_ORDER_COLUMNS = (
@@ -923,7 +935,7 @@ def _insert_sql(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]
 
 
 def _ids_given(rows: list[Any], inserted: list[tuple[Any, ...]]) -> None:
-    ids = dict((seq, pk) for pk, seq in inserted)
+    ids = {seq: pk for pk, seq in inserted}
     for row in rows:
         row.pk = ids[row.seq]
 
