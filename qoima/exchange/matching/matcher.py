@@ -894,13 +894,17 @@ def _results(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
     On PostgreSQL they go in one round trip (psycopg binds the parameters on the client, so
     the statements travel as one text): each still runs after the one before it has, and sees
     what committed up to its own start, so a read after a lock sees the locked rows as they
-    are. Elsewhere one by one.
+    are. Elsewhere (or with parameters bound on the server, which takes one statement a
+    message) one by one.
     """
     if not statements:
         return []
     found: list[list[Any]] = []
+    together = connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if together:
             cursor.execute(
                 ";\n".join(sql for sql, _params, _compiler in statements),
                 [param for _sql, params, _compiler in statements for param in params],
