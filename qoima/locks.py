@@ -265,7 +265,12 @@ def lock_holder_placing(
 
 def lock_market(pk: int) -> Market:
     """A market: its matcher holds it for a whole step, so the book has one writer."""
-    return Market.objects.select_for_update(no_key=True).get(pk=pk)
+    return market_for_update_query(pk).get()
+
+
+def market_for_update_query(pk: int) -> QuerySet[Market]:
+    """The statement of ``lock_market``, for a caller that sends it with others."""
+    return Market.objects.select_for_update(no_key=True).filter(pk=pk)
 
 
 def orders_for_update(ids: Iterable[int]) -> list[Order]:
@@ -274,7 +279,14 @@ def orders_for_update(ids: Iterable[int]) -> list[Order]:
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list(Order.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk"))
+    return list(orders_for_update_query(wanted))
+
+
+def orders_for_update_query(ids: Iterable[int]) -> QuerySet[Order]:
+    """The statement of ``orders_for_update``, for a caller that sends it with others."""
+    return (
+        Order.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(ids))).order_by("pk")
+    )
 
 
 # ------------------------------------------------------------------------------ 4. operations

@@ -386,8 +386,9 @@ CHAIN_STALL_SECONDS = env.int("CHAIN_STALL_SECONDS", default=300)
 # every WORKER_HEARTBEAT_INTERVAL_SECONDS).
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=90)
 # The matcher (``runmatcher``): how many received orders and changes one step of a market
-# takes, how long it waits for a notice before it looks again (PostgreSQL) or how often it
-# looks (elsewhere), how often it says it is alive, and how long a silence means it is not.
+# takes, how often it looks at every market besides those its notices name (PostgreSQL) or
+# how often it looks (elsewhere), how often it says it is alive, and how long a silence means
+# it is not.
 MATCHER_STEP_LIMIT = env.int("MATCHER_STEP_LIMIT", default=500)
 MATCHER_WAIT_SECONDS = env.float("MATCHER_WAIT_SECONDS", default=1.0)
 MATCHER_POLL_SECONDS = env.float("MATCHER_POLL_SECONDS", default=0.05)

@@ -6,6 +6,7 @@ The caller's idempotency key makes a repeated request return the operation it ma
 time; the same key for a different action is refused.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -224,14 +225,23 @@ def _value(name: str, given: Any, kind: KindRule, bad: Any) -> Any:
 
 def _field(name: str, given: Any, bad: Any) -> Any:
     if name in ADDRESS_FIELDS:
-        if not isinstance(given, str) or not Web3.is_address(given):
+        address = _checksummed(given) if isinstance(given, str) else None
+        if address is None:
             raise bad(_("%(value)s is not an address.") % {"value": given}, name)
-        return to_checksum_address(given)
+        return address
     if name == "amount":
         if isinstance(given, bool) or not isinstance(given, int) or not 0 < given <= MAX_UINT256:
             raise bad(_("The amount must be a whole number above zero."), name)
         return Decimal(given)
     return _bytes32(given, name, bad)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksummed(given: str) -> str | None:
+    """The address checksummed, None when it is not one. Kept: each costs a hash, and the
+    same few addresses come again and again (the matcher's trades name its members' wallets
+    and the market's token, three for every trade)."""
+    return to_checksum_address(given) if Web3.is_address(given) else None
 
 
 def _bytes32(given: Any, name: str, bad: Any) -> str:

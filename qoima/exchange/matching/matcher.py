@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -219,18 +220,64 @@ def markets_with_work(*, now: datetime.datetime | None = None) -> list[int]:
 def _step(
     market_id: int, limit: int, cached: tuple[int, engine.Book] | None
 ) -> tuple[StepResult, engine.Book]:
-    market = locks.lock_market(market_id)
+    now = timezone.now()
+    market, due, new, changes = _locked_with_work(market_id, now, limit)
     book = cached[1] if cached is not None and cached[0] == market.last_seq else None
     if book is None:
         book = book_rebuilt(market_id)
-    run = _Run(market, book, timezone.now())
-    run.expire(limit)
+    run = _Run(market, book, now, due=due, new=new, received_changes=changes)
+    run.expire()
     run.take(limit)
     run.persist()
     # Everything of the step written, nothing committed: a matcher killed here leaves the
     # received work for the next one, which must do it exactly once.
     crash_point("matcher_step_written")
     return run.result(), book
+
+
+def _locked_with_work(
+    market_id: int, now: datetime.datetime, limit: int
+) -> tuple[Market, list[int], list[Order], list[OrderChange]]:
+    """The market, locked, and what a step of it works on, in one round trip: its orders past
+    their date, and up to ``limit`` received orders and changes in the order they came (read
+    after the lock, so no other step of the market is under way)."""
+    due = (
+        Order.objects.filter(
+            market_id=market_id,
+            state__in=[Order.State.OPEN, Order.State.PARTIALLY_FILLED],
+            expires_at__lte=now,
+        )
+        .order_by("expires_at", "pk")
+        .values_list("pk")[:limit]
+    )
+    new = (
+        Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED)
+        .order_by("created_at", "pk")
+        .values_list(*ORDER_COLUMNS)[:limit]
+    )
+    changes = (
+        OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
+        .order_by("created_at", "pk")
+        .values_list(*CHANGE_COLUMNS, *(f"order__{name}" for name in CHANGE_ORDER_COLUMNS))[:limit]
+    )
+    market_rows, due_rows, new_rows, change_rows = _results(
+        [_sql(locks.market_for_update_query(market_id)), _sql(due), _sql(new), _sql(changes)]
+    )
+    if not market_rows:
+        raise Market.DoesNotExist(f"no market {market_id}")
+    market = Market.from_db(None, MARKET_COLUMNS, market_rows[0])
+    received_changes = []
+    split = len(CHANGE_COLUMNS)
+    for row in change_rows:
+        change = OrderChange.from_db(None, CHANGE_COLUMNS, row[:split])
+        change.order = Order(**dict(zip(CHANGE_ORDER_COLUMNS, row[split:], strict=True)))
+        received_changes.append(change)
+    return (
+        market,
+        [pk for (pk,) in due_rows],
+        [Order.from_db(None, ORDER_COLUMNS, row) for row in new_rows],
+        received_changes,
+    )
 
 
 @dataclass
@@ -267,6 +314,10 @@ class _Run:
     changes: list[OrderChange] = field(default_factory=list)
     taken_orders: int = 0
     expired: int = 0
+    # What the step works on (``_locked_with_work``).
+    due: list[int] = field(default_factory=list)
+    new: list[Order] = field(default_factory=list)
+    received_changes: list[OrderChange] = field(default_factory=list)
 
     @property
     def seq(self) -> int:
@@ -304,18 +355,9 @@ class _Run:
 
     # ------------------------------------------------------------------ the work, in order
 
-    def expire(self, limit: int) -> None:
+    def expire(self) -> None:
         """Orders good till a date that has passed leave the book first."""
-        due = (
-            Order.objects.filter(
-                market_id=self.market.pk,
-                state__in=[Order.State.OPEN, Order.State.PARTIALLY_FILLED],
-                expires_at__lte=self.now,
-            )
-            .order_by("expires_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        for order_id in due:
+        for order_id in self.due:
             resting = self.book.remove(order_id)
             if resting is None:
                 continue
@@ -331,21 +373,10 @@ class _Run:
 
     def take(self, limit: int) -> None:
         """Received orders and changes, in the order they came."""
-        market_id = self.market.pk
-        new = list(
-            Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED).order_by(
-                "created_at", "pk"
-            )[:limit]
-        )
-        changes = list(
-            OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
-            .select_related("order")
-            .order_by("created_at", "pk")[:limit]
-        )
         items: list[tuple[Any, int, int, Order | OrderChange]] = [
-            (o.created_at, 0, o.pk, o) for o in new
+            (o.created_at, 0, o.pk, o) for o in self.new
         ]
-        items += [(c.created_at, 1, c.pk, c) for c in changes]
+        items += [(c.created_at, 1, c.pk, c) for c in self.received_changes]
         work = sorted(items, key=lambda item: item[:3])[:limit]
         entered: set[int] = set()
         for _at, _kind, _pk, item in work:
@@ -546,17 +577,66 @@ class _Run:
 
     def persist(self) -> None:
         """Write the step: journal, changes and orders first (the orders locked in id order),
-        then the sellers' holds and the trades' transfers, then the trades, then cash."""
+        then the sellers' holds and the trades' transfers, then the trades, then cash.
+
+        Statements whose results nothing between them waits for go to the database together
+        (``_results``): a step of one order costs few round trips, one of hundreds no more."""
         if not self.events and not self.changes:
             return
-        _rows_insert(MarketEvent, self.events, EVENT_FIELDS)
-        _changes_write(self.changes)
-        rows = {row.pk: row for row in locks.orders_for_update(self.orders)}
-        token = PlatformToken.objects.values("address", "decimals").get(pk=self.market.token_id)
-        decimals = int(token["decimals"])
+        ids = sorted(self.orders)
+        members = Order.objects.filter(pk__in=ids).values("member_id")
+        # With the journal, and after the orders' lock: the changes still to come, and what
+        # the rest of the step looks up (the market's token, the members' wallets and cash
+        # accounts).
+        reads = [
+            _sql(locks.orders_for_update_query(ids)),
+            _sql(
+                OrderChange.objects.filter(order_id__in=ids, state=OrderChange.State.RECEIVED)
+                .exclude(pk__in=[change.pk for change in self.changes])
+                .values_list("order_id")
+            ),
+            _sql(
+                PlatformToken.objects.filter(pk=self.market.token_id).values_list(
+                    "address", "decimals"
+                )
+            ),
+            _sql(
+                Member.objects.filter(pk__in=members).values_list(
+                    "pk",
+                    "holder__wallets__kind",
+                    "holder__wallets__address",
+                    "organisation__wallets__kind",
+                    "organisation__wallets__address",
+                )
+            ),
+            _sql(
+                CashAccount.objects.filter(member_id__in=members).values_list(
+                    "member_id", "kind", "pk"
+                )
+            ),
+        ]
+        if connection.vendor == "postgresql":
+            # The journal, the changes, then the orders' lock, as ``locks`` orders them.
+            writes = [_update_sql(OrderChange, self.changes, CHANGE_FIELDS)] if self.changes else []
+            if self.events:
+                writes.insert(0, _insert_sql(MarketEvent, self.events, EVENT_FIELDS))
+            results = _results([*writes, *reads])
+            if self.events:
+                _ids_given(self.events, results[0])
+            found = results[len(writes) :]
+        else:
+            _rows_insert(MarketEvent, self.events, EVENT_FIELDS)
+            _changes_write(self.changes)
+            found = _results(reads)
+        order_rows, pending_rows, token_rows, wallet_rows, account_rows = found
+        rows = {row.pk: row for row in (Order.from_db(None, ORDER_COLUMNS, r) for r in order_rows)}
+        ((token_address, decimals),) = token_rows
+        decimals = int(decimals)
+        pending = {order_id for (order_id,) in pending_rows}
+        wallets = _wallets(wallet_rows)
+        accounts = {(member, kind): pk for member, kind, pk in account_rows}
 
         trades, spent, sold = self._trades(rows, decimals)
-        pending = self._pending_changes()
         releases: list[_Posting] = []
         groups: dict[str, int | None] = {}
         # The member whose units each group of holds keeps.
@@ -589,16 +669,29 @@ class _Run:
                         owners[order_hold_key(pk)] = row.member_id
                     reserved -= max(excess, 0)
                 row.reserved_units = reserved
-        _orders_write(list(rows.values()))
-        members = {t.buyer_id for t in trades} | {t.seller_id for t in trades}
-        members |= set(owners.values())
-        wallets = _wallets(members) if members else {}
         if groups:
             sellers = {wallets[member] for member in owners.values()}
-            holds_take(groups=groups, token_address=token["address"], holders=sellers)
+            holds_take(groups=groups, token_address=token_address, holders=sellers)
         if trades:
-            self._transfers(trades, wallets, token["address"])
+            self._transfers(trades, wallets, token_address)
+        # The orders (locked above), the trades and the market's place in the journal.
+        changed: dict[str, Any] = {"last_seq": self.seq, "updated_at": self.now}
+        if self.fills:
+            changed["last_price"] = changed["reference_price"] = self.fills[-1].price
+        writes = [
+            _update_sql(Order, list(rows.values()), ORDER_FIELDS),
+            _market_update_sql(self.market.pk, changed),
+        ]
+        if connection.vendor == "postgresql":
+            if trades:
+                inserted, *_written = _results([_insert_sql(Trade, trades, TRADE_FIELDS), *writes])
+                _ids_given(trades, inserted)
+            else:
+                _results(writes)
+        else:
+            _orders_write(list(rows.values()))
             _rows_insert(Trade, trades, TRADE_FIELDS)
+            Market.objects.filter(pk=self.market.pk).update(**changed)
         entries = [
             _Posting(
                 Posting.Kind.TRADE_MATCHED,
@@ -612,11 +705,7 @@ class _Run:
             )
             for trade in trades
         ]
-        postings_write_in_transaction(_resolved([*entries, *releases]))
-        changed: dict[str, Any] = {"last_seq": self.seq, "updated_at": self.now}
-        if self.fills:
-            changed["last_price"] = changed["reference_price"] = self.fills[-1].price
-        Market.objects.filter(pk=self.market.pk).update(**changed)
+        postings_write_in_transaction(_resolved([*entries, *releases], accounts))
 
     def _apply(self, row: Order, done: _Order) -> None:
         row.filled = int(row.filled) + done.filled
@@ -686,17 +775,6 @@ class _Run:
             )
         return trades, spent, sold
 
-    def _pending_changes(self) -> set[int]:
-        """Orders with changes still to come: what they hold is left for those."""
-        processed = [change.pk for change in self.changes]
-        return set(
-            OrderChange.objects.filter(
-                order_id__in=list(self.orders), state=OrderChange.State.RECEIVED
-            )
-            .exclude(pk__in=processed)
-            .values_list("order_id", flat=True)
-        )
-
     def _release(self, row: Order, tiyn: int) -> _Posting:
         return _Posting(
             Posting.Kind.ORDER_RELEASED,
@@ -732,6 +810,22 @@ class _Run:
             ]
         )
 
+
+# The columns a step reads of its market, of a received order, and of a received change and
+# its order.
+MARKET_COLUMNS = tuple(f.attname for f in Market._meta.concrete_fields)
+ORDER_COLUMNS = tuple(f.attname for f in Order._meta.concrete_fields)
+CHANGE_COLUMNS = tuple(f.attname for f in OrderChange._meta.concrete_fields)
+CHANGE_ORDER_COLUMNS = (
+    "id",
+    "state",
+    "filled",
+    "member_id",
+    "side",
+    "time_in_force",
+    "post_only",
+    "price",
+)
 
 ORDER_FIELDS = (
     ("state", "text"),
@@ -778,14 +872,62 @@ TRADE_FIELDS = (
 )
 
 
-def _rows_insert(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
-    """Insert many rows of a market's step (each with its own ``seq``) in one statement, and
-    give each its id; on PostgreSQL one array per column, elsewhere ``bulk_create``."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
-        return
+# A statement: its SQL, its parameters, and the compiler of its queryset (which turns the
+# database's values into the fields' own, as the queryset would) if it has one.
+Statement = tuple[str, list[Any], Any]
+
+
+def _sql(queryset: Any) -> Statement:
+    """A queryset's statement, to run with others in one round trip (``_results``)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        # Django would not ask (``pk__in=[]``); the statement still has its place.
+        return "SELECT NULL WHERE false", [], None
+    return sql, list(params), compiler
+
+
+def _results(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Run statements in order and return each one's rows (none for a plain write).
+
+    On PostgreSQL they go in one round trip (psycopg binds the parameters on the client, so
+    the statements travel as one text): each still runs after the one before it has, and sees
+    what committed up to its own start, so a read after a lock sees the locked rows as they
+    are. Elsewhere (or with parameters bound on the server, which takes one statement a
+    message) one by one.
+    """
+    if not statements:
+        return []
+    found: list[list[Any]] = []
+    together = connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
+    with connection.cursor() as cursor:
+        if together:
+            cursor.execute(
+                ";\n".join(sql for sql, _params, _compiler in statements),
+                [param for _sql, params, _compiler in statements for param in params],
+            )
+            while True:
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+                if not cursor.nextset():
+                    break
+        else:
+            for sql, params, _compiler in statements:
+                cursor.execute(sql, params)
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+    if len(found) != len(statements):
+        raise RuntimeError("a statement of the step returned no result")
+    return [
+        list(compiler.results_iter(results=[rows], tuple_expected=True)) if compiler else rows
+        for (_sql, _params, compiler), rows in zip(statements, found, strict=True)
+    ]
+
+
+def _insert_sql(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> Statement:
+    """Insert many rows of a market's step (each with its own ``seq``) in one statement, one
+    array per column, returning each one's id (PostgreSQL)."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(name for name, _type in fields)
     arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in fields)
@@ -793,11 +935,25 @@ def _rows_insert(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...
         f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
         "RETURNING id, seq"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _columns(rows, fields))
-        ids = {seq: pk for pk, seq in cursor.fetchall()}
+    return sql, _columns(rows, fields), None
+
+
+def _ids_given(rows: list[Any], inserted: list[tuple[Any, ...]]) -> None:
+    ids = {seq: pk for pk, seq in inserted}
     for row in rows:
         row.pk = ids[row.seq]
+
+
+def _rows_insert(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Insert rows of a step and give each its id: ``_insert_sql`` on PostgreSQL, elsewhere
+    ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows)
+        return
+    (inserted,) = _results([_insert_sql(model, rows, fields)])
+    _ids_given(rows, inserted)
 
 
 def _columns(rows: list[Any], fields: tuple[tuple[str, str], ...]) -> list[list[Any]]:
@@ -818,15 +974,9 @@ def _changes_write(changes: list[OrderChange]) -> None:
     _rows_write(OrderChange, changes, CHANGE_FIELDS)
 
 
-def _rows_write(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
-    """Write these fields of many rows in one statement. PostgreSQL takes one array per
-    column (``bulk_update``'s CASE per row and column costs more to build than to run);
-    SQLite, one writer in process, takes ``bulk_update``."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, [name for name, _type in fields])
-        return
+def _update_sql(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> Statement:
+    """Write these fields of many rows in one statement, one array per column (PostgreSQL:
+    ``bulk_update``'s CASE per row and column costs more to build than to run)."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = [name for name, _type in fields]
     sets = ", ".join(f"{name} = v.{name}" for name in names)
@@ -835,9 +985,25 @@ def _rows_write(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]
         f"UPDATE {table} AS t SET {sets} FROM unnest(%s::bigint[], {arrays}) "  # noqa: S608
         f"AS v(id, {', '.join(names)}) WHERE t.id = v.id"
     )
-    params = [[row.pk for row in rows], *_columns(rows, fields)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, [[row.pk for row in rows], *_columns(rows, fields)], None
+
+
+def _market_update_sql(market_id: int, changed: dict[str, Any]) -> Statement:
+    table = connection.ops.quote_name(Market._meta.db_table)
+    sets = ", ".join(f"{name} = %s" for name in changed)
+    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608
+    return sql, [*changed.values(), market_id], None
+
+
+def _rows_write(model: Any, rows: list[Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Write these fields of many rows in one statement: ``_update_sql`` on PostgreSQL;
+    SQLite, one writer in process, takes ``bulk_update``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, [name for name, _type in fields])
+        return
+    _results([_update_sql(model, rows, fields)])
 
 
 @dataclass(frozen=True)
@@ -851,15 +1017,8 @@ class _Posting:
     legs: list[tuple[str, int]]
 
 
-def _resolved(postings: list[_Posting]) -> list[Entry]:
-    """The postings with their accounts' ids, looked up in one query."""
-    members = {posting.member_id for posting in postings}
-    accounts = {
-        (member, kind): pk
-        for pk, member, kind in CashAccount.objects.filter(member_id__in=members).values_list(
-            "pk", "member_id", "kind"
-        )
-    }
+def _resolved(postings: list[_Posting], accounts: dict[tuple[int, str], int]) -> list[Entry]:
+    """The postings with their accounts' ids (``accounts``: by member and kind)."""
     return [
         Entry(
             kind=posting.kind,
@@ -871,24 +1030,14 @@ def _resolved(postings: list[_Posting]) -> list[Entry]:
     ]
 
 
-def _wallets(members: set[int]) -> dict[int, str]:
-    """Each member's custodial wallet address (a holder's, or its issuer organisation's)."""
-    found = {
-        ("holder", holder): address
-        for holder, address in Wallet.objects.filter(
-            kind=Wallet.Kind.CUSTODIAL, holder__member__in=members
-        ).values_list("holder_id", "address")
-    } | {
-        ("organisation", organisation): address
-        for organisation, address in Wallet.objects.filter(
-            kind=Wallet.Kind.CUSTODIAL, organisation__member__in=members
-        ).values_list("organisation_id", "address")
-    }
-    return {
-        member: found[("holder", holder)]
-        if holder is not None
-        else found[("organisation", organisation)]
-        for member, holder, organisation in Member.objects.filter(pk__in=members).values_list(
-            "pk", "holder_id", "organisation_id"
-        )
-    }
+def _wallets(rows: list[tuple[Any, ...]]) -> dict[int, str]:
+    """Each member's custodial wallet address (a holder's, or its issuer organisation's), from
+    rows of (member, holder's wallet kind and address, organisation's wallet kind and
+    address)."""
+    found: dict[int, str] = {}
+    for member, holder_kind, holder_address, organisation_kind, organisation_address in rows:
+        if holder_kind == Wallet.Kind.CUSTODIAL:
+            found[member] = holder_address
+        elif organisation_kind == Wallet.Kind.CUSTODIAL:
+            found[member] = organisation_address
+    return found
