@@ -43,6 +43,7 @@ suspension locking a holder would otherwise wait behind, and deadlock with, a tr
 that has reserved the holder's units and records a transfer naming the holder.
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -176,6 +177,7 @@ class Placing:
     balance: tuple[int, int, int] | None
 
 
+@functools.cache
 def _columns(alias: str, model: type[models.Model]) -> list[str]:
     return [f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields]
 

@@ -6,31 +6,40 @@ The SQL is built from the models' own fields, so a column added to a model is wr
 values go through each field's own conversion, defaults and ``auto_now_add`` included.
 """
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models import Field
+
+
+@functools.cache
+def _insert_shape(
+    model: type[models.Model], with_pk: bool
+) -> tuple[list[Field[Any, Any]], str, str]:
+    """A model's fields to insert, the statement's head and one row's placeholders."""
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    return fields, head, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
 def insert_sql(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
     """One ``INSERT`` of ``objs`` (instances of one model, not yet saved) and its parameters.
     A primary key left unset is left to the database."""
     model = type(objs[0])
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and getattr(objs[0], field.attname) is None)
-    ]
+    with_pk = objs[0].pk is not None
+    fields, head, row = _insert_shape(model, with_pk)
+    # The connection itself, not the per-thread proxy: each attribute read through the proxy
+    # costs a context-local look-up, and a row has a dozen fields.
+    db = connections[DEFAULT_DB_ALIAS]
     params: list[Any] = []
     for obj in objs:
         for field in fields:
-            value = field.pre_save(obj, add=True)
-            params.append(field.get_db_prep_save(value, connection))
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    table = connection.ops.quote_name(model._meta.db_table)
-    values = ", ".join([row] * len(objs))
-    return f"INSERT INTO {table} ({columns}) VALUES {values}", params  # noqa: S608
+            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), db))
+    return head + ", ".join([row] * len(objs)), params
 
 
 def execute_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
