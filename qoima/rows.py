@@ -42,6 +42,17 @@ def insert_sql(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
     return head + ", ".join([row] * len(objs)), params
 
 
+def insert_statements(objs: Sequence[models.Model]) -> list[tuple[str, list[Any]]]:
+    """``insert_sql`` of ``objs`` in as many statements as the database's limit on parameters
+    needs (SQLite's; none on PostgreSQL, whose parameters are bound on the client)."""
+    if not objs:
+        return []
+    db = connections[DEFAULT_DB_ALIAS]
+    fields, _head, _row = _insert_shape(type(objs[0]), objs[0].pk is not None)
+    size = max(db.ops.bulk_batch_size(fields, objs), 1)
+    return [insert_sql(objs[start : start + size]) for start in range(0, len(objs), size)]
+
+
 def execute_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
     """Run ``statements`` in order in one round trip to the database (on PostgreSQL, whose
     client-side binding sends them as one query; elsewhere one after the other). The first that

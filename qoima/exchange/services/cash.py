@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from qoima import locks
 from qoima.participants.models import HolderProfile, Organisation, User
-from qoima.rows import insert_sql
+from qoima.rows import execute_all, insert_sql, insert_statements
 
 from ..models import CashAccount, Leg, Member, Posting
 
@@ -107,15 +107,16 @@ def postings_write_in_transaction(entries: Sequence[Entry]) -> list[Posting]:
     postings = [
         Posting(kind=e.kind, key=e.key, reference=e.reference, actor=e.actor) for e in entries
     ]
-    Leg.objects.bulk_create(
-        [
-            Leg(posting_id=posting.pk, account_id=account, amount=amount)
-            for posting, entry in zip(postings, entries, strict=True)
-            for account, amount in entry.legs
-            if amount
-        ]
-    )
-    Posting.objects.bulk_create(postings)
+    legs = [
+        Leg(posting_id=posting.pk, account_id=account, amount=amount)
+        for posting, entry in zip(postings, entries, strict=True)
+        for account, amount in entry.legs
+        if amount
+    ]
+    # Every leg, then every header, in one round trip (the matcher's step writes hundreds).
+    execute_all([*insert_statements(legs), *insert_statements(postings)])
+    for posting in postings:
+        posting._state.adding, posting._state.db = False, connection.alias
     return postings
 
 
