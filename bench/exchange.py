@@ -74,7 +74,7 @@ MARKETS = 20
 SERVICE_ORDERS = 1_200
 HTTP_ORDERS = 640
 # Orders per client in the latency run (each waited for before the next).
-LATENCY_ORDERS = 10
+LATENCY_ORDERS = 25
 # 100.00 ₸ a whole token of a two-decimal asset, ticks of 1 ₸, lots of one token.
 REFERENCE = 10_000
 TICK = 100
@@ -740,7 +740,8 @@ def print_report(report: Report) -> None:
             "start to the last trade final; chain_confirm every "
             f"{CONFIRM_EVERY:g} s as beat would, CHAIN_CONFIRMATIONS=1.",
             f"Latency: {CLIENTS} clients each place {LATENCY_ORDERS} orders one at a time and "
-            "poll the order every 5 ms until the matcher has processed it; timed on the orders "
+            "wait until the matcher has processed it (reading the order's row each time the "
+            "matcher's notice of a committed step, qoima_matched, arrives); timed on the orders "
             "that traded. Matched -> final: the trades' own timestamps (matched at the step's "
             "start, settled when the transfer's confirmation was handed to settlement).",
             f"The machine has {cores} cores shared by every process of the run (and other "

@@ -1,14 +1,14 @@
 """One client of the exchange, as one member's trading program would be: ``python -m bench.trader``.
 
-The exchange bench starts several of these so orders arrive concurrently. Each sets itself up
-and says ``ready``; for each run the bench writes a line of JSON on its standard input (the
-markets, how many orders, the mode, a label), and it places its orders one after the other for
-its member — through ``order_place`` (mode ``service``, as an API process calls it) or the order
-API over HTTP with a token (mode ``http``) — and says ``done`` with its elapsed time. A line
-``end`` ends it: it stays up between runs, so they measure trading, not Django starting. With
-``wait`` it waits, after each acknowledgement, until the matcher has processed the order
-(polling the order's row), and reports the time from acknowledgement to that for every order
-that traded: the latency from "accepted" to its fills persisted.
+The exchange bench starts several of these so orders arrive concurrently. Each sets itself up and
+says ``ready``; for each run the bench writes a line of JSON on its standard input (the markets,
+how many orders, the mode, a label), and it places its orders one after the other for its member —
+through ``order_place`` (mode ``service``, as an API process calls it) or the order API over HTTP
+with a token (mode ``http``) — and says ``done`` with its elapsed time. A line ``end`` ends it: it
+stays up between runs, so they measure trading, not Django starting. With ``wait`` it waits, after
+each acknowledgement, until the matcher has processed the order (reading the order's row each time
+the matcher says a step has committed), and reports the time from acknowledgement to that for every
+order that traded: the latency from "accepted" to its fills persisted.
 """
 
 import argparse
@@ -24,17 +24,20 @@ import django
 
 django.setup()
 
+import psycopg  # noqa: E402
 import requests  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from qoima.exchange.matching import MATCHED  # noqa: E402
 from qoima.exchange.models import Order  # noqa: E402
 from qoima.exchange.services.orders import order_place  # noqa: E402
 from qoima.participants.models import User  # noqa: E402
 
 # Ticks either side of the reference price the orders are spread over: most of them cross.
 SPREAD = 5
-# Often enough to see a step commit, seldom enough not to slow the matcher it waits for.
-WAIT_POLL = 0.005
+# A waiting client wakes on the matcher's notice that a step committed; this is the longest
+# it waits without one (a notice is lost only with the connection).
+WAIT_POLL = 0.1
 
 
 def orders(
@@ -117,19 +120,34 @@ def trade(args: argparse.Namespace, actor: User, run: dict) -> tuple[float, list
         return int(response.json()["id"])
 
     latencies = []
+    listener = _listener() if wait else None
     started = time.perf_counter()
     for i, (market, side, price, quantity) in enumerate(plan):
         order_id = place(i, market, side, price, quantity)
-        if wait:
+        if listener is not None:
             acknowledged = time.perf_counter()
             while True:
                 done, filled = processed(order_id)
                 if done:
                     break
-                time.sleep(WAIT_POLL)
+                # Until the next step of any market commits (its notice), or a poll's time.
+                for _notice in listener.notifies(timeout=WAIT_POLL, stop_after=1):
+                    pass
             if filled:
                 latencies.append(time.perf_counter() - acknowledged)
+    if listener is not None:
+        listener.close()
     return time.perf_counter() - started, latencies
+
+
+def _listener() -> psycopg.Connection:
+    """A connection listening for the matcher's notice of each step it commits."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    listener = psycopg.Connection.connect(**params, autocommit=True)
+    listener.execute(f"LISTEN {MATCHED}")
+    return listener
 
 
 if __name__ == "__main__":

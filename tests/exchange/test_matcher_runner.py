@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from qoima.exchange.matching import wake
+from qoima.exchange.matching import MATCHED, wake
 from qoima.exchange.matching.runner import Matcher
 from qoima.exchange.models import MatcherHeartbeat, Order, Trade
 
@@ -36,6 +36,17 @@ def cut_other_connections() -> int:
         return cursor.fetchone()[0]
 
 
+def matched_listener():
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    listener = psycopg.Connection.connect(**params, autocommit=True)
+    listener.execute(f"LISTEN {MATCHED}")
+    return listener
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="LISTEN/NOTIFY is PostgreSQL's")
 def test_the_loop_matches_what_it_is_woken_for_and_outlasts_lost_connections(settings):
     settings.MATCHER_HEARTBEAT_SECONDS = 0.1
@@ -60,10 +71,19 @@ def test_the_loop_matches_what_it_is_woken_for_and_outlasts_lost_connections(set
         assert status["ok"] is True
         assert status["markets"] is True
 
+        listener = matched_listener()
         ex.sell(alice, 100)
         ex.buy(bob, 100)
         wake(ex.market.pk)
         waited(lambda: Trade.objects.count() == 1, errors)
+        # Whatever waits on the book hears of each step once it has committed, up to which
+        # journal entry.
+        ex.market.refresh_from_db()
+        heard = [notice.payload for notice in listener.notifies(timeout=5, stop_after=1)]
+        heard += [notice.payload for notice in listener.notifies(timeout=0.5)]
+        listener.close()
+        assert heard
+        assert heard[-1] == f"{ex.market.pk}:{ex.market.last_seq}", heard
 
         assert cut_other_connections() >= 1
         ex.sell(alice, 200)

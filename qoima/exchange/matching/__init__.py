@@ -2,6 +2,9 @@
 
 # The channel order placement notifies and ``runmatcher`` listens on (PostgreSQL).
 CHANNEL = "qoima_matching"
+# The channel a matcher notifies when a step of a market has committed (PostgreSQL), with the
+# market's id and its journal's last entry: for whatever waits on a book, instead of polling it.
+MATCHED = "qoima_matched"
 
 
 def wake(market_id: int) -> None:
@@ -21,3 +24,9 @@ def wake(market_id: int) -> None:
 def wake_sql(market_id: int) -> tuple[str, list[str]]:
     """The statement ``wake`` runs (PostgreSQL), for a caller that sends its statements at once."""
     return "SELECT pg_notify(%s, %s)", [CHANNEL, str(market_id)]
+
+
+def matched_sql(market_id: int, last_seq: int) -> tuple[str, list[str]]:
+    """The notice of a step of ``market_id`` up to journal entry ``last_seq``, sent in the
+    step's transaction (PostgreSQL delivers it when the step commits, never before)."""
+    return "SELECT pg_notify(%s, %s)", [MATCHED, f"{market_id}:{last_seq}"]

@@ -44,7 +44,7 @@ from qoima.custody.models import Wallet
 
 from ..models import CashAccount, Market, MarketEvent, Member, Order, OrderChange, Posting, Trade
 from ..services.cash import Entry, postings_write_in_transaction
-from . import engine
+from . import engine, matched_sql
 
 BPS = 10_000
 TRADE_PURPOSE = "exchange.trade"
@@ -229,10 +229,14 @@ def _step(
     run.expire()
     run.take(limit)
     run.persist()
+    result = run.result()
+    if result.work and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(*matched_sql(market_id, result.last_seq))
     # Everything of the step written, nothing committed: a matcher killed here leaves the
     # received work for the next one, which must do it exactly once.
     crash_point("matcher_step_written")
-    return run.result(), book
+    return result, book
 
 
 def _locked_with_work(
