@@ -53,14 +53,40 @@ def insert_statements(objs: Sequence[models.Model]) -> list[tuple[str, list[Any]
     return [insert_sql(objs[start : start + size]) for start in range(0, len(objs), size)]
 
 
-def execute_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Run ``statements`` in order in one round trip to the database (on PostgreSQL, whose
-    client-side binding sends them as one query; elsewhere one after the other). The first that
-    fails raises, and the transaction around them is then to be rolled back."""
+def results_of_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` in order and return each one's rows (none for a plain write).
+
+    On PostgreSQL they go in one round trip: psycopg binds the parameters on the client, so the
+    statements travel as one text, and each still runs after the one before it has, seeing what
+    committed up to its own start (a read after a lock sees the locked rows as they are).
+    Elsewhere, or with parameters bound on the server (one statement a message), one by one.
+    The first that fails raises, and the transaction around them is then to be rolled back.
+    """
+    if not statements:
+        return []
+    found: list[list[tuple[Any, ...]]] = []
+    together = connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = ";\n".join(statement for statement, _params in statements)
-            cursor.execute(sql, [param for _sql, params in statements for param in params])
+        if together:
+            cursor.execute(
+                ";\n".join(sql for sql, _params in statements),
+                [param for _sql, params in statements for param in params],
+            )
+            while True:
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+                if not cursor.nextset():
+                    break
         else:
-            for statement, params in statements:
-                cursor.execute(statement, params)
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+    if len(found) != len(statements):
+        raise RuntimeError("a statement returned no result")
+    return found
+
+
+def execute_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """``results_of_all`` for statements whose rows nobody reads."""
+    results_of_all(statements)

@@ -41,6 +41,7 @@ from qoima.chain.ledger import InsufficientBalance, holds_take
 from qoima.chain.manager.requests import OperationRequest, operations_request
 from qoima.chain.models import Operation, PlatformToken
 from qoima.custody.models import Wallet
+from qoima.rows import results_of_all
 
 from ..models import CashAccount, Market, MarketEvent, Member, Order, OrderChange, Posting, Trade
 from ..services.cash import Entry, postings_write_in_transaction
@@ -893,36 +894,9 @@ def _sql(queryset: Any) -> Statement:
 
 
 def _results(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
-    """Run statements in order and return each one's rows (none for a plain write).
-
-    On PostgreSQL they go in one round trip (psycopg binds the parameters on the client, so
-    the statements travel as one text): each still runs after the one before it has, and sees
-    what committed up to its own start, so a read after a lock sees the locked rows as they
-    are. Elsewhere (or with parameters bound on the server, which takes one statement a
-    message) one by one.
-    """
-    if not statements:
-        return []
-    found: list[list[Any]] = []
-    together = connection.vendor == "postgresql" and not connection.settings_dict.get(
-        "OPTIONS", {}
-    ).get("server_side_binding")
-    with connection.cursor() as cursor:
-        if together:
-            cursor.execute(
-                ";\n".join(sql for sql, _params, _compiler in statements),
-                [param for _sql, params, _compiler in statements for param in params],
-            )
-            while True:
-                found.append(list(cursor.fetchall()) if cursor.description else [])
-                if not cursor.nextset():
-                    break
-        else:
-            for sql, params, _compiler in statements:
-                cursor.execute(sql, params)
-                found.append(list(cursor.fetchall()) if cursor.description else [])
-    if len(found) != len(statements):
-        raise RuntimeError("a statement of the step returned no result")
+    """Run statements in order, in one round trip on PostgreSQL (``qoima.rows``), and return
+    each one's rows (none for a plain write), a queryset's as its compiler converts them."""
+    found = results_of_all([(sql, params) for sql, params, _compiler in statements])
     return [
         list(compiler.results_iter(results=[rows], tuple_expected=True)) if compiler else rows
         for (_sql, _params, compiler), rows in zip(statements, found, strict=True)
