@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from qoima import locks
 from qoima.participants.models import HolderProfile, Organisation, User
-from qoima.rows import execute_all, insert_sql, insert_statements
+from qoima.rows import execute_all, insert_statements
 
 from ..models import CashAccount, Leg, Member, Posting
 
@@ -104,17 +104,9 @@ def postings_write_in_transaction(entries: Sequence[Entry]) -> list[Posting]:
     if not entries:
         return []
     locks.lock_cash_accounts(account for entry in entries for account, _amount in entry.legs)
-    postings = [
-        Posting(kind=e.kind, key=e.key, reference=e.reference, actor=e.actor) for e in entries
-    ]
-    legs = [
-        Leg(posting_id=posting.pk, account_id=account, amount=amount)
-        for posting, entry in zip(postings, entries, strict=True)
-        for account, amount in entry.legs
-        if amount
-    ]
+    postings, statements = _postings_sql(entries)
     # Every leg, then every header, in one round trip (the matcher's step writes hundreds).
-    execute_all([*insert_statements(legs), *insert_statements(postings)])
+    execute_all(statements)
     for posting in postings:
         posting._state.adding, posting._state.db = False, connection.alias
     return postings
@@ -124,10 +116,17 @@ def posting_sql(entry: Entry) -> list[tuple[str, list[Any]]]:
     """The statements that write ``entry`` — its legs, then its header, as the triggers want —
     for a caller that has locked its accounts already and sends its statements at once
     (``qoima.rows.execute_all``)."""
-    posting = Posting(kind=entry.kind, key=entry.key, reference=entry.reference, actor=entry.actor)
+    return _postings_sql([entry])[1]
+
+
+def _postings_sql(entries: Sequence[Entry]) -> tuple[list[Posting], list[tuple[str, list[Any]]]]:
+    postings = [
+        Posting(kind=e.kind, key=e.key, reference=e.reference, actor=e.actor) for e in entries
+    ]
     legs = [
         Leg(posting_id=posting.pk, account_id=account, amount=amount)
+        for posting, entry in zip(postings, entries, strict=True)
         for account, amount in entry.legs
         if amount
     ]
-    return [insert_sql(legs), insert_sql([posting])]
+    return postings, [*insert_statements(legs), *insert_statements(postings)]
