@@ -26,7 +26,9 @@ leaves ``order`` with ``quantity`` units in its place, with ``lost_priority`` ta
 from __future__ import annotations
 
 import datetime
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -246,27 +248,44 @@ def _locked_with_work(
     """The market, locked, and what a step of it works on, in one round trip: its orders past
     their date, and up to ``limit`` received orders and changes in the order they came (read
     after the lock, so no other step of the market is under way)."""
-    due = (
-        Order.objects.filter(
-            market_id=market_id,
-            state__in=[Order.State.OPEN, Order.State.PARTIALLY_FILLED],
-            expires_at__lte=now,
-        )
-        .order_by("expires_at", "pk")
-        .values_list("pk")[:limit]
-    )
-    new = (
-        Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED)
-        .order_by("created_at", "pk")
-        .values_list(*ORDER_COLUMNS)[:limit]
-    )
-    changes = (
-        OrderChange.objects.filter(order__market_id=market_id, state=OrderChange.State.RECEIVED)
-        .order_by("created_at", "pk")
-        .values_list(*CHANGE_COLUMNS, *(f"order__{name}" for name in CHANGE_ORDER_COLUMNS))[:limit]
-    )
+    resting = [Order.State.OPEN, Order.State.PARTIALLY_FILLED]
     market_rows, due_rows, new_rows, change_rows = _results(
-        [_sql(locks.market_for_update_query(market_id)), _sql(due), _sql(new), _sql(changes)]
+        [
+            _sql_of(("market",), [market_id], lambda: locks.market_for_update_query(market_id)),
+            _sql_of(
+                ("due", limit),
+                [now, market_id, *resting],
+                lambda: (
+                    Order.objects.filter(
+                        market_id=market_id, state__in=resting, expires_at__lte=now
+                    )
+                    .order_by("expires_at", "pk")
+                    .values_list("pk")[:limit]
+                ),
+            ),
+            _sql_of(
+                ("new", limit),
+                [market_id, Order.State.RECEIVED],
+                lambda: (
+                    Order.objects.filter(market_id=market_id, state=Order.State.RECEIVED)
+                    .order_by("created_at", "pk")
+                    .values_list(*ORDER_COLUMNS)[:limit]
+                ),
+            ),
+            _sql_of(
+                ("changes", limit),
+                [market_id, OrderChange.State.RECEIVED],
+                lambda: (
+                    OrderChange.objects.filter(
+                        order__market_id=market_id, state=OrderChange.State.RECEIVED
+                    )
+                    .order_by("created_at", "pk")
+                    .values_list(
+                        *CHANGE_COLUMNS, *(f"order__{name}" for name in CHANGE_ORDER_COLUMNS)
+                    )[:limit]
+                ),
+            ),
+        ]
     )
     if not market_rows:
         raise Market.DoesNotExist(f"no market {market_id}")
@@ -590,34 +609,46 @@ class _Run:
             return
         ids = sorted(self.orders)
         members = Order.objects.filter(pk__in=ids).values("member_id")
+        done = [change.pk for change in self.changes]
+        received = OrderChange.State.RECEIVED
         # With the journal, and after the orders' lock: the changes still to come, and what
         # the rest of the step looks up (the market's token, the members' wallets and cash
         # accounts).
         reads = [
-            _sql(locks.orders_for_update_query(ids)),
-            _sql(
-                OrderChange.objects.filter(order_id__in=ids, state=OrderChange.State.RECEIVED)
-                .exclude(pk__in=[change.pk for change in self.changes])
-                .values_list("order_id")
+            _sql_of(("locked", len(ids)), ids, lambda: locks.orders_for_update_query(ids)),
+            _sql_of(
+                ("pending", len(ids), len(done)),
+                [*ids, received, *done],
+                lambda: (
+                    OrderChange.objects.filter(order_id__in=ids, state=received)
+                    .exclude(pk__in=done)
+                    .values_list("order_id")
+                ),
             ),
-            _sql(
-                PlatformToken.objects.filter(pk=self.market.token_id).values_list(
+            _sql_of(
+                ("token",),
+                [self.market.token_id],
+                lambda: PlatformToken.objects.filter(pk=self.market.token_id).values_list(
                     "address", "decimals"
-                )
+                ),
             ),
-            _sql(
-                Member.objects.filter(pk__in=members).values_list(
+            _sql_of(
+                ("wallets", len(ids)),
+                ids,
+                lambda: Member.objects.filter(pk__in=members).values_list(
                     "pk",
                     "holder__wallets__kind",
                     "holder__wallets__address",
                     "organisation__wallets__kind",
                     "organisation__wallets__address",
-                )
+                ),
             ),
-            _sql(
-                CashAccount.objects.filter(member_id__in=members).values_list(
+            _sql_of(
+                ("accounts", len(ids)),
+                ids,
+                lambda: CashAccount.objects.filter(member_id__in=members).values_list(
                     "member_id", "kind", "pk"
-                )
+                ),
             ),
         ]
         if connection.vendor == "postgresql":
@@ -891,6 +922,30 @@ def _sql(queryset: Any) -> Statement:
         # Django would not ask (``pk__in=[]``); the statement still has its place.
         return "SELECT NULL WHERE false", [], None
     return sql, list(params), compiler
+
+
+# Statements of a step compiled once, by what decides their text (see ``_sql_of``).
+_compiled: dict[tuple[Any, ...], tuple[str, Any]] = {}
+_COMPILED_MAX = 4096
+
+
+def _sql_of(key: tuple[Any, ...], params: list[Any], build: Callable[[], Any]) -> Statement:
+    """``_sql(build())``, compiled once per ``key`` — what decides the statement's text (the
+    lengths of its lists, its limit) — and then reused with ``params``, its parameters in the
+    order its text takes them: compiling a step's reads cost more than running them. A
+    queryset whose compiled parameters are not exactly ``params`` is never reused, so a wrong
+    ``params`` costs the compiling, never a wrong statement."""
+    # Per thread: a compiler belongs to the connection (one per thread) that compiled it.
+    key = (threading.get_ident(), connection.alias, connection.vendor, *key)
+    cached = _compiled.get(key)
+    if cached is not None:
+        return cached[0], params, cached[1]
+    sql, compiled, compiler = _sql(build())
+    if compiler is not None and compiled == params:
+        if len(_compiled) >= _COMPILED_MAX:
+            _compiled.clear()
+        _compiled[key] = (sql, compiler)
+    return sql, compiled, compiler
 
 
 def _results(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
