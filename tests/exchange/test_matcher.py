@@ -386,3 +386,30 @@ def test_a_seller_whose_units_were_taken_by_a_legal_order_loses_its_orders_not_t
         "cancelled",
         "accepted",
     ]
+
+
+def test_a_step_read_compiled_once_is_reused_only_with_its_own_parameters():
+    ex = exchange()
+    alice, bob, _ = ex.traders
+    first, second = ex.sell(alice, 100), ex.buy(bob, 100)
+
+    def received(pk):
+        return Order.objects.filter(pk=pk, state=Order.State.RECEIVED).values_list("pk")
+
+    matcher._compiled.clear()
+    # Parameters in another order than the text takes them: compiled, never kept.
+    statement = matcher._sql_of(
+        ("test", "wrong"), ["received", first.pk], lambda: received(first.pk)
+    )
+    assert matcher._results([statement]) == [[(first.pk,)]]
+    assert not any("wrong" in key for key in matcher._compiled)
+    # In its own order: kept, and a second call reads another order through the same text.
+    statement = matcher._sql_of(
+        ("test", "right"), [first.pk, "received"], lambda: received(first.pk)
+    )
+    assert matcher._results([statement]) == [[(first.pk,)]]
+    reused = matcher._sql_of(
+        ("test", "right"), [second.pk, "received"], lambda: pytest.fail("compiled again")
+    )
+    assert reused[0] == statement[0]
+    assert matcher._results([reused]) == [[(second.pk,)]]
