@@ -46,3 +46,19 @@ def in_own_transactions(function: Callable[P, R]) -> Callable[P, R]:
         return function(*args, **kwargs)
 
     return use_case
+
+
+def use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """A use case that needs no transaction opened around it — one statement, or transactions
+    it opens itself (a retry, a fallback to another path) — yet, like every use case, refuses
+    to run inside a caller's transaction: what it does has committed when it returns."""
+
+    @wraps(function)
+    def entry(*args: P.args, **kwargs: P.kwargs) -> R:
+        # An empty durable block is Django's own check (it knows a test case's transaction
+        # from a caller's) and costs no round trip, as nothing runs in it.
+        with transaction.atomic(durable=True):
+            pass
+        return function(*args, **kwargs)
+
+    return entry

@@ -54,6 +54,7 @@ NOT_USE_CASES = {
     "permit_default_expiry",
     "audit_record",
     "audit_record_many",
+    "audit_entry",
     "audit_unsealed_age",
     "audit_anchors_read",
     "audit_chain_check",
@@ -65,6 +66,7 @@ NOT_USE_CASES = {
     "redemption_settled",
     "member_accounts",
     "platform_account",
+    "posting_sql",
     "luhn_digit",
     "reference_is_valid",
     # Orders' and markets' pure checks and parsers, shared by the placement and its preview.

@@ -2,9 +2,12 @@
 
 from django.utils import timezone
 
+from qoima.transactions import use_case
+
 from ..models import MatcherHeartbeat
 
 
+@use_case
 def matcher_heartbeat_record(*, name: str, steps: int) -> MatcherHeartbeat:
     """Note that this matcher is going round its loop now, and how many steps it has run.
 

@@ -41,7 +41,7 @@ from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
 from qoima.rows import execute_all, insert_sql
-from qoima.transactions import in_transaction
+from qoima.transactions import in_transaction, use_case
 
 from ..matching import wake, wake_sql
 from ..models import CashAccount, Market, Member, Order, OrderChange, Posting
@@ -413,6 +413,7 @@ def _wake_after_commit(market_id: int) -> None:
     wake(market_id)
 
 
+@use_case
 def order_place(
     *,
     actor: User,
