@@ -24,11 +24,10 @@ import django
 
 django.setup()
 
-import psycopg  # noqa: E402
 import requests  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from qoima.exchange.matching import MATCHED  # noqa: E402
+from qoima.exchange.matching import MATCHED, listen  # noqa: E402
 from qoima.exchange.models import Order  # noqa: E402
 from qoima.exchange.services.orders import order_place  # noqa: E402
 from qoima.participants.models import User  # noqa: E402
@@ -120,7 +119,7 @@ def trade(args: argparse.Namespace, actor: User, run: dict) -> tuple[float, list
         return int(response.json()["id"])
 
     latencies = []
-    listener = _listener() if wait else None
+    listener = listen(MATCHED) if wait else None
     started = time.perf_counter()
     for i, (market, side, price, quantity) in enumerate(plan):
         order_id = place(i, market, side, price, quantity)
@@ -138,16 +137,6 @@ def trade(args: argparse.Namespace, actor: User, run: dict) -> tuple[float, list
     if listener is not None:
         listener.close()
     return time.perf_counter() - started, latencies
-
-
-def _listener() -> psycopg.Connection:
-    """A connection listening for the matcher's notice of each step it commits."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    listener = psycopg.Connection.connect(**params, autocommit=True)
-    listener.execute(f"LISTEN {MATCHED}")
-    return listener
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from qoima.exchange.matching import MATCHED, wake
+from qoima.exchange.matching import MATCHED, listen, wake
 from qoima.exchange.matching.runner import Matcher
 from qoima.exchange.models import MatcherHeartbeat, Order, Trade
 
@@ -36,17 +36,6 @@ def cut_other_connections() -> int:
         return cursor.fetchone()[0]
 
 
-def matched_listener():
-    import psycopg
-
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    listener = psycopg.Connection.connect(**params, autocommit=True)
-    listener.execute(f"LISTEN {MATCHED}")
-    return listener
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="LISTEN/NOTIFY is PostgreSQL's")
 def test_the_loop_matches_what_it_is_woken_for_and_outlasts_lost_connections(settings):
     settings.MATCHER_HEARTBEAT_SECONDS = 0.1
@@ -71,7 +60,7 @@ def test_the_loop_matches_what_it_is_woken_for_and_outlasts_lost_connections(set
         assert status["ok"] is True
         assert status["markets"] is True
 
-        listener = matched_listener()
+        listener = listen(MATCHED)
         ex.sell(alice, 100)
         ex.buy(bob, 100)
         wake(ex.market.pk)

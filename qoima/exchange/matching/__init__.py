@@ -1,5 +1,7 @@
 """Matching: the pure engine, and the matcher that feeds it and writes what it does."""
 
+from typing import Any
+
 # The channel order placement notifies and ``runmatcher`` listens on (PostgreSQL).
 CHANNEL = "qoima_matching"
 # The channel a matcher notifies when a step of a market has committed (PostgreSQL), with the
@@ -30,3 +32,17 @@ def matched_sql(market_id: int, last_seq: int) -> tuple[str, list[str]]:
     """The notice of a step of ``market_id`` up to journal entry ``last_seq``, sent in the
     step's transaction (PostgreSQL delivers it when the step commits, never before)."""
     return "SELECT pg_notify(%s, %s)", [MATCHED, f"{market_id}:{last_seq}"]
+
+
+def listen(channel: str) -> Any:
+    """A connection of its own (autocommit, PostgreSQL) listening on ``channel``: notices
+    arrive on it while the caller's own connection is busy in a transaction."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    listener = psycopg.Connection.connect(**params, autocommit=True)
+    listener.execute(f"LISTEN {channel}")
+    return listener

@@ -26,7 +26,7 @@ from django.db import InterfaceError, OperationalError, connection
 from qoima.events import event
 
 from ..services.matching import matcher_heartbeat_record
-from . import CHANNEL
+from . import CHANNEL, listen
 from .matcher import book_drop, market_step, markets_with_work
 
 logger = logging.getLogger(__name__)
@@ -156,14 +156,7 @@ class Matcher:
                     self.sweep_at = 0.0
 
     def _listen(self) -> Any:
-        import psycopg
-
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        listener = psycopg.Connection.connect(**params, autocommit=True)
-        listener.execute(f"LISTEN {CHANNEL}")
-        return listener
+        return listen(CHANNEL)
 
     def disconnect(self) -> None:
         """Drop both connections and every book: all are opened and rebuilt afresh, and every
