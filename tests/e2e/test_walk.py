@@ -295,6 +295,7 @@ def test_english_prose_that_is_not_data_is_found():
         "Платформа · Law of the Republic of Kazakhstan · Помощь",
         "Wheat, class 3, Kostanay elevator (WHT3)",
         "API · CSV · JSON",
+        "0xB2bf…4Ef6 · 0xaBcD…eF01",
         "Выпущен",
     ]
     data = {"Wheat, class 3, Kostanay elevator"}

@@ -398,7 +398,8 @@ def untranslated(
     return found
 
 
-LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A word stands alone: the letters inside an address or a hash ("0xB2bf…4Ef6") are no words.
+LATIN_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 
