@@ -121,12 +121,23 @@ def lock_cash_accounts(ids: Iterable[int]) -> None:
     """The cash accounts a posting is about to move, locked in pk order in one statement."""
     wanted = sorted(set(ids))
     if wanted:
-        list(
-            CashAccount.objects.select_for_update(no_key=True)
-            .filter(pk__in=wanted)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        list(_cash_accounts_locked(wanted))
+
+
+def cash_accounts_lock_sql(ids: Iterable[int]) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``lock_cash_accounts``'s statement (``ids`` not empty), for a caller that
+    sends it with others in one round trip."""
+    sql, params = _cash_accounts_locked(sorted(set(ids))).query.sql_with_params()
+    return sql, list(params)
+
+
+def _cash_accounts_locked(wanted: list[int]) -> QuerySet[CashAccount, int]:
+    return (
+        CashAccount.objects.select_for_update(no_key=True)
+        .filter(pk__in=wanted)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def lock_open_hold(key: str) -> Hold | None:
@@ -144,6 +155,22 @@ def lock_open_holds(
     wanted = sorted(set(groups))
     if not wanted:
         return []
+    return list(_open_holds_locked(wanted, token_address, holders))
+
+
+def open_holds_lock_sql(
+    groups: Iterable[str], *, token_address: str, holders: Iterable[str]
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``lock_open_holds``'s statement, for a caller that sends it with others in
+    one round trip; ``rows_as(Hold, rows)`` gives its rows as holds. ``groups`` is not empty."""
+    locked = _open_holds_locked(sorted(set(groups)), token_address, holders)
+    sql, params = locked.query.sql_with_params()
+    return sql, list(params)
+
+
+def _open_holds_locked(
+    wanted: list[str], token_address: str, holders: Iterable[str]
+) -> QuerySet[Hold]:
     matching = models.Q()
     for group in wanted:
         matching |= models.Q(key=group) | models.Q(key__startswith=f"{group}:")
@@ -154,7 +181,7 @@ def lock_open_holds(
         holder__in=sorted(set(holders)),
         released_at__isnull=True,
     )
-    return list(open_holds.select_for_update(no_key=True).order_by("key"))
+    return open_holds.select_for_update(no_key=True).order_by("key")
 
 
 @dataclass(frozen=True)
@@ -330,15 +357,28 @@ def lock_balances(*, chain_id: int, keys: Iterable[Key]) -> dict[Key, TokenBalan
         )
         found = {(row.token_address, row.holder): row for row in rows}
         return {key: found[key] for key in wanted if key in found}
-    table = _balance_table()
+    sql, params = balances_lock_sql(chain_id=chain_id, keys=wanted)
+    return {(row.token_address, row.holder): row for row in TokenBalance.objects.raw(sql, params)}
+
+
+def balances_lock_sql(*, chain_id: int, keys: Iterable[Key]) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``lock_balances``'s statement, also for a caller that sends it with others
+    in one round trip (``rows_as(TokenBalance, rows)`` gives its rows)."""
+    wanted = sorted(set(keys))
+    columns = ", ".join(_columns("b", TokenBalance))
     sql = (
-        f"SELECT b.* FROM {table} AS b JOIN unnest(%s::text[], %s::text[]) "  # noqa: S608
-        "AS v(token_address, holder) ON b.token_address = v.token_address "
-        "AND b.holder = v.holder WHERE b.chain_id = %s "
+        f"SELECT {columns} FROM {_balance_table()} AS b JOIN "  # noqa: S608
+        "unnest(%s::text[], %s::text[]) AS v(token_address, holder) "
+        "ON b.token_address = v.token_address AND b.holder = v.holder WHERE b.chain_id = %s "
         'ORDER BY b.token_address COLLATE "C", b.holder COLLATE "C" FOR NO KEY UPDATE OF b'
     )
-    params = [[token for token, _ in wanted], [holder for _, holder in wanted], chain_id]
-    return {(row.token_address, row.holder): row for row in TokenBalance.objects.raw(sql, params)}
+    return sql, [[token for token, _ in wanted], [holder for _, holder in wanted], chain_id]
+
+
+def rows_as(model: type[M], rows: Iterable[Sequence[Any]]) -> list[M]:
+    """Rows of a model's columns in its fields' order (as the statements here select them),
+    read by a plain cursor, as instances."""
+    return [_instance(model, row) for row in rows]
 
 
 def locked_balances_cte(*columns: tuple[str, str]) -> str:

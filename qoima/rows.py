@@ -26,9 +26,13 @@ def _insert_shape(
     return fields, head, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
-def insert_sql(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
+def insert_sql(
+    objs: Sequence[models.Model], *, returning_pk: bool = False
+) -> tuple[str, list[Any]]:
     """One ``INSERT`` of ``objs`` (instances of one model, not yet saved) and its parameters.
-    A primary key left unset is left to the database."""
+    A primary key left unset is left to the database; with ``returning_pk`` the statement
+    returns each row's, in the order of ``objs`` (PostgreSQL returns a ``VALUES`` list's rows
+    in its order, as Django's ``bulk_create`` relies on)."""
     model = type(objs[0])
     with_pk = objs[0].pk is not None
     fields, head, row = _insert_shape(model, with_pk)
@@ -39,7 +43,10 @@ def insert_sql(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
     for obj in objs:
         for field in fields:
             params.append(field.get_db_prep_save(field.pre_save(obj, add=True), db))
-    return head + ", ".join([row] * len(objs)), params
+    sql = head + ", ".join([row] * len(objs))
+    if returning_pk:
+        sql += f" RETURNING {db.ops.quote_name(model._meta.pk.column)}"
+    return sql, params
 
 
 def insert_statements(objs: Sequence[models.Model]) -> list[tuple[str, list[Any]]]:

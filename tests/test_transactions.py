@@ -67,6 +67,7 @@ NOT_USE_CASES = {
     "member_accounts",
     "platform_account",
     "posting_sql",
+    "postings_sql",
     "luhn_digit",
     "reference_is_valid",
     # Orders' and markets' pure checks and parsers, shared by the placement and its preview.

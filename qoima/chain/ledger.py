@@ -101,21 +101,31 @@ def reserve(*, chain_id: int, needs: dict[tuple[str, str], tuple[int, int]]) -> 
     and index steps of overlapping holders cannot deadlock.
     """
     rows = locks.lock_balances(chain_id=chain_id, keys=needs)
-    for token, holder in sorted(needs):
-        checked, forced = needs[(token, holder)]
-        row = rows.get((token, holder))
-        amount = int(row.amount) if row else 0
-        available = amount - int(row.reserved) if row else 0
-        if row is None or checked > available or forced > amount:
-            raise InsufficientBalance(
-                chain_id=chain_id,
-                token=token,
-                holder=holder,
-                available=max(available, 0),
-                needed=checked + forced,
-            )
+    for key in sorted(needs):
+        checked, forced = needs[key]
+        row = rows.get(key)
+        _reservable(chain_id, row, key, checked, forced)
+        assert row is not None
         TokenBalance.objects.filter(pk=row.pk).update(
             reserved=Uint256Add(F("reserved"), uint256_value(checked + forced))
+        )
+
+
+def _reservable(
+    chain_id: int, row: TokenBalance | None, key: tuple[str, str], checked: int, forced: int
+) -> None:
+    """Raise InsufficientBalance unless the locked balance ``row`` of ``key`` (token, holder)
+    can reserve ``checked`` units more of what is available and ``forced`` of its amount."""
+    amount = int(row.amount) if row else 0
+    available = amount - int(row.reserved) if row else 0
+    if row is None or checked > available or forced > amount:
+        token, holder = key
+        raise InsufficientBalance(
+            chain_id=chain_id,
+            token=token,
+            holder=holder,
+            available=max(available, 0),
+            needed=checked + forced,
         )
 
 
@@ -196,7 +206,71 @@ def holds_take(
     holders of the groups' holds: they find them through the index of open holds.
     """
     holds = locks.lock_open_holds(groups, token_address=token_address, holders=holders)
-    now = timezone.now()
+    released, reduced, deltas = _taken(holds, groups)
+    if released:
+        Hold.objects.filter(pk__in=released).update(released_at=timezone.now())
+    if reduced and _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(*_holds_reduced_sql(reduced))
+    elif reduced:
+        Hold.objects.bulk_update(reduced, ["amount"])
+    if deltas:
+        _update(holds[0].chain_id, "reserved", deltas)
+
+
+def holds_moved_sql(
+    *,
+    chain_id: int,
+    holds: list[Hold],
+    groups: Mapping[str, int | None],
+    balances: list[TokenBalance],
+    needs: dict[tuple[str, str], tuple[int, int]],
+) -> list[tuple[str, list[Any]]]:
+    """PostgreSQL: ``holds_take`` of ``groups`` and ``reserve`` of ``needs`` together, as the
+    statements of a caller that has locked the groups' open ``holds``
+    (``locks.open_holds_lock_sql``) and the ``balances`` rows of both
+    (``locks.balances_lock_sql``) and sends its statements at once: units taken off a hold
+    into a transfer never leave ``reserved``. Raises as both do."""
+    released, reduced, deltas = _taken(holds, groups)
+    rows = {(row.token_address, row.holder): row for row in balances}
+    for key, delta in deltas.items():
+        row = rows.get(key)
+        if row is None:
+            raise IntegrityError("a reserved change for a holder without a balance row")
+        row.reserved = int(row.reserved) + delta
+    for key, (checked, forced) in sorted(needs.items()):
+        row = rows.get(key)
+        _reservable(chain_id, row, key, checked, forced)
+        assert row is not None
+        deltas[key] = deltas.get(key, 0) + checked + forced
+    statements = []
+    if released:
+        table = connection.ops.quote_name(Hold._meta.db_table)
+        statements.append(
+            (
+                f"UPDATE {table} SET released_at = %s WHERE id = ANY(%s)",  # noqa: S608
+                [timezone.now(), released],
+            )
+        )
+    if reduced:
+        statements.append(_holds_reduced_sql(reduced))
+    changed = [(rows[key].pk, Decimal(delta)) for key, delta in sorted(deltas.items()) if delta]
+    if changed:
+        statements.append(
+            (
+                f"UPDATE {_table()} AS b SET reserved = b.reserved + v.delta FROM "  # noqa: S608
+                "unnest(%s::bigint[], %s::numeric[]) AS v(id, delta) WHERE b.id = v.id",
+                [[pk for pk, _delta in changed], [delta for _pk, delta in changed]],
+            )
+        )
+    return statements
+
+
+def _taken(
+    holds: list[Hold], groups: Mapping[str, int | None]
+) -> tuple[list[int], list[Hold], Deltas]:
+    """What taking ``groups`` off their open ``holds`` does: the holds released, those reduced
+    (with their new amounts), and the change of each (token, holder)'s ``reserved``."""
     left = dict(groups)
     released: list[int] = []
     reduced: list[Hold] = []
@@ -218,20 +292,16 @@ def holds_take(
             reduced.append(hold)
     if any(units for units in left.values()):
         raise IntegrityError("a hold was asked for more units than it holds")
-    if released:
-        Hold.objects.filter(pk__in=released).update(released_at=now)
-    if reduced and _postgres():
-        table = connection.ops.quote_name(Hold._meta.db_table)
-        sql = (
-            f"UPDATE {table} AS h SET amount = v.amount FROM "  # noqa: S608
-            "unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) WHERE h.id = v.id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [[h.pk for h in reduced], [Decimal(h.amount) for h in reduced]])
-    elif reduced:
-        Hold.objects.bulk_update(reduced, ["amount"])
-    if deltas:
-        _update(holds[0].chain_id, "reserved", deltas)
+    return released, reduced, deltas
+
+
+def _holds_reduced_sql(reduced: list[Hold]) -> tuple[str, list[Any]]:
+    table = connection.ops.quote_name(Hold._meta.db_table)
+    return (
+        f"UPDATE {table} AS h SET amount = v.amount FROM "  # noqa: S608
+        "unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) WHERE h.id = v.id",
+        [[h.pk for h in reduced], [Decimal(h.amount) for h in reduced]],
+    )
 
 
 # ------------------------------------------------------------------------------ the indexer

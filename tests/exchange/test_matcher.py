@@ -288,7 +288,7 @@ def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(m
     ex.sell(alice, 300, PRICE + 5)
     buy = ex.buy(bob, 500, PRICE + 5)
     seen = {}
-    real = matcher.postings_write_in_transaction
+    real = matcher._postings_written
 
     def crash(entries):
         real(entries)
@@ -296,7 +296,7 @@ def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(m
         seen["trades"] = list(Trade.objects.values_list("seq", "price", "quantity"))
         raise RuntimeError("the matcher died")
 
-    monkeypatch.setattr(matcher, "postings_write_in_transaction", crash)
+    monkeypatch.setattr(matcher, "_postings_written", crash)
     with pytest.raises(RuntimeError):
         market_step(market_id=ex.market.pk)
     assert len(seen["trades"]) == 2
@@ -309,7 +309,7 @@ def test_a_step_that_fails_midway_writes_nothing_and_the_next_does_it_the_same(m
     assert ex.units(alice) == (100_000, 600)
     assert Market.objects.get().last_seq == 0
 
-    monkeypatch.setattr(matcher, "postings_write_in_transaction", real)
+    monkeypatch.setattr(matcher, "_postings_written", real)
     market_step(market_id=ex.market.pk)
     assert journal(ex.market) == seen["journal"]
     assert list(Trade.objects.values_list("seq", "price", "quantity")) == seen["trades"]

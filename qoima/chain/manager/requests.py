@@ -8,7 +8,7 @@ time; the same key for a different action is refused.
 
 import functools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from qoima import locks
 from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record_many
 from qoima.errors import Conflict, InvalidInput
+from qoima.rows import insert_sql
 
 from ..contracts import MAX_UINT256
 from ..kinds import KINDS, KindRule, Reservation, cancellable_kinds
@@ -136,9 +137,8 @@ def enqueue_batch(countdown: float = 0) -> None:
 
 
 def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
+    _keys_checked(wanted)
     keys = [w["idempotency_key"] for w in wanted]
-    if len(set(keys)) != len(keys):
-        raise InvalidInput(_("Each request needs its own idempotency key."))
     existing = {op.idempotency_key: op for op in Operation.objects.filter(idempotency_key__in=keys)}
     for values in wanted:
         known = existing.get(values["idempotency_key"])
@@ -146,11 +146,7 @@ def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
             raise Conflict(
                 _("This idempotency key was used for another action."), field="idempotency_key"
             )
-    new = [
-        Operation(**values, holding=KINDS[values["kind"]].reserves != Reservation.NONE)
-        for values in wanted
-        if values["idempotency_key"] not in existing
-    ]
+    new = [_operation(values) for values in wanted if values["idempotency_key"] not in existing]
     # The keys first: a concurrent request with the same key waits here and then finds this
     # one's operation, instead of being refused for the units this one reserved.
     created = {op.idempotency_key: op for op in Operation.objects.bulk_create(new)}
@@ -158,18 +154,54 @@ def _create(wanted: list[dict[str, Any]]) -> list[Operation]:
     return [existing.get(key) or created[key] for key in keys]
 
 
-def _reserve(operations: list[Operation]) -> None:
+def operations_insert_sql(
+    *, requests: Sequence[OperationRequest]
+) -> tuple[list[Operation], tuple[str, list[Any]]]:
+    """PostgreSQL, for a caller that sends its statements at once (``qoima.rows``): the
+    operations of ``requests`` and the statement inserting them, which returns their ids in
+    their order (``operations_numbered``). The requests are checked as ``operations_request``
+    checks them, and their keys must be new: one the platform has seen fails the insert (the
+    unique key), and with it the caller's transaction. The caller reserves their units in the
+    same transaction (``reservation_needs``, and the ledger's ``holds_moved_sql``)."""
+    wanted = [_normalised(request, i, len(requests)) for i, request in enumerate(requests)]
+    _keys_checked(wanted)
+    operations = [_operation(values) for values in wanted]
+    enqueue_batch()
+    return operations, insert_sql(operations, returning_pk=True)
+
+
+def operations_numbered(operations: list[Operation], inserted: list[tuple[Any, ...]]) -> None:
+    """Give the operations of ``operations_insert_sql`` the ids its statement returned."""
+    for operation, (pk,) in zip(operations, inserted, strict=True):
+        operation.pk = pk
+
+
+def reservation_needs(operations: Iterable[Operation]) -> dict[tuple[str, str], tuple[int, int]]:
+    """What new operations reserve, per (token, sender): (checked, forced) units, as the
+    ledger's ``reserve`` takes them."""
     needs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for op in operations:
         if op.holding:
             assert op.amount is not None
             forced = KINDS[op.kind].reserves == Reservation.BALANCE
             needs[(op.token_address, op.sender)][forced] += int(op.amount)
+    return {key: (checked, forced) for key, (checked, forced) in needs.items()}
+
+
+def _reserve(operations: list[Operation]) -> None:
+    needs = reservation_needs(operations)
     if needs:
-        reserve(
-            chain_id=settings.CHAIN_ID,
-            needs={key: (checked, forced) for key, (checked, forced) in needs.items()},
-        )
+        reserve(chain_id=settings.CHAIN_ID, needs=needs)
+
+
+def _operation(values: dict[str, Any]) -> Operation:
+    return Operation(**values, holding=KINDS[values["kind"]].reserves != Reservation.NONE)
+
+
+def _keys_checked(wanted: list[dict[str, Any]]) -> None:
+    keys = [w["idempotency_key"] for w in wanted]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(_("Each request needs its own idempotency key."))
 
 
 # ------------------------------------------------------------------------------ validation

@@ -33,20 +33,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils import timezone
 
 from qoima import locks
 from qoima.chain.faults import crash_point
-from qoima.chain.ledger import InsufficientBalance, holds_take
-from qoima.chain.manager.requests import OperationRequest, operations_request
-from qoima.chain.models import Operation, PlatformToken
+from qoima.chain.ledger import InsufficientBalance, holds_moved_sql, holds_take
+from qoima.chain.manager.requests import (
+    OperationRequest,
+    operations_insert_sql,
+    operations_numbered,
+    operations_request,
+    reservation_needs,
+)
+from qoima.chain.models import Hold, Operation, PlatformToken, TokenBalance
 from qoima.custody.models import Wallet
-from qoima.rows import results_of_all
+from qoima.rows import execute_all, results_of_all
 
 from ..models import CashAccount, Market, MarketEvent, Member, Order, OrderChange, Posting, Trade
-from ..services.cash import Entry, postings_write_in_transaction
+from ..services.cash import Entry, postings_sql, postings_write_in_transaction
 from . import engine, matched_sql
 
 BPS = 10_000
@@ -705,11 +712,17 @@ class _Run:
                         owners[order_hold_key(pk)] = row.member_id
                     reserved -= max(excess, 0)
                 row.reserved_units = reserved
-        if groups:
-            sellers = {wallets[member] for member in owners.values()}
-            holds_take(groups=groups, token_address=token_address, holders=sellers)
-        if trades:
-            self._transfers(trades, wallets, token_address)
+        sellers = {wallets[member] for member in owners.values()}
+        moved: list[Statement] = []
+        try:
+            if connection.vendor == "postgresql":
+                moved = self._units_moved_sql(groups, sellers, trades, wallets, token_address)
+            else:
+                if groups:
+                    holds_take(groups=groups, token_address=token_address, holders=sellers)
+                self._transfers(trades, wallets, token_address)
+        except InsufficientBalance as short:
+            raise _SellerShort(short.holder) from short
         # The orders (locked above), the trades and the market's place in the journal.
         changed: dict[str, Any] = {"last_seq": self.seq, "updated_at": self.now}
         if self.fills:
@@ -718,12 +731,21 @@ class _Run:
             _update_sql(Order, list(rows.values()), ORDER_FIELDS),
             _market_update_sql(self.market.pk, changed),
         ]
-        if connection.vendor == "postgresql":
+        postgres = connection.vendor == "postgresql"
+        if postgres:
             if trades:
-                inserted, *_written = _results([_insert_sql(Trade, trades, TRADE_FIELDS), *writes])
-                _ids_given(trades, inserted)
-            else:
-                _results(writes)
+                writes.insert(0, _insert_sql(Trade, trades, TRADE_FIELDS))
+            # The cash accounts the postings below move, locked last of all (``locks``).
+            moving = {
+                accounts[(trade.buyer_id, kind)]
+                for trade in trades
+                for kind in (CashAccount.Kind.HELD, CashAccount.Kind.PENDING)
+            } | {accounts[(p.member_id, kind)] for p in releases for kind, _tiyn in p.legs}
+            if moving:
+                writes.append((*locks.cash_accounts_lock_sql(moving), None))
+            results = _results([*moved, *writes])
+            if trades:
+                _ids_given(trades, results[len(moved)])
         else:
             _orders_write(list(rows.values()))
             _rows_insert(Trade, trades, TRADE_FIELDS)
@@ -741,7 +763,7 @@ class _Run:
             )
             for trade in trades
         ]
-        postings_write_in_transaction(_resolved([*entries, *releases], accounts))
+        _postings_written(_resolved([*entries, *releases], accounts))
 
     def _apply(self, row: Order, done: _Order) -> None:
         row.filled = int(row.filled) + done.filled
@@ -821,30 +843,72 @@ class _Run:
         )
 
     def _transfers(self, trades: list[Trade], wallets: dict[int, str], token: str) -> None:
-        try:
-            operations = self._requested(trades, wallets, token)
-        except InsufficientBalance as short:
-            raise _SellerShort(short.holder) from short
+        if not trades:
+            return
+        operations = operations_request(requests=self._requests(trades, wallets, token))
         for trade, operation in zip(trades, operations, strict=True):
             trade.operation = operation
 
-    def _requested(
-        self, trades: list[Trade], wallets: dict[int, str], token: str
-    ) -> list[Operation]:
-        return operations_request(
-            requests=[
-                OperationRequest(
-                    kind=Operation.Kind.TRANSFER,
-                    idempotency_key=trade_operation_key(self.market.pk, trade.seq),
-                    token_address=token,
-                    sender=wallets[trade.seller_id],
-                    receiver=wallets[trade.buyer_id],
-                    amount=int(trade.quantity),
-                    purpose=TRADE_PURPOSE,
-                )
-                for trade in trades
-            ]
+    def _units_moved_sql(
+        self,
+        groups: dict[str, int | None],
+        sellers: set[str],
+        trades: list[Trade],
+        wallets: dict[int, str],
+        token: str,
+    ) -> list[Statement]:
+        """PostgreSQL: ``holds_take`` and ``_transfers`` in one round trip, in the platform's
+        lock order — the sellers' holds, the transfers' operations (new keys: a step's
+        sequence numbers are its own), the sellers' balances — and the statements that then
+        move the units from the holds to the transfers, for the step's next round trip."""
+        if not groups and not trades:
+            return []
+        operations, insert = (
+            operations_insert_sql(requests=self._requests(trades, wallets, token))
+            if trades
+            else ([], None)
         )
+        needs = reservation_needs(operations)
+        keys = {(token, seller) for seller in sellers} | set(needs)
+        statements = [
+            *(
+                [locks.open_holds_lock_sql(groups, token_address=token, holders=sellers)]
+                if groups
+                else []
+            ),
+            *([insert] if insert else []),
+            locks.balances_lock_sql(chain_id=settings.CHAIN_ID, keys=keys),
+        ]
+        found = results_of_all(statements)
+        holds = locks.rows_as(Hold, found[0]) if groups else []
+        if insert:
+            operations_numbered(operations, found[-2])
+        for trade, operation in zip(trades, operations, strict=True):
+            trade.operation = operation
+        moved = holds_moved_sql(
+            chain_id=settings.CHAIN_ID,
+            holds=holds,
+            groups=groups,
+            balances=locks.rows_as(TokenBalance, found[-1]),
+            needs=needs,
+        )
+        return [(sql, params, None) for sql, params in moved]
+
+    def _requests(
+        self, trades: list[Trade], wallets: dict[int, str], token: str
+    ) -> list[OperationRequest]:
+        return [
+            OperationRequest(
+                kind=Operation.Kind.TRANSFER,
+                idempotency_key=trade_operation_key(self.market.pk, trade.seq),
+                token_address=token,
+                sender=wallets[trade.seller_id],
+                receiver=wallets[trade.buyer_id],
+                amount=int(trade.quantity),
+                purpose=TRADE_PURPOSE,
+            )
+            for trade in trades
+        ]
 
 
 # The columns a step reads of its market, of a received order, and of a received change and
@@ -1048,6 +1112,15 @@ class _Posting:
     reference: str
     member_id: int
     legs: list[tuple[str, int]]
+
+
+def _postings_written(entries: list[Entry]) -> None:
+    """A step's postings. On PostgreSQL their accounts were locked with the step's other
+    writes (``persist``); elsewhere the ledger locks them."""
+    if connection.vendor == "postgresql":
+        execute_all(postings_sql(entries)[1])
+    else:
+        postings_write_in_transaction(entries)
 
 
 def _resolved(postings: list[_Posting], accounts: dict[tuple[int, str], int]) -> list[Entry]:

@@ -104,7 +104,7 @@ def postings_write_in_transaction(entries: Sequence[Entry]) -> list[Posting]:
     if not entries:
         return []
     locks.lock_cash_accounts(account for entry in entries for account, _amount in entry.legs)
-    postings, statements = _postings_sql(entries)
+    postings, statements = postings_sql(entries)
     # Every leg, then every header, in one round trip (the matcher's step writes hundreds).
     execute_all(statements)
     for posting in postings:
@@ -116,10 +116,11 @@ def posting_sql(entry: Entry) -> list[tuple[str, list[Any]]]:
     """The statements that write ``entry`` — its legs, then its header, as the triggers want —
     for a caller that has locked its accounts already and sends its statements at once
     (``qoima.rows.execute_all``)."""
-    return _postings_sql([entry])[1]
+    return postings_sql([entry])[1]
 
 
-def _postings_sql(entries: Sequence[Entry]) -> tuple[list[Posting], list[tuple[str, list[Any]]]]:
+def postings_sql(entries: Sequence[Entry]) -> tuple[list[Posting], list[tuple[str, list[Any]]]]:
+    """The postings of ``entries`` and the statements that write them (see ``posting_sql``)."""
     postings = [
         Posting(kind=e.kind, key=e.key, reference=e.reference, actor=e.actor) for e in entries
     ]
