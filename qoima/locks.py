@@ -163,9 +163,18 @@ def open_holds_lock_sql(
 ) -> tuple[str, list[Any]]:
     """PostgreSQL: ``lock_open_holds``'s statement, for a caller that sends it with others in
     one round trip; ``rows_as(Hold, rows)`` gives its rows as holds. ``groups`` is not empty."""
-    locked = _open_holds_locked(sorted(set(groups)), token_address, holders)
-    sql, params = locked.query.sql_with_params()
-    return sql, list(params)
+    # Written out, not compiled from ``_open_holds_locked``: compiling its conditions, two per
+    # group, cost a matcher step more than running it. The same rows in the same order.
+    wanted = sorted(set(groups))
+    columns = ", ".join(_columns("h", Hold))
+    sql = (
+        f"SELECT {columns} FROM {connection.ops.quote_name(Hold._meta.db_table)} AS h "  # noqa: S608
+        "WHERE (h.key = ANY(%s) OR h.key LIKE ANY(%s)) AND h.chain_id = %s "
+        "AND h.token_address = %s AND h.holder = ANY(%s) AND h.released_at IS NULL "
+        "ORDER BY h.key FOR NO KEY UPDATE OF h"
+    )
+    below = [f"{connection.ops.prep_for_like_query(group)}:%" for group in wanted]
+    return sql, [wanted, below, settings.CHAIN_ID, token_address, sorted(set(holders))]
 
 
 def _open_holds_locked(

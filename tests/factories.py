@@ -106,3 +106,21 @@ def valid_iins(count: int, *, start: int = 0) -> list[str]:
                     break
         day += datetime.timedelta(days=1)
     return numbers
+
+
+def token_row(address: str, *, symbol: str, decimals: int, name: str = "", asset: str = "ab"):
+    """A platform token's row as the indexer records an issue, without the chain: for tests of
+    the ledgers and the pages that need only the row."""
+    from django.conf import settings
+
+    from qoima.chain.models import PlatformToken
+
+    return PlatformToken.objects.create(
+        chain_id=settings.CHAIN_ID,
+        address=address,
+        asset_id="0x" + asset * 32,
+        block_number=1,
+        name=name,
+        symbol=symbol,
+        decimals=decimals,
+    )

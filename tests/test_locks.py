@@ -123,7 +123,7 @@ from qoima.chain.manager import (
     transactions_confirm,
 )
 from qoima.chain.manager.requests import operations_cancel
-from qoima.chain.models import ChainTransaction, Hold, Operation, PlatformToken, TokenBalance
+from qoima.chain.models import ChainTransaction, Hold, Operation, TokenBalance
 from qoima.custody.models import Wallet
 from qoima.custody.selectors import custodial_wallet, organisation_wallet, wallet_allowlisted
 from qoima.custody.services import wallet_allowlist_set_in_transaction
@@ -139,7 +139,7 @@ from qoima.participants.services import holder_suspend, holder_verify
 from tests.chain.conftest import mined_by_the_node
 from tests.exchange.conftest import verified_holder
 from tests.exchange.matching_world import PRICE, Trader, exchange
-from tests.factories import make_user
+from tests.factories import make_user, token_row
 from tests.issuance.conftest import issued_without_chain, make_world
 from tests.onchain import assert_ledger_matches_chain, mined_attempts
 
@@ -234,15 +234,7 @@ def _race(iterations: int, *workers: Callable[[int], Any]) -> list[str]:
 
 
 def _token() -> None:
-    PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=TOKEN,
-        asset_id="0x" + "ab" * 32,
-        block_number=1,
-        name="Lock order",
-        symbol="LOCK",
-        decimals=0,
-    )
+    token_row(TOKEN, symbol="LOCK", decimals=0, name="Lock order")
 
 
 def _assert_ledger_consistent(total: int, *, token: str = TOKEN) -> None:

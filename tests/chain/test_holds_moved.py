@@ -15,8 +15,9 @@ from qoima.chain.manager.requests import (
     operations_request,
     reservation_needs,
 )
-from qoima.chain.models import Hold, Operation, PlatformToken, TokenBalance
+from qoima.chain.models import Hold, Operation, TokenBalance
 from qoima.rows import execute_all, results_of_all
+from tests.factories import token_row
 
 pytestmark = [
     pytest.mark.django_db,
@@ -34,15 +35,7 @@ BUYER = "0xC1C1c1c1C1C1C1c1c1C1C1C1c1C1C1C1c1C1c1c1"
 
 @pytest.fixture
 def holds():
-    PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=TOKEN,
-        asset_id="0x" + "ab" * 32,
-        block_number=1,
-        name="Holds",
-        symbol="HLD",
-        decimals=0,
-    )
+    token_row(TOKEN, symbol="HLD", decimals=0, name="Holds")
     for holder in (SELLER, OTHER):
         TokenBalance.objects.create(
             chain_id=settings.CHAIN_ID, token_address=TOKEN, holder=holder, amount=1_000

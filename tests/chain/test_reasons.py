@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import translation
 
 from qoima.chain.contracts import OPERATOR_ROLE, DecodedError, _error_table, to_bytes32
-from qoima.chain.models import Operation, PlatformToken
+from qoima.chain.models import Operation
 from qoima.chain.reasons import (
     ADDRESS_PARAMS,
     AMOUNT_PARAMS,
@@ -15,6 +15,7 @@ from qoima.chain.reasons import (
     failure_params,
     failure_text,
 )
+from tests.factories import token_row
 
 TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 
@@ -89,14 +90,7 @@ def failed(code, params, **fields):
 
 @pytest.mark.django_db
 def test_a_failure_reads_in_the_readers_language_with_amounts_in_units():
-    PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=TOKEN,
-        asset_id="0x" + "ab" * 32,
-        block_number=1,
-        symbol="WHT3",
-        decimals=2,
-    )
+    token_row(TOKEN, symbol="WHT3", decimals=2)
     operation = failed(
         "BackedAssetCapExceeded", {"cap": "100000", "minted": "100000", "amount": "199800"}
     )

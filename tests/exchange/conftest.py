@@ -5,11 +5,11 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 
-from qoima.chain.models import PlatformToken, TokenBalance
+from qoima.chain.models import TokenBalance
 from qoima.custody.models import Wallet
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.services import holder_register, holder_verify
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, token_row
 
 TOKEN = "0x1000000000000000000000000000000000000001"
 # 1,000.00 units of a two-decimal asset.
@@ -54,15 +54,7 @@ def bank(officer):
 @pytest.fixture
 def asset(alice):
     """An issued asset as the indexer records it, of which Alice's wallet holds 1,000.00."""
-    token = PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=TOKEN,
-        asset_id="0x" + "ab" * 32,
-        block_number=1,
-        name="Абай 10 үй-жайы",
-        symbol="ABAY10",
-        decimals=2,
-    )
+    token = token_row(TOKEN, symbol="ABAY10", decimals=2, name="Абай 10 үй-жайы")
     TokenBalance.objects.create(
         chain_id=settings.CHAIN_ID, token_address=TOKEN, holder=alice.wallet.address, amount=HELD
     )

@@ -7,8 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from qoima.chain.models import Operation, PlatformToken, TokenBalance
+from qoima.chain.models import Operation, TokenBalance
 from qoima.exchange.models import Transfer
+from tests.factories import token_row
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +21,7 @@ SENT = 1_234_567_890_123_456_789_000
 
 @pytest.fixture
 def fine(alice):
-    PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=TOKEN,
-        asset_id="0x" + "18" * 32,
-        block_number=1,
-        name="Fine grain",
-        symbol="FINE",
-        decimals=18,
-    )
+    token_row(TOKEN, symbol="FINE", decimals=18, name="Fine grain", asset="18")
     TokenBalance.objects.create(
         chain_id=settings.CHAIN_ID, token_address=TOKEN, holder=alice.wallet.address, amount=HELD
     )

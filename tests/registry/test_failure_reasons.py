@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from qoima.chain.models import Operation, PlatformToken
+from qoima.chain.models import Operation
 from qoima.custody.services import holder_wallet_open_in_transaction
-from tests.factories import HolderProfileFactory
+from tests.factories import HolderProfileFactory, token_row
 
 from .conftest import client_for
 
@@ -33,14 +33,7 @@ def test_a_failed_freeze_reads_in_the_regulators_language(regulator, language, s
     holder = HolderProfileFactory()
     with transaction.atomic():
         wallet = holder_wallet_open_in_transaction(holder=holder, actor=regulator)
-    PlatformToken.objects.create(
-        chain_id=settings.CHAIN_ID,
-        address=TOKEN,
-        asset_id="0x" + "ab" * 32,
-        block_number=1,
-        symbol="ABAY10",
-        decimals=2,
-    )
+    token_row(TOKEN, symbol="ABAY10", decimals=2)
     failed = Operation.objects.create(
         kind=Operation.Kind.FREEZE_TOKENS,
         chain_id=settings.CHAIN_ID,
