@@ -116,7 +116,14 @@ def state(operations):
             )
         },
         "operations": [
-            (op.pk is not None, op.idempotency_key, op.sender, int(op.amount), op.holding)
+            (
+                op.pk is not None,
+                op._state.adding,
+                op.idempotency_key,
+                op.sender,
+                int(op.amount),
+                op.holding,
+            )
             for op in operations
         ],
         "stored": list(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone, translation
@@ -174,6 +174,8 @@ def operations_numbered(operations: list[Operation], inserted: list[tuple[Any, .
     """Give the operations of ``operations_insert_sql`` the ids its statement returned."""
     for operation, (pk,) in zip(operations, inserted, strict=True):
         operation.pk = pk
+        # Saved, as ``bulk_create`` leaves the operations it makes.
+        operation._state.adding, operation._state.db = False, connection.alias
 
 
 def reservation_needs(operations: Iterable[Operation]) -> dict[tuple[str, str], tuple[int, int]]:
