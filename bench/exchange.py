@@ -10,9 +10,10 @@ PostgreSQL: the matcher waits on its notices) and a throwaway anvil:
   journal, cash postings and settlement requests committed). Once on one hot market, once spread
   over 20.
 - **HTTP API**: the same clients post to the order API of a real gunicorn server, with a token.
-- **Settlement**: a real ``celery worker`` then settles every trade of those runs on anvil
-  through the transaction manager (batched recorded transfers, delivery versus payment when each
-  transfer confirms); the bench sends ``chain_confirm`` every half second as beat would.
+- **Settlement**: a real ``celery worker`` (a process per core, as deployed) then settles every
+  trade of those runs on anvil through the transaction manager (batched recorded transfers,
+  delivery versus payment when each transfer confirms); the bench sends ``chain_confirm`` every
+  half second as beat would.
 - **Latency**: with the worker still running, clients place orders one at a time and wait for
   each to be processed; acknowledgement to fills persisted is timed on the orders that traded,
   and matched to final on their trades.
@@ -83,6 +84,8 @@ DECIMALS = 2
 CASH = 10**13
 UNITS = 10**10
 POLL_EVERY = 0.02
+# The settling worker's pool: celery's default, one process per core, as deployed.
+WORKER_PROCESSES = os.cpu_count() or 1
 CONFIRM_EVERY = 0.5
 STALL_SECONDS = 120.0
 TARGET_SERVICE = 1_000
@@ -613,7 +616,13 @@ def measure() -> Report:
                             server_pid=server_pid,
                         )
                     )
-                with worker(node.url, logs, queue=queue, CHAIN_CONFIRMATIONS="1") as settling:
+                with worker(
+                    node.url,
+                    logs,
+                    queue=queue,
+                    processes=WORKER_PROCESSES,
+                    CHAIN_CONFIRMATIONS="1",
+                ) as settling:
                     settlement = settle_all(settling)
                     latency = clients_run(
                         pool,
@@ -735,7 +744,8 @@ def print_report(report: Report) -> None:
             f"HTTP: gunicorn as deployed ({gunicorn_conf.workers} workers of "
             f"{gunicorn_conf.threads} threads), POST /api/v1/orders/ with a knox token, one "
             "keep-alive connection per client.",
-            "Settlement: one celery worker (solo pool) settles the trades of the runs above "
+            f"Settlement: one celery worker with {WORKER_PROCESSES} processes (celery's default, "
+            "one per core, as the compose file runs it) settles the trades of the runs above "
             "(requested as they matched, queued until it starts); the clock runs from its "
             "start to the last trade final; chain_confirm every "
             f"{CONFIRM_EVERY:g} s as beat would, CHAIN_CONFIRMATIONS=1.",

@@ -30,6 +30,7 @@ from django.db import connection  # noqa: E402
 from qoima.exchange.matching import MATCHED, listen  # noqa: E402
 from qoima.exchange.models import Order  # noqa: E402
 from qoima.exchange.services.orders import order_place  # noqa: E402
+from qoima.memory import started_objects_frozen  # noqa: E402
 from qoima.participants.models import User  # noqa: E402
 
 # Ticks either side of the reference price the orders are spread over: most of them cross.
@@ -69,6 +70,8 @@ def main() -> int:
     parser.add_argument("--decimals", type=int, required=True)
     args = parser.parse_args()
     actor = User.objects.get(pk=args.user)
+    # As a web worker does once started (qoima.gunicorn_conf): the service path runs in one.
+    started_objects_frozen()
     print("ready", flush=True)
     for line in sys.stdin:
         if line.strip() == "end":

@@ -108,7 +108,14 @@ def _broker() -> str:
 class Worker:
     """A real ``celery worker`` process on a queue of its own, as the tests start one."""
 
-    def __init__(self, anvil_url: str, log_dir: Path, queue: str = "", **extra_env: str) -> None:
+    def __init__(
+        self,
+        anvil_url: str,
+        log_dir: Path,
+        queue: str = "",
+        processes: int = 0,
+        **extra_env: str,
+    ) -> None:
         # A queue given is one other processes (the exchange's matcher) have queued work on.
         self.queue = queue or f"qoima-bench-{uuid.uuid4().hex[:8]}"
         self.log = log_dir / f"{self.queue}.log"
@@ -128,7 +135,7 @@ class Worker:
         }
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                worker_command(self.queue, self.queue),
+                worker_command(self.queue, self.queue, processes=processes),
                 cwd=ROOT,
                 env=env,
                 stdout=out,
@@ -177,8 +184,10 @@ class Worker:
 
 
 @contextmanager
-def worker(anvil_url: str, log_dir: Path, queue: str = "", **extra_env: str) -> Iterator[Worker]:
-    process = Worker(anvil_url, log_dir, queue, **extra_env)
+def worker(
+    anvil_url: str, log_dir: Path, queue: str = "", processes: int = 0, **extra_env: str
+) -> Iterator[Worker]:
+    process = Worker(anvil_url, log_dir, queue, processes, **extra_env)
     try:
         yield process
     finally:

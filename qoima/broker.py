@@ -32,19 +32,26 @@ def enqueue_on_commit(
     def send() -> None:
         if stamp_due:
             kwargs["due"] = time.time() + countdown
-        try:
-            if countdown:
-                task.apply_async(args=args, kwargs=kwargs, countdown=countdown)
-            else:
-                task.apply_async(args=args, kwargs=kwargs)
-        except (KombuError, OSError) as error:
-            logger.warning(
-                "%s was not enqueued, the broker did not answer (%s); its sweep will find the work",
-                task.name,
-                error,
-            )
+        enqueue(task, *args, countdown=countdown, **kwargs)
 
     transaction.on_commit(send)
+
+
+def enqueue(task: Task, *args: Any, countdown: float = 0, **kwargs: Any) -> bool:
+    """Send ``task`` now; whether the broker took it (one that does not answer is logged)."""
+    try:
+        if countdown:
+            task.apply_async(args=args, kwargs=kwargs, countdown=countdown)
+        else:
+            task.apply_async(args=args, kwargs=kwargs)
+    except (KombuError, OSError) as error:
+        logger.warning(
+            "%s was not enqueued, the broker did not answer (%s); its sweep will find the work",
+            task.name,
+            error,
+        )
+        return False
+    return True
 
 
 class _QoS(redis.QoS):

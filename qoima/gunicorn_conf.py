@@ -12,8 +12,16 @@ sees ``WEB_CONCURRENCY`` × ``WEB_THREADS`` connections from the web service.
 """
 
 import os
+from typing import Any
+
+from qoima.memory import started_objects_frozen
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 accesslog = "-"
+
+
+def post_worker_init(worker: Any) -> None:
+    """Each worker, once the application is loaded (see ``qoima.memory``)."""
+    started_objects_frozen()

@@ -23,9 +23,13 @@ def database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def worker_command(queue: str, name: str) -> list[str]:
-    """A ``celery worker`` on one queue of its own, one task at a time, logging at info (which is
-    how its readiness is seen), without the chatter a lone worker does not need."""
+def worker_command(queue: str, name: str, *, processes: int = 0) -> list[str]:
+    """A ``celery worker`` on one queue of its own, logging at info (which is how its readiness
+    is seen), without the chatter a lone worker does not need: one task at a time, or with
+    ``processes`` a pool of that many, as the compose file runs it (one per core)."""
+    pool = ["--pool", "solo"]
+    if processes:
+        pool = ["--pool", "prefork", "--concurrency", str(processes)]
     return [
         sys.executable,
         "-m",
@@ -35,8 +39,7 @@ def worker_command(queue: str, name: str) -> list[str]:
         "worker",
         "-Q",
         queue,
-        "--pool",
-        "solo",
+        *pool,
         "-l",
         "info",
         "-n",

@@ -7,6 +7,7 @@ not answer ends a task with a warning: the next beat tick tries again.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -14,11 +15,12 @@ from typing import Any, ParamSpec
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
-from django.db import DatabaseError
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.dispatch import receiver
 from web3.exceptions import Web3Exception
 
-from qoima.broker import enqueue_on_commit
+from qoima.broker import enqueue, enqueue_on_commit
 
 from .anchors import audit_anchor_request
 from .client import ChainUnavailable, get_web3
@@ -100,7 +102,40 @@ def chain_batch(due: float | None = None) -> None:
 
 @receiver(batch_wanted, dispatch_uid="qoima.chain.tasks.chain_batch")
 def _batch_on_commit(sender: object, *, countdown: float = 0, **kwargs: Any) -> None:
-    enqueue_on_commit(chain_batch, countdown=countdown, stamp_due=True)
+    if not settings.CHAIN_BATCH_REQUEST_SECONDS:
+        enqueue_on_commit(chain_batch, countdown=countdown, stamp_due=True)
+        return
+    transaction.on_commit(lambda: _batch_requests.request(countdown))
+
+
+class _BatchRequests:
+    """One process's batch requests, at most one every CHAIN_BATCH_REQUEST_SECONDS.
+
+    The matcher commits a step every few milliseconds while a market trades, and each step's
+    trades ask for a batch: a request each had the worker read every pending operation again
+    for each step (a batch waits CHAIN_BATCH_WAIT_SECONDS to fill anyway), taking a core from
+    the matcher. A request is due at a time (``due``) and its run reads every row committed
+    before it; so a commit needs no request of its own when one already sent is due no sooner,
+    and otherwise its request is due no sooner than the interval after the last one sent. A
+    request the broker did not take is not counted: the next commit sends its own.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latest_due = 0.0
+
+    def request(self, countdown: float) -> None:
+        now = time.time()
+        with self.lock:
+            due = now + countdown
+            if self.latest_due >= due:
+                return
+            due = max(due, self.latest_due + settings.CHAIN_BATCH_REQUEST_SECONDS)
+            if enqueue(chain_batch, countdown=due - now, due=due):
+                self.latest_due = due
+
+
+_batch_requests = _BatchRequests()
 
 
 @shared_task

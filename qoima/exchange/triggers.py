@@ -10,10 +10,13 @@ MySQL only). The rules are a handful of statements, kept here for both databases
 - A header may only be written when its posting has at least two legs that sum to zero.
 - A leg without its header fails the deferred foreign key when the transaction commits.
 - Each leg adds its amount to its account's balance (the check constraint on the account then
-  refuses a participant's balance below zero).
+  refuses a participant's balance below zero). On PostgreSQL the rules run once per statement
+  over its new rows, so an account named by many legs of one statement is updated once, by
+  their sum; SQLite has row triggers only.
 - Legs and postings are never updated or deleted.
 
-A change here needs a migration that runs it (migrations keep their own copies of what ran).
+A change here needs a migration that runs it; a migration that replaces the triggers keeps its
+own copy of the ones before (``0007_cash_ledger_statement_triggers``).
 """
 
 # ruff: noqa: S608 (the statements are built from this module's constant table names)
@@ -28,32 +31,42 @@ UNBALANCED = "a posting needs at least two legs that sum to zero"
 APPEND_ONLY = "postings and their legs are append-only"
 
 POSTGRES_CREATE = [
-    f"""CREATE OR REPLACE FUNCTION exchange_leg_before_insert() RETURNS trigger AS $$
+    # Statement-level, over the statement's new rows: a step or a settlement writes hundreds of
+    # legs at once, and a row-level trigger updated an account once per leg — the platform's
+    # fees account hundreds of times in one transaction, each update walking the versions the
+    # ones before it left. Now each account is updated once per statement, by its legs' sum.
+    f"""CREATE OR REPLACE FUNCTION exchange_legs_after_insert() RETURNS trigger AS $$
     BEGIN
-        IF EXISTS (SELECT 1 FROM {POSTING} WHERE id = NEW.posting_id) THEN
+        IF EXISTS (SELECT 1 FROM new_legs AS n JOIN {POSTING} AS p ON p.id = n.posting_id) THEN
             RAISE EXCEPTION '{CLOSED}' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
-        UPDATE {ACCOUNT} SET balance = balance + NEW.amount WHERE id = NEW.account_id;
-        RETURN NEW;
+        UPDATE {ACCOUNT} AS a SET balance = a.balance + s.total
+            FROM (SELECT account_id, sum(amount) AS total FROM new_legs GROUP BY account_id) AS s
+            WHERE a.id = s.account_id;
+        RETURN NULL;
     END;
     $$ LANGUAGE plpgsql;""",
-    f"""CREATE TRIGGER exchange_leg_open BEFORE INSERT ON {LEG}
-        FOR EACH ROW EXECUTE FUNCTION exchange_leg_before_insert();""",
-    f"""CREATE OR REPLACE FUNCTION exchange_posting_before_insert() RETURNS trigger AS $$
-    DECLARE
-        legs integer;
-        total numeric;
+    f"""CREATE TRIGGER exchange_leg_open AFTER INSERT ON {LEG}
+        REFERENCING NEW TABLE AS new_legs
+        FOR EACH STATEMENT EXECUTE FUNCTION exchange_legs_after_insert();""",
+    f"""CREATE OR REPLACE FUNCTION exchange_postings_after_insert() RETURNS trigger AS $$
     BEGIN
-        SELECT count(*), coalesce(sum(amount), 0) INTO legs, total
-            FROM {LEG} WHERE posting_id = NEW.id;
-        IF legs < 2 OR total <> 0 THEN
+        IF EXISTS (
+            SELECT 1 FROM new_postings AS p
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS legs, coalesce(sum(amount), 0) AS total
+                FROM {LEG} WHERE posting_id = p.id
+            ) AS l
+            WHERE l.legs < 2 OR l.total <> 0
+        ) THEN
             RAISE EXCEPTION '{UNBALANCED}' USING ERRCODE = 'integrity_constraint_violation';
         END IF;
-        RETURN NEW;
+        RETURN NULL;
     END;
     $$ LANGUAGE plpgsql;""",
-    f"""CREATE TRIGGER exchange_posting_balanced BEFORE INSERT ON {POSTING}
-        FOR EACH ROW EXECUTE FUNCTION exchange_posting_before_insert();""",
+    f"""CREATE TRIGGER exchange_posting_balanced AFTER INSERT ON {POSTING}
+        REFERENCING NEW TABLE AS new_postings
+        FOR EACH STATEMENT EXECUTE FUNCTION exchange_postings_after_insert();""",
     f"""CREATE OR REPLACE FUNCTION exchange_ledger_refuse_change() RETURNS trigger AS $$
     BEGIN
         RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'integrity_constraint_violation';
@@ -69,8 +82,8 @@ POSTGRES_DROP = [
     f"DROP TRIGGER IF EXISTS exchange_posting_balanced ON {POSTING};",
     f"DROP TRIGGER IF EXISTS exchange_leg_append_only ON {LEG};",
     f"DROP TRIGGER IF EXISTS exchange_posting_append_only ON {POSTING};",
-    "DROP FUNCTION IF EXISTS exchange_leg_before_insert();",
-    "DROP FUNCTION IF EXISTS exchange_posting_before_insert();",
+    "DROP FUNCTION IF EXISTS exchange_legs_after_insert();",
+    "DROP FUNCTION IF EXISTS exchange_postings_after_insert();",
     "DROP FUNCTION IF EXISTS exchange_ledger_refuse_change();",
 ]
 SQLITE_CREATE = [

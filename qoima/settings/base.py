@@ -358,6 +358,9 @@ CONTRACTS_DIR = BASE_DIR / "contracts"
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=1)
 CHAIN_BATCH_MAX = env.int("CHAIN_BATCH_MAX", default=400)
 CHAIN_BATCH_WAIT_SECONDS = env.float("CHAIN_BATCH_WAIT_SECONDS", default=1.0)
+# The shortest interval between one process's requests for a batch run (qoima.chain.tasks): a
+# commit within it is read by the request already sent, or by one sent for the interval's end.
+CHAIN_BATCH_REQUEST_SECONDS = env.float("CHAIN_BATCH_REQUEST_SECONDS", default=0.1)
 
 # --- Issuance -----------------------------------------------------------------------------
 ISSUANCE_DOCUMENT_MAX_BYTES = env.int("ISSUANCE_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -26,3 +26,6 @@ CACHES["default"]["KEY_PREFIX"] = f"qoima-test-{uuid.uuid4().hex}"
 QOIMA_CRASH_AT = env.str("QOIMA_CRASH_AT", default="")
 # Tests drive each step themselves; a batch need not wait for more transfers to join.
 CHAIN_BATCH_WAIT_SECONDS = 0.0
+# A request per commit: tests run tasks in their own process, where a request sent for later is
+# run at once. A matcher process started by a test coalesces them as deployed.
+CHAIN_BATCH_REQUEST_SECONDS = env.float("CHAIN_BATCH_REQUEST_SECONDS", default=0.0)

@@ -85,7 +85,7 @@ class CashAccount(models.Model):
         related_name="cash_accounts",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    # Tiyn. Moved only by the ledger's trigger, one leg at a time.
+    # Tiyn. Moved only by the ledger's triggers, by the legs written.
     balance = models.BigIntegerField(_("balance (tiyn)"), default=0, db_default=0)
 
     class Meta:

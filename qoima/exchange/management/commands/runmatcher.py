@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from qoima.exchange.matching.runner import Matcher
+from qoima.memory import started_objects_frozen
 
 
 class Command(BaseCommand):
@@ -25,4 +26,5 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stopping)
         signal.signal(signal.SIGTERM, stopping)
+        started_objects_frozen()
         Matcher(name=name, limit=limit, stop=stop).run()
