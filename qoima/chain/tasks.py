@@ -131,8 +131,12 @@ class _BatchRequests:
             if self.latest_due >= due:
                 return
             due = max(due, self.latest_due + settings.CHAIN_BATCH_REQUEST_SECONDS)
-            if enqueue(chain_batch, countdown=due - now, due=due):
-                self.latest_due = due
+            previous, self.latest_due = self.latest_due, due
+        # Sent outside the lock: a broker that does not answer keeps one thread waiting, not all.
+        if not enqueue(chain_batch, countdown=due - now, due=due):
+            with self.lock:
+                if self.latest_due == due:
+                    self.latest_due = previous
 
 
 _batch_requests = _BatchRequests()

@@ -2,6 +2,8 @@
 CHAIN_BATCH_REQUEST_SECONDS, each due no sooner than the commits it stands for, so every commit
 is read by a run that starts after it."""
 
+import threading
+
 import pytest
 from django.db import transaction
 
@@ -113,3 +115,20 @@ def test_without_an_interval_every_commit_asks(settings, monkeypatch):
     enqueue_batch()
     enqueue_batch()
     assert asked == [0, 0]
+
+
+def test_threads_committing_at_once_send_one_request_that_covers_them_all(sent):
+    """A web worker's threads: eight commits at the same moment need one request."""
+    requests, _clock, _broker = sent
+    start = threading.Barrier(8)
+
+    def committed() -> None:
+        start.wait()
+        tasks._batch_requests.request(0)
+
+    threads = [threading.Thread(target=committed) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert requests == [(0.0, 1_000.0)]

@@ -11,13 +11,41 @@ from django.db.migrations.state import StateApps
 from qoima.exchange import triggers
 
 ROW_TRIGGERS_CREATE = [
-    "CREATE OR REPLACE FUNCTION exchange_leg_before_insert() RETURNS trigger AS $$\n    BEGIN\n        IF EXISTS (SELECT 1 FROM exchange_posting WHERE id = NEW.posting_id) THEN\n            RAISE EXCEPTION 'the legs of a posting are written before it, never after' USING ERRCODE = 'integrity_constraint_violation';\n        END IF;\n        UPDATE exchange_cashaccount SET balance = balance + NEW.amount WHERE id = NEW.account_id;\n        RETURN NEW;\n    END;\n    $$ LANGUAGE plpgsql;",
-    "CREATE TRIGGER exchange_leg_open BEFORE INSERT ON exchange_leg\n        FOR EACH ROW EXECUTE FUNCTION exchange_leg_before_insert();",
-    "CREATE OR REPLACE FUNCTION exchange_posting_before_insert() RETURNS trigger AS $$\n    DECLARE\n        legs integer;\n        total numeric;\n    BEGIN\n        SELECT count(*), coalesce(sum(amount), 0) INTO legs, total\n            FROM exchange_leg WHERE posting_id = NEW.id;\n        IF legs < 2 OR total <> 0 THEN\n            RAISE EXCEPTION 'a posting needs at least two legs that sum to zero' USING ERRCODE = 'integrity_constraint_violation';\n        END IF;\n        RETURN NEW;\n    END;\n    $$ LANGUAGE plpgsql;",
-    "CREATE TRIGGER exchange_posting_balanced BEFORE INSERT ON exchange_posting\n        FOR EACH ROW EXECUTE FUNCTION exchange_posting_before_insert();",
-    "CREATE OR REPLACE FUNCTION exchange_ledger_refuse_change() RETURNS trigger AS $$\n    BEGIN\n        RAISE EXCEPTION 'postings and their legs are append-only' USING ERRCODE = 'integrity_constraint_violation';\n    END;\n    $$ LANGUAGE plpgsql;",
-    "CREATE TRIGGER exchange_leg_append_only BEFORE UPDATE OR DELETE ON exchange_leg\n        FOR EACH ROW EXECUTE FUNCTION exchange_ledger_refuse_change();",
-    "CREATE TRIGGER exchange_posting_append_only BEFORE UPDATE OR DELETE ON exchange_posting\n        FOR EACH ROW EXECUTE FUNCTION exchange_ledger_refuse_change();",
+    """CREATE OR REPLACE FUNCTION exchange_leg_before_insert() RETURNS trigger AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM exchange_posting WHERE id = NEW.posting_id) THEN
+            RAISE EXCEPTION 'the legs of a posting are written before it, never after' USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        UPDATE exchange_cashaccount SET balance = balance + NEW.amount WHERE id = NEW.account_id;
+        RETURN NEW;
+    END;
+    $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER exchange_leg_open BEFORE INSERT ON exchange_leg
+        FOR EACH ROW EXECUTE FUNCTION exchange_leg_before_insert();""",
+    """CREATE OR REPLACE FUNCTION exchange_posting_before_insert() RETURNS trigger AS $$
+    DECLARE
+        legs integer;
+        total numeric;
+    BEGIN
+        SELECT count(*), coalesce(sum(amount), 0) INTO legs, total
+            FROM exchange_leg WHERE posting_id = NEW.id;
+        IF legs < 2 OR total <> 0 THEN
+            RAISE EXCEPTION 'a posting needs at least two legs that sum to zero' USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END;
+    $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER exchange_posting_balanced BEFORE INSERT ON exchange_posting
+        FOR EACH ROW EXECUTE FUNCTION exchange_posting_before_insert();""",
+    """CREATE OR REPLACE FUNCTION exchange_ledger_refuse_change() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'postings and their legs are append-only' USING ERRCODE = 'integrity_constraint_violation';
+    END;
+    $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER exchange_leg_append_only BEFORE UPDATE OR DELETE ON exchange_leg
+        FOR EACH ROW EXECUTE FUNCTION exchange_ledger_refuse_change();""",
+    """CREATE TRIGGER exchange_posting_append_only BEFORE UPDATE OR DELETE ON exchange_posting
+        FOR EACH ROW EXECUTE FUNCTION exchange_ledger_refuse_change();""",
 ]
 ROW_TRIGGERS_DROP = [
     "DROP TRIGGER IF EXISTS exchange_leg_open ON exchange_leg;",
