@@ -7,8 +7,8 @@ platform is here (a test refuses one anywhere else), and the order is:
 1. The worker's own rows: the indexer's cursor, the batcher, a signing key. Each is one
    per chain (or key) and held for a whole step, so it serialises that worker.
 2. Chain transactions, by id.
-3. Business rows, each kind by primary key, in this order: application, distribution,
-   redemption, holder profile, wallet, then the other participant rows (organisation,
+3. Business rows, each kind by primary key, in this order: enforcement act, application,
+   distribution, redemption, holder profile, wallet, then the other participant rows (organisation,
    permit, user); then the exchange's: market, order, order change, trade, withdrawal,
    statement line, member; then holds (by key).
 4. Operations, by id. A request only inserts new ones (their unique idempotency key is the
@@ -211,6 +211,8 @@ class Placing:
     accounts: dict[str, tuple[int, int]]
     # A sell's: (balance row id, amount, reserved).
     balance: tuple[int, int, int] | None
+    # Compliance froze the wallet.
+    wallet_frozen: bool = False
 
 
 @functools.cache
@@ -233,10 +235,13 @@ def lock_holder_placing(
     *, user_id: int, market_id: int, buying: bool, client_order_id: str
 ) -> Placing | None:
     """PostgreSQL: a holder's placement in one statement — the market (unlocked), the holder's
-    profile, wallet and member, and the profile locked with the member's available and held
-    cash accounts (a buy) or the wallet's balance of the market's token (a sell), in this
-    module's order: profile, then balance or accounts (one row each, accounts by pk). None when
-    the user has no such rows yet (no member, wallet or balance): the general path decides."""
+    profile, wallet and member, and the profile and the wallet locked with the member's
+    available and held cash accounts (a buy) or the wallet's balance of the market's token (a
+    sell), in this module's order: profile, wallet, then balance or accounts (one row each,
+    accounts by pk). The wallet is locked so that a placement waiting for a freeze reads the
+    wallet as the freeze left it (a row the statement only joins would be read as it was when
+    the statement began). None when the user has no such rows yet (no member, wallet or
+    balance): the general path decides."""
     table = {
         name: connection.ops.quote_name(model._meta.db_table)
         for name, model in {
@@ -255,7 +260,7 @@ def lock_holder_placing(
         held = (
             f"JOIN {table['account']} AS a ON a.member_id = m.id AND a.kind IN (%s, %s)",
             "a.id, a.kind, a.balance, NULL, NULL, NULL",
-            "ORDER BY a.id FOR NO KEY UPDATE OF p, a",
+            "ORDER BY a.id FOR NO KEY UPDATE OF p, w, a",
         )
         held_params: list[Any] = [CashAccount.Kind.AVAILABLE, CashAccount.Kind.HELD]
     else:
@@ -263,17 +268,16 @@ def lock_holder_placing(
             f"JOIN {table['balance']} AS b ON b.chain_id = %s AND b.token_address = t.address "
             "AND b.holder = w.address",
             "NULL, NULL, NULL, b.id, b.amount, b.reserved",
-            "FOR NO KEY UPDATE OF p, b",
+            "FOR NO KEY UPDATE OF p, w, b",
         )
         held_params = [settings.CHAIN_ID]
     sql = (
         f"SELECT (SELECT nextval(pg_get_serial_sequence('{Order._meta.db_table}', 'id'))), "  # noqa: S608
         f"p.id, p.verification_status, w.address, m.id, EXISTS (SELECT 1 FROM {table['order']} "
         "AS o WHERE o.member_id = m.id AND o.client_order_id = %s), "
-        f"{held[1]}, {', '.join(market_columns + token_columns)} "
+        f"{held[1]}, {', '.join(market_columns + token_columns)}, w.frozen "
         f"FROM {table['profile']} AS p JOIN {table['member']} AS m ON m.holder_id = p.id "
-        f"JOIN LATERAL (SELECT address FROM {table['wallet']} WHERE holder_id = p.id "
-        "AND kind = %s ORDER BY id LIMIT 1) AS w ON true "
+        f"JOIN {table['wallet']} AS w ON w.holder_id = p.id AND w.kind = %s "
         f"JOIN {table['market']} AS mk ON mk.id = %s "
         f"JOIN {table['token']} AS t ON t.id = mk.token_id "
         f"{held[0]} WHERE p.user_id = %s {held[2]}"
@@ -287,7 +291,7 @@ def lock_holder_placing(
     first = rows[0]
     split = 12 + len(market_columns)
     market = _instance(Market, first[12:split])
-    market.token = _instance(PlatformToken, first[split:])
+    market.token = _instance(PlatformToken, first[split:-1])
     return Placing(
         order_id=first[0],
         holder_id=first[1],
@@ -298,6 +302,7 @@ def lock_holder_placing(
         market=market,
         accounts={row[7]: (row[6], int(row[8])) for row in rows if row[6] is not None},
         balance=(first[9], int(first[10]), int(first[11])) if first[9] is not None else None,
+        wallet_frozen=bool(first[-1]),
     )
 
 

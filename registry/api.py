@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
@@ -26,6 +26,7 @@ from qoima.audit.models import AuditEntry
 from qoima.chain.amounts import units_to_amount
 from qoima.chain.client import get_web3
 from qoima.chain.models import (
+    ComplianceEvent,
     DailyVolume,
     NodeHealth,
     Operation,
@@ -34,6 +35,8 @@ from qoima.chain.models import (
     TokenTransfer,
 )
 from qoima.chain.reasons import failure_text
+from qoima.enforcement import selectors as enforcement
+from qoima.enforcement.models import EnforcementAct, LegalBasis
 from qoima.errors import InvalidInput
 from qoima.participants.access import api_role_required
 from qoima.participants.models import HolderProfile, Organisation, Permit, Role
@@ -224,6 +227,52 @@ class OperationOut(_InAssetUnits):
 
     def get_failure_reason(self, operation: Operation) -> str:
         return failure_text(operation) if operation.state == Operation.State.FAILED else ""
+
+
+class LegalBasisOut(serializers.ModelSerializer[LegalBasis]):
+    kind_label = serializers.CharField(source="get_kind_display")
+    sha256 = serializers.CharField(source="document_sha256")
+
+    class Meta:
+        model = LegalBasis
+        fields = ["id", "kind", "kind_label", "number", "issued_on", "authority", "sha256"]
+
+
+class ComplianceEventOut(serializers.ModelSerializer[ComplianceEvent]):
+    class Meta:
+        model = ComplianceEvent
+        fields = ["kind", "contract", "account", "amount", "reason_hash", "block_number"]
+        fields += ["tx_hash", "log_index"]
+
+
+class EnforcementActOut(serializers.ModelSerializer[EnforcementAct]):
+    kind_label = serializers.CharField(source="get_kind_display")
+    state_label = serializers.CharField(source="get_state_display")
+    wallet = serializers.CharField(source="wallet.address", default="")
+    receiver_wallet = serializers.CharField(source="receiver_wallet.address", default="")
+    units = serializers.CharField(source="amount", allow_null=True)
+    legal_basis = LegalBasisOut()
+    requested_by = serializers.CharField(source="requested_by.get_username")
+    confirmed_by = serializers.CharField(source="confirmed_by.get_username", default="")
+    tx_hash = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnforcementAct
+        fields = ["id", "kind", "kind_label", "state", "state_label", "wallet"]
+        fields += ["receiver_wallet", "token_address", "units", "reason", "legal_basis"]
+        fields += ["requested_by", "confirmed_by", "created_at", "operation", "tx_hash", "events"]
+
+    # ``on_chain`` is read for the whole page at once (``ComplianceActList``).
+    def get_tx_hash(self, act: EnforcementAct) -> str:
+        on_chain = getattr(act, "on_chain", None)
+        return on_chain.tx_hash if on_chain else ""
+
+    @extend_schema_field(ComplianceEventOut(many=True))
+    def get_events(self, act: EnforcementAct) -> list[dict[str, Any]]:
+        on_chain = getattr(act, "on_chain", None)
+        events = on_chain.events if on_chain else []
+        return list(ComplianceEventOut(events, many=True).data)
 
 
 class RunOut(serializers.ModelSerializer[ReconciliationRun]):
@@ -581,6 +630,21 @@ class ComplianceOperationList(_AssetsInContext, RegistryApi, ListAPIView[Operati
 
     def get_queryset(self) -> QuerySet[Operation]:
         return selectors.compliance_operations()
+
+
+class ComplianceActList(RegistryApi, ListAPIView[EnforcementAct]):
+    """Acts of enforcement with their legal document (its SHA-256) and the on-chain events that
+    carry that hash, newest first."""
+
+    serializer_class = EnforcementActOut
+    pagination_class = _cursor_pagination("-id")
+
+    def get_queryset(self) -> QuerySet[EnforcementAct]:
+        return enforcement.acts_for_officers()
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else enforcement.with_proof(list(page))
 
 
 class ReconciliationList(RegistryApi, ListAPIView[ReconciliationRun]):

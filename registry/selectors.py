@@ -57,6 +57,9 @@ COMPLIANCE_ACTIONS = (
     AuditAction.PERMIT_ACTIVE,
     AuditAction.HOLDER_SUSPENDED,
     AuditAction.HOLDER_MOVEMENTS_WITHDRAWN,
+    AuditAction.ENFORCEMENT_ACT_REQUESTED,
+    AuditAction.ENFORCEMENT_ACT_CONFIRMED,
+    AuditAction.ENFORCEMENT_ACT_REJECTED,
 )
 # Entries in chain order; those still awaiting their seal (no number yet) after the sealed
 # ones, or first when newest first, in the order they were written.

@@ -73,6 +73,7 @@ api_urlpatterns = [
     ),
     path("holders/", api.HolderList.as_view(), name="api-registry-holders"),
     path("compliance/", api.ComplianceList.as_view(), name="api-registry-compliance"),
+    path("compliance/acts/", api.ComplianceActList.as_view(), name="api-registry-compliance-acts"),
     path(
         "compliance/operations/",
         api.ComplianceOperationList.as_view(),

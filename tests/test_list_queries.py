@@ -31,10 +31,18 @@ from qoima.chain.volumes import daily_volumes_refresh
 from qoima.custody.models import Wallet
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.custody.services import wallet_allowlist_set_in_transaction
+from qoima.enforcement.services import ActData, BasisData, act_request
 from qoima.exchange.services import transfer_request
 from qoima.participants.models import HolderProfile, Permit, Role, User
 from qoima.participants.services import holder_register, holder_suspend, holder_verify
-from tests.factories import PASSWORD, OrganisationFactory, PermitFactory, make_user, valid_iins
+from tests.factories import (
+    PASSWORD,
+    OrganisationFactory,
+    PermitFactory,
+    make_user,
+    pdf_upload,
+    valid_iins,
+)
 from tests.issuance.conftest import World, make_world
 
 # Rows added at each step; the pages must read as many queries at 3 * ROWS as at ROWS.
@@ -133,6 +141,36 @@ class Platform:
             idempotency_key=f"grow-{n}",
         )
         self._movements(issued, theirs, own)
+        self._acts(issued, holder)
+
+    def _acts(self, issued: Application, holder: HolderProfile) -> None:
+        """A freeze of the holder's units, a forced transfer waiting for a second officer and
+        an asset's pause, each on its own court order."""
+        for kind, named in (
+            ("freeze_units", {"subject": self.holder.identification_number, "amount": "1"}),
+            (
+                "forced_transfer",
+                {
+                    "subject": holder.identification_number,
+                    "amount": "1",
+                    "receiver": self.holder.identification_number,
+                },
+            ),
+            ("pause_asset", {}),
+        ):
+            act_request(
+                officer=self.world.officer_a,
+                data=ActData(
+                    kind=kind, reason="Court order", token_address=issued.token_address, **named
+                ),
+                basis=BasisData(
+                    kind="court_decision",
+                    number=f"2-{self.made}/2026",
+                    issued_on=datetime.date(2026, 12, 1),
+                    authority="Court",
+                    document=pdf_upload("order.pdf", f"{kind}{self.made}".encode()),
+                ),
+            )
 
     def _issued(self, symbol: str) -> Application:
         application = self.world.approved(symbol=symbol)
@@ -248,6 +286,7 @@ LISTS: dict[str, list[Page]] = {
         ("issuance-review", fixed("issuance-review")),
         ("api-applications", fixed("api-applications")),
         ("dashboard-compliance", fixed("dashboard-compliance")),
+        ("enforcement-acts", fixed("enforcement-acts")),
     ],
     "holder": [
         ("issuance-assets", fixed("issuance-assets")),
@@ -286,6 +325,7 @@ LISTS: dict[str, list[Page]] = {
             "api-registry-holders",
             "api-registry-compliance",
             "api-registry-compliance-operations",
+            "api-registry-compliance-acts",
             "api-registry-reconciliation",
             "api-registry-audit",
             "api-registry-daily",

@@ -32,6 +32,21 @@ class AuditAction(models.TextChoices):
     CUSTODY_WALLET_OPENED = "custody.wallet_opened", _("Wallet opened")
     CUSTODY_WALLET_ALLOWLIST = "custody.wallet_allowlist", _("Wallet put on the allowlist")
     CUSTODY_WALLET_DELIST = "custody.wallet_delist", _("Wallet taken off the allowlist")
+    ENFORCEMENT_ACT_REQUESTED = "enforcement.act_requested", _("Enforcement act requested")
+    ENFORCEMENT_ACT_CONFIRMED = (
+        "enforcement.act_confirmed",
+        _("Enforcement act confirmed by a second officer"),
+    )
+    ENFORCEMENT_ACT_REJECTED = "enforcement.act_rejected", _("Enforcement act rejected")
+    ENFORCEMENT_ACT_CARRIED_OUT = (
+        "enforcement.act_carried_out",
+        _("Enforcement act sent to the chain"),
+    )
+    ENFORCEMENT_ACT_SETTLED = (
+        "enforcement.act_settled",
+        _("Enforcement act confirmed on-chain"),
+    )
+    ENFORCEMENT_ACT_FAILED = "enforcement.act_failed", _("Enforcement act failed on-chain")
     EXCHANGE_TRANSFER_REQUESTED = "exchange.transfer_requested", _("Transfer requested")
     EXCHANGE_TRADE_SETTLED = "exchange.trade_settled", _("Trade settled: its transfer confirmed")
     EXCHANGE_TRADE_BROKEN = "exchange.trade_broken", _("Trade broken: its transfer failed")

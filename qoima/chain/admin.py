@@ -9,6 +9,7 @@ from .models import (
     Attempt,
     Batcher,
     ChainTransaction,
+    ComplianceEvent,
     DailyVolume,
     EventBlock,
     Hold,
@@ -71,6 +72,13 @@ class TokenTransferAdmin(ReadOnlyAdmin):
     list_display = ["block_number", "log_index", "token_address", "sender", "receiver", "amount"]
     list_filter = ["applied"]
     search_fields = ["tx_hash", "sender", "receiver", "token_address", "ref"]
+
+
+@admin.register(ComplianceEvent)
+class ComplianceEventAdmin(ReadOnlyAdmin):
+    list_display = ["block_number", "log_index", "kind", "contract", "account", "amount"]
+    list_filter = ["kind", "applied"]
+    search_fields = ["tx_hash", "account", "contract", "reason_hash"]
 
 
 @admin.register(DailyVolume)

@@ -147,6 +147,10 @@ _SHORT_SENDER = (
 )
 
 
+# A freeze beyond the unfrozen balance, or a release beyond the frozen units.
+_FREEZE_EXCEEDS = (PartyRevert("BackedAssetFreezeExceedsBalance", "account", ("sender",)),)
+
+
 # ------------------------------------------------------------------------------ calls
 
 
@@ -268,7 +272,7 @@ def _frozen(frozen: bool) -> CallBuilder:
 def _partial(function: str) -> CallBuilder:
     def build(operations: list[Operation], to: Contracts) -> Call:
         op = operations[0]
-        return to.token(op.token_address, function, op.account, _amount(op), _reason(op))
+        return to.token(op.token_address, function, op.sender, _amount(op), _reason(op))
 
     return build
 
@@ -368,17 +372,22 @@ KINDS: Mapping[str, KindRule] = {
         to_registry=True,
         party_reverts=_standing("account"),
     ),
+    # A freeze of units names their holder as its sender: it takes them out of what the
+    # holder may move, as a movement does, from the moment it is asked for. Like a legal
+    # order's transfer it needs only the balance; the holder's own pending movements then fail
+    # on-chain. Once its TokensFrozen is applied the units count as frozen instead (ledger).
     K.FREEZE_TOKENS: KindRule(
-        needs=_MOVEMENT | {"account", "reason_hash"},
+        needs=_MOVEMENT | {"sender", "reason_hash"},
         call=_partial("freezePartialTokens"),
         signer=Signer.COMPLIANCE,
-        party_reverts=_standing("account"),
+        reserves=Reservation.BALANCE,
+        party_reverts=_FREEZE_EXCEEDS,
     ),
     K.UNFREEZE_TOKENS: KindRule(
-        needs=_MOVEMENT | {"account", "reason_hash"},
+        needs=_MOVEMENT | {"sender", "reason_hash"},
         call=_partial("unfreezePartialTokens"),
         signer=Signer.COMPLIANCE,
-        party_reverts=_standing("account"),
+        party_reverts=_FREEZE_EXCEEDS,
     ),
     # A pause names a token, or none for the whole platform.
     K.PAUSE: KindRule(

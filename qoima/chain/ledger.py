@@ -27,7 +27,7 @@ from .amounts import format_units
 from .contracts import ZERO_ADDRESS
 from .fields import Uint256Add, sqlite_text, uint256_value
 from .kinds import reserving_kinds
-from .models import Hold, Operation, PlatformToken, TokenBalance
+from .models import Attempt, ComplianceEvent, Hold, Operation, PlatformToken, TokenBalance
 
 # Operation ids are 64-bit; larger refs were recorded by something else and match none.
 MAX_OPERATION_ID = 2**63 - 1
@@ -337,6 +337,54 @@ def movements_apply(*, chain_id: int, movements: Iterable[tuple[Any, ...]], sign
     else:
         balances_add(chain_id, amounts)
         _update(chain_id, "reserved", reserved)
+
+
+def compliance_apply(*, chain_id: int, events: Iterable[ComplianceEvent], sign: int) -> None:
+    """Apply (sign 1) or take back (sign -1) confirmed freezes and releases of units.
+
+    Each moves the holder's ``frozen`` and ``reserved`` together, so frozen units are never
+    available. A freeze the platform asked for stops holding its units once its event is
+    applied (its operation is the one of that token, holder and amount carried by the event's
+    transaction), as a movement's operation does when its Transfer is applied; taken back, it
+    holds them again unless it has failed meanwhile. Other acts change no balance.
+    """
+    frozen: Deltas = defaultdict(int)
+    freezes: list[ComplianceEvent] = []
+    for event in events:
+        if event.kind == ComplianceEvent.Kind.UNITS_FROZEN:
+            frozen[(event.contract, event.account)] += int(event.amount or 0) * sign
+            freezes.append(event)
+        elif event.kind == ComplianceEvent.Kind.UNITS_UNFROZEN:
+            frozen[(event.contract, event.account)] -= int(event.amount or 0) * sign
+    reserved: Deltas = defaultdict(int, frozen)
+    for operation in _freezes_flipped(freezes, holding=sign < 0):
+        reserved[(operation.token_address, operation.sender)] -= int(operation.amount or 0) * sign
+    _update(chain_id, "frozen", frozen)
+    _update(chain_id, "reserved", reserved)
+
+
+def _freezes_flipped(events: list[ComplianceEvent], *, holding: bool) -> list[Operation]:
+    """Set ``holding`` on the freeze operations these events carried out, where it is not so
+    yet (passing over failed ones when it becomes held again); returns those flipped."""
+    flipped: list[Operation] = []
+    for event in events:
+        found = Operation.objects.filter(
+            kind=Operation.Kind.FREEZE_TOKENS,
+            token_address=event.contract,
+            sender=event.account,
+            amount=event.amount,
+            holding=not holding,
+            transaction_id__in=Attempt.objects.filter(tx_hash=event.tx_hash).values(
+                "transaction_id"
+            ),
+        )
+        if holding:
+            found = found.exclude(state=Operation.State.FAILED)
+        operation = locks.operations_for_update(found).first()
+        if operation is not None:
+            Operation.objects.filter(pk=operation.pk).update(holding=holding)
+            flipped.append(operation)
+    return flipped
 
 
 def _balances_apply(chain_id: int, amounts: Deltas, reserved: Deltas) -> None:

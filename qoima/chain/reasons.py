@@ -80,6 +80,7 @@ REASONS: dict[str, Promise] = {
     "NodeRefused": _("The node refused the transaction: %(message)s"),
     "Error": _("The contract refused: %(message)s"),
     "HolderSuspended": _("The holder was suspended before the movement was sent."),
+    "WalletFrozen": _("Compliance froze a wallet of the movement before it was sent."),
 }
 
 if TYPE_CHECKING:

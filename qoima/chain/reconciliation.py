@@ -20,9 +20,11 @@ from .fields import Uint256Add, Uint256Sum, uint256_value
 from .kinds import moving_kinds
 from .models import (
     ChainTransaction,
+    ComplianceEvent,
     Hold,
     IndexerCursor,
     Operation,
+    PlatformDeployment,
     PlatformToken,
     ReconciliationDifference,
     ReconciliationRun,
@@ -47,16 +49,20 @@ def _token(w3: Web3, address: str) -> Any:
     return w3.eth.contract(address=to_checksum_address(address), abi=abi)
 
 
-def _chain_balances(w3: Web3, token: Any, holders: list[str], block: int) -> dict[str, int]:
-    """balanceOf for many holders in JSON-RPC batches, all at one block."""
-    balances: dict[str, int] = {}
+def _chain_balances(
+    w3: Web3, token: Any, holders: list[str], block: int, function: str = "balanceOf"
+) -> dict[str, Any]:
+    """``balanceOf`` (or another view of one address) for many holders in JSON-RPC batches,
+    all at one block."""
+    balances: dict[str, Any] = {}
     for start in range(0, len(holders), 500):
         chunk = holders[start : start + 500]
         with w3.batch_requests() as batch:
             for holder in chunk:
-                batch.add(token.functions.balanceOf(holder).call(block_identifier=block))
+                view = getattr(token.functions, function)
+                batch.add(view(holder).call(block_identifier=block))
             results = batch.execute()
-        balances.update(zip(chunk, (int(cast(int, r)) for r in results), strict=True))
+        balances.update(zip(chunk, results, strict=True))
     return balances
 
 
@@ -145,14 +151,82 @@ def _balance_differences(
     )
     db_balances = {row.holder: int(row.amount) for row in rows}
     for row in rows:
-        if int(row.held) != int(row.reserved):
-            differences.add(Kind.RESERVATION, row.holder, int(row.reserved), int(row.held))
+        # Frozen units are reserved too, so nothing may move them.
+        holding = int(row.held) + int(row.frozen)
+        if holding != int(row.reserved):
+            differences.add(Kind.RESERVATION, row.holder, int(row.reserved), holding)
     holders = sorted(db_balances)
     for holder, onchain in _chain_balances(w3, token, holders, block).items():
-        if onchain != db_balances[holder]:
+        if int(cast(int, onchain)) != db_balances[holder]:
             differences.add(Kind.BALANCE, holder, db_balances[holder], onchain)
     run.holders_checked += len(holders)
+    _frozen_differences(
+        w3, token, block, differences, {row.holder: int(row.frozen) for row in rows}
+    )
     return db_balances
+
+
+def _frozen_differences(
+    w3: Web3, token: Any, block: int, differences: _Differences, frozen: dict[str, int]
+) -> None:
+    """Frozen units against the token's, for every holder the database says has some and every
+    holder a freeze was ever logged for; and the token's pause against its last logged one."""
+    run, token_address = differences.run, differences.token_address
+    acts = ComplianceEvent.objects.filter(
+        chain_id=run.chain_id, contract=token_address, applied=True
+    )
+    logged = acts.filter(kind=ComplianceEvent.Kind.UNITS_FROZEN).values_list("account", flat=True)
+    holders = sorted({*(h for h, units in frozen.items() if units), *logged})
+    for holder, onchain in _chain_balances(w3, token, holders, block, "frozenTokens").items():
+        if int(cast(int, onchain)) != frozen.get(holder, 0):
+            differences.add(Kind.FROZEN_UNITS, holder, frozen.get(holder, 0), onchain)
+    paused = _last_pause(acts)
+    onchain_paused = bool(token.functions.paused().call(block_identifier=block))
+    if paused != onchain_paused:
+        differences.add(Kind.PAUSE, "", paused, onchain_paused)
+
+
+def _last_pause(acts: Any) -> bool:
+    last = (
+        acts.filter(kind__in=[ComplianceEvent.Kind.PAUSED, ComplianceEvent.Kind.UNPAUSED])
+        .order_by("-block_number", "-log_index")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return last == ComplianceEvent.Kind.PAUSED
+
+
+def _registry_differences(
+    w3: Web3, run: ReconciliationRun, block: int
+) -> list[ReconciliationDifference]:
+    """The registry's frozen addresses and platform pause against its last logged acts."""
+    deployment = PlatformDeployment.objects.filter(chain_id=run.chain_id).first()
+    if deployment is None:
+        return []
+    registry_address = to_checksum_address(deployment.registry_address)
+    differences = _Differences(run, registry_address)
+    registry = w3.eth.contract(address=registry_address, abi=artifact("PlatformRegistry")["abi"])
+    acts = ComplianceEvent.objects.filter(
+        chain_id=run.chain_id, contract=registry_address, applied=True
+    )
+    last: dict[str, bool] = {}
+    for account, kind in (
+        acts.filter(
+            kind__in=[ComplianceEvent.Kind.ADDRESS_FROZEN, ComplianceEvent.Kind.ADDRESS_UNFROZEN]
+        )
+        .order_by("block_number", "log_index")
+        .values_list("account", "kind")
+    ):
+        last[account] = kind == ComplianceEvent.Kind.ADDRESS_FROZEN
+    accounts = sorted(last)
+    for account, onchain in _chain_balances(w3, registry, accounts, block, "isFrozen").items():
+        if bool(onchain) != last[account]:
+            differences.add(Kind.FROZEN_ADDRESS, account, last[account], bool(onchain))
+    paused = _last_pause(acts)
+    onchain_paused = bool(registry.functions.paused().call(block_identifier=block))
+    if paused != onchain_paused:
+        differences.add(Kind.PAUSE, "", paused, onchain_paused)
+    return differences.found
 
 
 def _record_differences(
@@ -230,6 +304,7 @@ def reconcile(*, w3: Web3, token_address: str = "") -> ReconciliationRun:
             differences += _differences_for(w3, run, token.address, block)
             run.tokens_checked += 1
         if not token_address:
+            differences += _registry_differences(w3, run, block)
             for check in _platform_checks:
                 for difference in check():
                     difference.run = run

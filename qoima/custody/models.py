@@ -36,6 +36,9 @@ class Wallet(models.Model):
     address = models.CharField(_("address"), max_length=42, unique=True)
     # Fernet token of the private key (cryptography's MultiFernet, keys from settings).
     encrypted_key = models.BinaryField(_("encrypted key"), null=True, editable=False)
+    # Compliance froze the address (all assets): set when the freeze is decided, cleared when
+    # its release is confirmed on-chain, so nothing is asked of the chain it would refuse.
+    frozen = models.BooleanField(_("frozen by compliance"), default=False)
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
 
     class Meta:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "qoima.custody",
     "qoima.chain",
     "qoima.exchange",
+    "qoima.enforcement",
     "issuance",
     "registry",
 ]
@@ -355,6 +356,9 @@ CONTRACTS_DIR = BASE_DIR / "contracts"
 # A transaction costs the manager about the same work (nonce, estimate, signature, receipt)
 # whatever it carries; 400 new-holder transfers take about 11.6M gas, within the 2**24 a
 # transaction may use (a batch whose estimate exceeds that goes out in halves).
+# Compliance's acts (freezes, pauses, forced transfers) offer this many times the market's tip,
+# so that a block taking both includes them before the movements they stop.
+CHAIN_COMPLIANCE_TIP_MULTIPLIER = env.int("CHAIN_COMPLIANCE_TIP_MULTIPLIER", default=2)
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=1)
 CHAIN_BATCH_MAX = env.int("CHAIN_BATCH_MAX", default=400)
 CHAIN_BATCH_WAIT_SECONDS = env.float("CHAIN_BATCH_WAIT_SECONDS", default=1.0)

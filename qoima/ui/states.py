@@ -45,6 +45,7 @@ STATE_COLOURS: dict[str, str] = {
     "unverified": WAITING,
     "awaiting_seal": WAITING,
     "awaiting_second": WAITING,
+    "awaiting": WAITING,
     "unallocated": WAITING,
     # refused or broken
     "broken": BAD,

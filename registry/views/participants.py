@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from qoima.audit.labels import action_label, audit_shown
+from qoima.enforcement import selectors as enforcement
 
 from .. import selectors
 from ..forms import HolderSearchForm
@@ -159,6 +160,8 @@ def compliance(request: HttpRequest) -> HttpResponseBase:
         {
             "page": page,
             "query": list_query(request),
-            "operations": selectors.compliance_operations()[:PAGE],
+            "acts": enforcement.with_proof(
+                enforcement.with_tokens(list(enforcement.acts_for_officers()[:PAGE]))
+            ),
         },
     )

@@ -74,9 +74,10 @@ def test_a_rule_names_only_request_fields_and_needs_what_it_moves(kind):
     if rule.moves:
         assert {"token_address", "amount"} <= rule.needs, kind
     if rule.reserves != Reservation.NONE:
-        # Units are reserved from the sender, and released when the movement's Transfer lands.
-        assert rule.moves, kind
-        assert "sender" in rule.needs, kind
+        # Units are reserved from the sender, and released when the movement's Transfer (or
+        # the freeze's TokensFrozen) is applied.
+        assert rule.moves or kind == "freeze_tokens", kind
+        assert {"sender", "token_address", "amount"} <= rule.needs, kind
     if rule.batching == Batching.CONSECUTIVE:
         # Only acts whose order is kept gather consecutively; others would never join.
         assert rule.keeps_order, kind
@@ -137,7 +138,7 @@ def test_transfers_of_one_sender_take_the_one_sender_batch():
 
 
 def test_the_derived_kind_lists():
-    assert reserving_kinds() == ["burn", "transfer", "forced_transfer"]
+    assert reserving_kinds() == ["burn", "transfer", "forced_transfer", "freeze_tokens"]
     assert moving_kinds() == ["mint", "burn", "transfer", "forced_transfer"]
     assert cancellable_kinds() == ["mint", "burn", "transfer"]
     compliance = {kind for kind, rule in KINDS.items() if rule.signer == Signer.COMPLIANCE}

@@ -119,7 +119,7 @@ def test_part_of_a_balance_is_frozen_and_released(funded, accounts, chain):
         "freeze_tokens",
         "pt-1",
         token_address=funded.address,
-        account=issuer,
+        sender=issuer,
         amount=400,
         reason_hash=ORDER,
     )
@@ -129,7 +129,7 @@ def test_part_of_a_balance_is_frozen_and_released(funded, accounts, chain):
         "unfreeze_tokens",
         "pt-2",
         token_address=funded.address,
-        account=issuer,
+        sender=issuer,
         amount=150,
         reason_hash=ORDER,
     )

@@ -22,12 +22,13 @@ from qoima.exchange.models import Order, Trade
 from qoima.exchange.services import market_open
 from qoima.participants.models import Role
 from tests.exchange.trading import SETTINGS
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.onchain import issued, until
+
+from .session import login, shown
 
 pytestmark = pytest.mark.e2e
 
-LANGUAGES = {"ru": "ru-RU", "en": "en-US"}
 # Read off the page in each language: the same amounts through the platform's formatters.
 SHOWN = {
     "ru": {
@@ -53,32 +54,6 @@ SHOWN = {
         "b_units_left": "48.00",
     },
 }
-
-
-def login(page_factory, live_server, user, language):
-    page = page_factory(LANGUAGES[language])
-    # Every button that asks first (data-confirm) is answered yes.
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]:not(.link)")
-    page.wait_for_url(f"{live_server.url}/dashboard/**")
-    return page
-
-
-def shown(page, locator, text, *, nudge=None, reload=False, timeout=90.0):
-    """Until the page shows ``text`` there, asking the worker (as beat does) meanwhile."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if nudge:
-            nudge()
-        if text in locator.inner_text():
-            return
-        page.wait_for_timeout(500)
-        if reload:
-            page.reload()
-    raise AssertionError(f"the page never showed {text!r}: {locator.inner_text()}")
 
 
 def settle() -> None:

@@ -1,42 +1,19 @@
 """Concurrent placements against committed data: one order per client order id whoever sends
 it how often, and one member's cash held by many orders at once never below zero."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from qoima.errors import ApplicationError
 from qoima.exchange.models import Order, Posting
 from qoima.exchange.services import order_place
 from tests.issuance.conftest import make_world
+from tests.threads import together
 
 from .trading import balances, deposit, make_market
 
 THREADS = 8
-
-
-def _run(count, work):
-    """``work(i)`` in ``count`` threads started together; each closes its connection."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # the test reads what each thread met
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_the_same_client_order_id_from_many_threads_is_one_order_and_one_hold(committed_db):
@@ -56,7 +33,7 @@ def test_the_same_client_order_id_from_many_threads_is_one_order_and_one_hold(co
             quantity=100,
         )
 
-    results = _run(THREADS, place)
+    results = together(THREADS, place)
     assert not [r for r in results if isinstance(r, Exception)], results
     orders = {order.pk for order, _created in results}
     assert len(orders) == 1
@@ -84,7 +61,7 @@ def test_eight_threads_buying_against_one_members_cash_never_take_it_below_zero(
             quantity=100,
         )
 
-    results = _run(THREADS, place)
+    results = together(THREADS, place)
     outcomes = Counter(
         "placed" if isinstance(r, tuple) else getattr(r, "code", repr(r)) for r in results
     )

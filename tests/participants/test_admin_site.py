@@ -29,6 +29,7 @@ from qoima.chain.models import (
     Attempt,
     Batcher,
     ChainTransaction,
+    ComplianceEvent,
     DailyVolume,
     EventBlock,
     Hold,
@@ -46,6 +47,8 @@ from qoima.chain.models import (
     TokenTransfer,
     WorkerHeartbeat,
 )
+from qoima.enforcement.models import EnforcementAct, LegalBasis
+from qoima.enforcement.services import ActData, BasisData, act_request
 from qoima.exchange.models import (
     BankAccount,
     CashAccount,
@@ -69,7 +72,7 @@ from qoima.exchange.services.cash import (
     postings_write_in_transaction,
 )
 from qoima.participants.models import Role
-from tests.factories import make_user
+from tests.factories import PDF, make_user
 from tests.issuance.conftest import issued_without_chain, make_world
 from tests.pages import visible_texts
 
@@ -77,7 +80,16 @@ pytestmark = pytest.mark.django_db
 
 LANGUAGES = ["ru", "kk", "en"]
 # The apps whose every model has an admin screen (README, "Admin screens").
-PLATFORM_APPS = ["audit", "participants", "custody", "chain", "exchange", "issuance", "registry"]
+PLATFORM_APPS = [
+    "audit",
+    "participants",
+    "custody",
+    "chain",
+    "exchange",
+    "enforcement",
+    "issuance",
+    "registry",
+]
 # What the workflow writes, hashes or reads from the chain: the admin shows it and changes
 # nothing, so it never bypasses the services that keep it consistent and audited.
 READ_ONLY = [
@@ -98,6 +110,9 @@ READ_ONLY = [
     StatementImport,
     StatementLine,
     Withdrawal,
+    ComplianceEvent,
+    LegalBasis,
+    EnforcementAct,
 ]
 ADMIN_CSS = Path(settings.BASE_DIR) / "qoima" / "ui" / "static" / "ui" / "admin.css"
 
@@ -236,6 +251,34 @@ def rows(db):
         block_hash=_hash(7),
         status=1,
         gas_used=21_000,
+    )
+    ComplianceEvent.objects.create(
+        chain_id=chain_id,
+        contract=application.token_address,
+        block_number=7,
+        block_hash=_hash(7),
+        log_index=1,
+        tx_hash=_hash(72),
+        kind=ComplianceEvent.Kind.UNITS_FROZEN,
+        account=world.holders[0].wallets.get().address,
+        amount=1,
+        reason_hash=_hash(9),
+        applied=True,
+    )
+    act_request(
+        officer=make_user(Role.COMPLIANCE_OFFICER),
+        data=ActData(
+            kind="freeze_wallet",
+            reason="Court order",
+            subject=world.holders[1].identification_number,
+        ),
+        basis=BasisData(
+            kind="court_decision",
+            number="2-1/2026",
+            issued_on=now.date(),
+            authority="Court",
+            document=SimpleUploadedFile("order.pdf", PDF, content_type="application/pdf"),
+        ),
     )
     audit_seal()
     ChainCheck.objects.create(entries_checked=AuditEntry.objects.count(), ok=True)

@@ -66,6 +66,7 @@ def registry_urls(ledger) -> tuple[list[str], list[str]]:
         reverse("api-registry-holders"),
         reverse("api-registry-compliance"),
         reverse("api-registry-compliance-operations"),
+        reverse("api-registry-compliance-acts"),
         reverse("api-registry-reconciliation"),
         reverse("api-registry-reconciliation-differences", args=[run]),
         reverse("api-registry-audit"),

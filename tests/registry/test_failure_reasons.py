@@ -38,7 +38,7 @@ def test_a_failed_freeze_reads_in_the_regulators_language(regulator, language, s
         kind=Operation.Kind.FREEZE_TOKENS,
         chain_id=settings.CHAIN_ID,
         token_address=TOKEN,
-        account=wallet.address,
+        sender=wallet.address,
         amount=1_250,
         idempotency_key="freeze-1",
         state=Operation.State.FAILED,

@@ -1,4 +1,5 @@
-"""Decoding: a platform token's Transfer logs, with the platform reference each carries.
+"""Decoding: a platform token's Transfer logs, with the platform reference each carries, and
+the compliance acts (freezes, pauses, forced transfers) the registry and the tokens logged.
 
 A backfill decodes hundreds of thousands of logs, so this is kept to plain work on the node's
 JSON: no web3 formatters, no eth-abi for the refs' arrays.
@@ -31,6 +32,28 @@ SINGLE_REF_TOPICS = {
 BATCH_REFS = _topic("TransfersRecorded(uint256[])")
 
 
+class Act:
+    """The kinds of compliance event, as ``ComplianceEvent.Kind`` stores them."""
+
+    ADDRESS_FROZEN = "address_frozen"
+    ADDRESS_UNFROZEN = "address_unfrozen"
+    UNITS_FROZEN = "units_frozen"
+    UNITS_UNFROZEN = "units_unfrozen"
+    PAUSED = "paused"
+    UNPAUSED = "unpaused"
+    FORCED_TRANSFER = "forced_transfer"
+
+
+FROZEN_UPDATED = _topic("FrozenUpdated(address,bool,bytes32)")
+TOKENS_FROZEN = _topic("TokensFrozen(address,uint256,bytes32)")
+TOKENS_UNFROZEN = _topic("TokensUnfrozen(address,uint256,bytes32)")
+PAUSE_RECORDED = _topic("PauseReasonRecorded(bool,bytes32)")
+FORCED_TRANSFER = _topic("ForcedTransfer(uint256,address,address,uint256,bytes32)")
+COMPLIANCE_TOPICS = frozenset(
+    {FROZEN_UPDATED, TOKENS_FROZEN, TOKENS_UNFROZEN, PAUSE_RECORDED, FORCED_TRANSFER}
+)
+
+
 @lru_cache(maxsize=65536)
 def checksum(address: str) -> str:
     # Holders recur across a range; a checksum costs a keccak each time it is computed.
@@ -56,9 +79,36 @@ class Movement:
     ref: int | None = None
 
 
+@dataclass(slots=True)
+class ComplianceLog:
+    """A compliance act as a contract of the platform logged it: a freeze or its release (of an
+    address, or of units of one token), a pause or its end (of a token, or of the whole
+    platform when ``contract`` is the registry), or a forced transfer; each with the hash of
+    its legal basis."""
+
+    contract: str
+    block_number: int
+    block_hash: str
+    log_index: int
+    tx_hash: str
+    kind: str
+    account: str
+    amount: int | None
+    reason_hash: str
+    ref: int | None = None
+    receiver: str = ""
+
+
 def logs_movements(logs: list[dict[str, Any]]) -> list[Movement]:
-    """The Transfer logs with their refs; the hot loop of a backfill, so kept to plain work."""
+    """The Transfer logs with their refs."""
+    return logs_decoded(logs)[0]
+
+
+def logs_decoded(logs: list[dict[str, Any]]) -> tuple[list[Movement], list[ComplianceLog]]:
+    """The Transfer logs with their refs, and the compliance acts; the hot loop of a backfill,
+    so kept to plain work (compliance acts are rare: they are looked at last)."""
     movements: list[Movement] = []
+    acts: list[ComplianceLog] = []
     # Transfers of one token in one transaction still waiting for the event naming their ref.
     waiting: dict[tuple[str, str], list[Movement]] = defaultdict(list)
     for log in logs:
@@ -86,7 +136,45 @@ def logs_movements(logs: list[dict[str, Any]]) -> list[Movement]:
             del waiting[key][-len(refs) :]
             for movement, ref in zip(batch, refs, strict=True):
                 movement.ref = ref
-    return movements
+        if topic != TRANSFER and topic in COMPLIANCE_TOPICS:
+            acts.append(compliance_log(log))
+    return movements, acts
+
+
+def _words(data: str) -> list[str]:
+    return [data[2 + 64 * i : 2 + 64 * (i + 1)] for i in range((len(data) - 2) // 64)]
+
+
+def compliance_log(log: dict[str, Any]) -> ComplianceLog:
+    """One compliance event, decoded from its topics and its data words."""
+    topics, words = log["topics"], _words(log["data"])
+    topic = topics[0]
+    account, amount, ref, receiver = "", None, None, ""
+    if topic == FROZEN_UPDATED:
+        kind = Act.ADDRESS_FROZEN if int(words[0], 16) else Act.ADDRESS_UNFROZEN
+        account = address_from_topic(topics[1])
+    elif topic in (TOKENS_FROZEN, TOKENS_UNFROZEN):
+        kind = Act.UNITS_FROZEN if topic == TOKENS_FROZEN else Act.UNITS_UNFROZEN
+        account, amount = address_from_topic(topics[1]), int(words[0], 16)
+    elif topic == PAUSE_RECORDED:
+        kind = Act.PAUSED if int(words[0], 16) else Act.UNPAUSED
+    else:
+        kind, ref = Act.FORCED_TRANSFER, int(topics[1], 16)
+        account, receiver = address_from_topic(topics[2]), address_from_topic(topics[3])
+        amount = int(words[0], 16)
+    return ComplianceLog(
+        checksum(log["address"]),
+        int(log["blockNumber"], 16),
+        log["blockHash"],
+        int(log["logIndex"], 16),
+        log["transactionHash"],
+        kind,
+        account,
+        amount,
+        "0x" + words[-1],
+        ref,
+        receiver,
+    )
 
 
 def uint256_array(data: str) -> list[int]:

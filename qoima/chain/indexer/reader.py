@@ -20,7 +20,7 @@ from web3 import Web3
 
 from ..client import rpc_batch, rpc_call
 from ..contracts import ASSET_ISSUED_TOPIC, encode_call
-from .decoding import Movement, address_from_topic, checksum, logs_movements
+from .decoding import ComplianceLog, Movement, address_from_topic, checksum, logs_decoded
 from .reorgs import REORG_WINDOW
 
 
@@ -41,11 +41,12 @@ class Born:
 @dataclass(slots=True)
 class Chunk:
     """One eth_getLogs answer of a range, decoded: its movements, the blocks they are in (hash,
-    time) and the tokens born in it."""
+    time), the tokens born in it and its compliance acts."""
 
     movements: list[Movement]
     blocks: dict[int, tuple[str, int]]
     born: list[Born]
+    acts: list[ComplianceLog]
 
 
 _DONE = object()
@@ -209,7 +210,8 @@ class LogReader:
         blocks = _event_blocks(self.w3, logs)
         if any(window.get(number, block) != block for number, (block, _time) in blocks.items()):
             raise ChainMoved
-        return Chunk(logs_movements(logs), blocks, born)
+        movements, acts = logs_decoded(logs)
+        return Chunk(movements, blocks, born, acts)
 
 
 # Logs an eth_getLogs call aims at: enough that a call's own cost is small, few enough that

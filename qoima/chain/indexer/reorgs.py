@@ -7,8 +7,9 @@ common ancestor is taken back (balances included) and read again, as Ponder does
 from web3 import Web3
 
 from ..client import rpc_call
-from ..ledger import movements_apply
+from ..ledger import compliance_apply, movements_apply
 from ..models import (
+    ComplianceEvent,
     EventBlock,
     IndexedBlock,
     IndexerCursor,
@@ -58,6 +59,9 @@ def _common_ancestor(w3: Web3, chain_id: int, below: int) -> int:
 
 def _rollback(cursor: IndexerCursor, ancestor: int) -> None:
     chain_id = cursor.chain_id
+    acts = ComplianceEvent.objects.filter(chain_id=chain_id, block_number__gt=ancestor)
+    compliance_apply(chain_id=chain_id, events=list(acts.filter(applied=True)), sign=-1)
+    acts.delete()
     undone = TokenTransfer.objects.filter(chain_id=chain_id, block_number__gt=ancestor)
     movements_apply(
         chain_id=chain_id,

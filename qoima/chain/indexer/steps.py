@@ -12,8 +12,9 @@ from web3 import Web3
 
 from qoima import locks
 
-from ..ledger import movements_apply
+from ..ledger import compliance_apply, movements_apply
 from ..models import (
+    ComplianceEvent,
     IndexerCursor,
     PlatformDeployment,
     PlatformToken,
@@ -134,5 +135,11 @@ def _apply_confirmed(
         ),
     ]
     older.update(applied=True)
+    acts = ComplianceEvent.objects.filter(
+        chain_id=cursor.chain_id, applied=False, block_number__lte=confirmed_to
+    )
+    # Before the movements: both lock operations before balances, as the confirmer does.
+    compliance_apply(chain_id=cursor.chain_id, events=list(acts), sign=1)
+    acts.update(applied=True)
     movements_apply(chain_id=cursor.chain_id, movements=ready, sign=1)
     cursor.applied_block = confirmed_to

@@ -1,5 +1,5 @@
 """The writer: a range's movements stored as they arrive, through PostgreSQL's COPY, with
-their blocks and the tokens born in them."""
+their blocks, the tokens born in them and the compliance acts logged in them."""
 
 import datetime
 from collections.abc import Callable, Iterator, Sequence
@@ -9,11 +9,12 @@ from typing import Any
 from django.db import connection
 
 from ..models import (
+    ComplianceEvent,
     EventBlock,
     PlatformToken,
     TokenTransfer,
 )
-from .decoding import Movement
+from .decoding import ComplianceLog, Movement
 from .reader import Born, RangeRead
 from .reorgs import keep_hashes
 
@@ -24,12 +25,14 @@ def store_range(chain_id: int, range_read: RangeRead, applied_to: int) -> list[M
     movements: list[Movement] = []
     blocks: dict[int, tuple[str, int]] = {}
     born: list[Born] = []
+    acts: list[ComplianceLog] = []
     with _transfer_writer(chain_id, applied_to) as write:
         for chunk in range_read:
             write(chunk.movements)
             movements += chunk.movements
             blocks |= chunk.blocks
             born += chunk.born
+            acts += chunk.acts
     for token in born:
         PlatformToken.objects.get_or_create(
             chain_id=chain_id,
@@ -39,7 +42,30 @@ def store_range(chain_id: int, range_read: RangeRead, applied_to: int) -> list[M
         )
     keep_hashes(chain_id, range_read.hashes, range_read.end)
     _store_blocks(chain_id, blocks)
+    _store_acts(chain_id, acts)
     return movements
+
+
+def _store_acts(chain_id: int, acts: list[ComplianceLog]) -> None:
+    """Keep the range's compliance acts, none applied yet: they are few, and the step applies
+    them from the database once deep enough (``ledger.compliance_apply``)."""
+    ComplianceEvent.objects.bulk_create(
+        ComplianceEvent(
+            chain_id=chain_id,
+            contract=act.contract,
+            block_number=act.block_number,
+            block_hash=act.block_hash,
+            log_index=act.log_index,
+            tx_hash=act.tx_hash,
+            kind=act.kind,
+            account=act.account,
+            receiver=act.receiver,
+            amount=act.amount,
+            reason_hash=act.reason_hash,
+            ref=act.ref,
+        )
+        for act in acts
+    )
 
 
 def _store_blocks(chain_id: int, blocks: dict[int, tuple[str, int]]) -> None:

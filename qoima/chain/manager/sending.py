@@ -35,7 +35,7 @@ from ..client import rpc_call
 from ..contracts import DecodedError
 from ..faults import crash_point
 from ..models import Attempt, ChainTransaction, Operation, SigningKey
-from .batching import signer_for, transaction_split
+from .batching import compliance_account, signer_for, transaction_split
 from .confirming import receipts_of, revert_of, settle_revert
 from .requests import enqueue_batch
 
@@ -71,9 +71,17 @@ class Fees:
     max_priority_fee_per_gas: int
 
 
-def current_fees(w3: Web3) -> Fees:
+def current_fees(w3: Web3, *, sender: str = "") -> Fees:
+    """The fees a transaction of ``sender`` offers now.
+
+    Compliance's acts offer a tip ``CHAIN_COMPLIANCE_TIP_MULTIPLIER`` times the market's, so a
+    block that takes both puts a freeze or a pause before the movements it is meant to stop:
+    a legal order overtakes what is already in flight.
+    """
     base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
     priority = int(w3.eth.max_priority_fee)
+    if sender and sender == compliance_account().address:
+        priority *= settings.CHAIN_COMPLIANCE_TIP_MULTIPLIER
     # Twice the base fee rides out six full blocks of base-fee rises before the fee is short.
     return Fees(2 * base + priority, priority)
 
@@ -120,6 +128,21 @@ def _gas_needed(w3: Web3, *, address: str, tx: ChainTransaction) -> int:
     mined yet, and this one may depend on them (an unpause after a pause). A revert raises
     the contract's error, as the node's estimate does.
 
+    A compliance act that the pending state refuses is tried on the latest block too: what
+    makes it fail may be a holder's movement still in the pool (a freeze of units a transfer
+    in flight would take), which the act, paying the higher tip, overtakes.
+    """
+    try:
+        return _gas_at(w3, address=address, tx=tx, block="pending")
+    except (ContractCustomError, ContractLogicError):
+        if address != compliance_account().address:
+            raise
+        return _gas_at(w3, address=address, tx=tx, block="latest")
+
+
+def _gas_at(w3: Web3, *, address: str, tx: ChainTransaction, block: str) -> int:
+    """The gas ``tx`` needs on the state of ``block``.
+
     The node's estimate searches for the least gas that succeeds and runs the call a dozen
     times or more for it (a batch of hundreds of transfers takes about 100 ms on anvil,
     against a few for one run). So the gas the call uses is read first
@@ -133,14 +156,14 @@ def _gas_needed(w3: Web3, *, address: str, tx: ChainTransaction) -> int:
         "data": HexStr(tx.data),
     }
     try:
-        listed = rpc_call(w3, "eth_createAccessList", [call, "pending"])
+        listed = rpc_call(w3, "eth_createAccessList", [call, block])
         used = int(listed["gasUsed"], 16)
         # The access list's own cost replaces a cold access's extra 100 gas per entry.
         entries = sum(1 + len(item.get("storageKeys", [])) for item in listed["accessList"])
         gas = used + used // GAS_ROOM_DIVISOR + 100 * entries
-        rpc_call(w3, "eth_call", [{**call, "gas": hex(gas)}, "pending"])
+        rpc_call(w3, "eth_call", [{**call, "gas": hex(gas)}, block])
     except (Web3RPCError, KeyError, TypeError, ValueError):
-        return int(w3.eth.estimate_gas(call, "pending"))
+        return int(w3.eth.estimate_gas(call, block))  # type: ignore[arg-type]
     return gas
 
 
@@ -193,7 +216,7 @@ def transaction_sign(
     tx.save(update_fields=["nonce", "gas_limit", "state"])
     key.next_nonce = tx.nonce + 1
     key.save(update_fields=["next_nonce"])
-    _sign(tx, fees or current_fees(w3))
+    _sign(tx, fees or current_fees(w3, sender=tx.from_address))
     return tx
 
 
@@ -244,7 +267,7 @@ def transaction_broadcast(*, tx_id: int, w3: Web3) -> bool:
     try:
         outcome = _send(w3, attempt)
         if outcome == "fee":
-            attempt = _sign(tx, _bumped(attempt, current_fees(w3)))
+            attempt = _sign(tx, _bumped(attempt, current_fees(w3, sender=tx.from_address)))
             outcome = _send(w3, attempt)
     except (OSError, Web3Exception) as exc:
         logger.warning("node unreachable broadcasting %s: %s", attempt.tx_hash, exc)
@@ -292,7 +315,7 @@ def key_send_all(*, address: str, w3: Web3) -> int:
     The fees and the chain's count of the key's transactions are read once for the run.
     """
     sent = 0
-    fees = current_fees(w3)
+    fees = current_fees(w3, sender=to_checksum_address(address))
     chain_nonce = int(w3.eth.get_transaction_count(to_checksum_address(address), "latest"))
     while True:
         tx = transaction_sign(address=address, w3=w3, fees=fees, chain_nonce=chain_nonce)
@@ -377,7 +400,7 @@ def _requeue(tx: ChainTransaction) -> None:
 
 def _replace(tx: ChainTransaction, attempt: Attempt, w3: Web3) -> int:
     with transaction.atomic():
-        replacement = _sign(tx, _bumped(attempt, current_fees(w3)))
+        replacement = _sign(tx, _bumped(attempt, current_fees(w3, sender=tx.from_address)))
         audit_record_many(
             actor=None,
             action=AuditAction.OPERATION_REPLACED,

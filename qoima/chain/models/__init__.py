@@ -3,6 +3,7 @@
 from .deployment import PlatformDeployment
 from .health import NodeHealth, WorkerHeartbeat
 from .indexed import (
+    ComplianceEvent,
     DailyVolume,
     EventBlock,
     IndexedBlock,
@@ -20,6 +21,7 @@ __all__ = [
     "Batcher",
     "BlockRangeIndex",
     "ChainTransaction",
+    "ComplianceEvent",
     "DailyVolume",
     "EventBlock",
     "Hold",

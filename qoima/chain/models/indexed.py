@@ -165,3 +165,59 @@ class DailyVolume(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.token_address}"
+
+
+class ComplianceEvent(models.Model):
+    """A compliance act as the chain logged it: a freeze or its release (of an address, or of
+    units of one token), a pause or its end, or a forced transfer, with its legal basis hash.
+
+    ``contract`` is the token acted on, or the registry for an address's freeze and the
+    platform's pause. Kept like transfers: written as read, applied once deep enough (units
+    frozen count in the holder's balance row), rolled back with its block.
+    """
+
+    class Kind(models.TextChoices):
+        ADDRESS_FROZEN = "address_frozen", _("Address frozen")
+        ADDRESS_UNFROZEN = "address_unfrozen", _("Address unfrozen")
+        UNITS_FROZEN = "units_frozen", _("Units frozen")
+        UNITS_UNFROZEN = "units_unfrozen", _("Frozen units released")
+        PAUSED = "paused", _("Paused")
+        UNPAUSED = "unpaused", _("Pause ended")
+        FORCED_TRANSFER = "forced_transfer", _("Forced transfer")
+
+    chain_id = models.PositiveBigIntegerField(_("chain id"))
+    contract = models.CharField(_("contract"), max_length=42)
+    block_number = models.PositiveBigIntegerField(_("block"))
+    block_hash = models.CharField(_("block hash"), max_length=66)
+    log_index = models.PositiveIntegerField(_("log index"))
+    tx_hash = models.CharField(_("transaction hash"), max_length=66)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    account = models.CharField(_("account"), max_length=42, blank=True)
+    receiver = models.CharField(_("receiver"), max_length=42, blank=True)
+    amount = Uint256Field(_("amount"), null=True, blank=True)
+    reason_hash = models.CharField(_("legal basis hash"), max_length=66)
+    ref = Uint256Field(_("platform reference"), null=True, blank=True)
+    applied = models.BooleanField(_("applied"), default=False)
+
+    class Meta:
+        verbose_name = _("on-chain compliance event")
+        verbose_name_plural = _("on-chain compliance events")
+        indexes = [
+            models.Index(fields=["tx_hash"], name="compliance_event_tx"),
+            models.Index(fields=["account", "id"], name="compliance_event_account"),
+            # Each index step looks for the acts it has yet to apply: few, and this finds them.
+            models.Index(
+                fields=["chain_id", "block_number"],
+                condition=models.Q(applied=False),
+                name="compliance_event_unapplied",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "block_number", "log_index", "block_hash"],
+                name="compliance_event_unique_log",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.account or self.contract} @ {self.block_number}"

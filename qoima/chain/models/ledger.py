@@ -11,7 +11,10 @@ class TokenBalance(models.Model):
     """A holder's balance of a token, from confirmed Transfer events only.
 
     ``reserved`` is what requested movements from this holder hold back until their Transfer
-    is applied here (or they fail): ``amount - reserved`` is what a new request may move.
+    is applied here (or they fail), and what is frozen: ``amount - reserved`` is what a new
+    request may move. ``frozen`` is the part of the balance compliance froze, from confirmed
+    TokensFrozen and TokensUnfrozen events only; it counts in ``reserved`` too, so every check
+    of what a holder may move leaves it out.
     """
 
     chain_id = models.PositiveBigIntegerField(_("chain id"))
@@ -19,6 +22,7 @@ class TokenBalance(models.Model):
     holder = models.CharField(_("holder"), max_length=42)
     amount = Uint256Field(_("amount"), default=0, db_default=0)
     reserved = Uint256Field(_("reserved"), default=0, db_default=0)
+    frozen = Uint256Field(_("frozen"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("token balance")

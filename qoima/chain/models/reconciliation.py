@@ -46,6 +46,9 @@ class ReconciliationDifference(models.Model):
             "trade_transfer",
             _("Final trade without exactly one confirmed on-chain record"),
         )
+        FROZEN_UNITS = "frozen_units", _("Frozen units differ from the chain")
+        FROZEN_ADDRESS = "frozen_address", _("An address's freeze differs from the chain")
+        PAUSE = "pause", _("A pause differs from the chain")
 
     run = models.ForeignKey(
         ReconciliationRun,

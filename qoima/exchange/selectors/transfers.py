@@ -37,7 +37,14 @@ def holder_of(user: User) -> HolderProfile | None:
 class Holding:
     token: PlatformToken
     balance: Decimal
+    # Held back from what may move: frozen by compliance, or on its way out.
     reserved: Decimal
+    frozen: Decimal = Decimal(0)
+
+    @property
+    def leaving(self) -> Decimal:
+        """On its way out (requested movements, open sell orders): reserved but not frozen."""
+        return max(self.reserved - self.frozen, Decimal(0))
 
     @property
     def available(self) -> Decimal:
@@ -64,6 +71,7 @@ def wallet_holdings(wallet: Wallet) -> list[Holding]:
                     token=token,
                     balance=units_to_amount(row.amount, token.decimals),
                     reserved=units_to_amount(row.reserved, token.decimals),
+                    frozen=units_to_amount(row.frozen, token.decimals),
                 )
             )
     return sorted(holdings, key=lambda holding: holding.token.symbol)

@@ -21,6 +21,7 @@ from qoima.chain.models import PlatformToken
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.participants.models import Role, User
 from qoima.participants.selectors import user_role
+from qoima.transactions import in_transaction
 
 from ..models import Market
 from ..models.markets import SelfTradePrevention
@@ -30,10 +31,14 @@ from .orders import orders_cancel_for_market_in_transaction
 # Why a market is halted: a code kept on the market, its label read in the reader's language.
 HALT_REASONS: dict[str, Any] = {
     "asset_paused": _("The asset is paused"),
+    "platform_paused": _("The platform is paused"),
     "regulator": _("On the regulator's instruction"),
     "volatility": _("Unusual price movement"),
     "technical": _("A technical problem"),
 }
+
+# Halts that compliance's pauses decide: only the end of the pause lifts them.
+ENFORCED_HALTS = frozenset({"asset_paused", "platform_paused"})
 
 BPS = 10_000
 MAX_FEE_BPS = 1000
@@ -191,11 +196,18 @@ def market_halt(*, actor: User, market_id: int, reason: str) -> Market:
     """Stop trading: no order is taken, and every open order is cancelled (the matcher
     releases their cash and units as it carries out each cancellation)."""
     _require_admin(actor)
-    if reason not in HALT_REASONS:
+    # A pause is compliance's to decide, with its legal basis, not a reason the admin gives.
+    if reason not in HALT_REASONS or reason in ENFORCED_HALTS:
         raise InvalidInput(_("Choose why the market is halted."), field="reason")
     market = _locked_market(market_id)
     if market.status == Market.Status.HALTED:
         raise Conflict(_("This market is already halted."))
+    return market_halt_in_transaction(market=market, reason=reason, actor=actor)
+
+
+@in_transaction
+def market_halt_in_transaction(*, market: Market, reason: str, actor: User | None) -> Market:
+    """Halt a locked, open market (the administrator's decision, or an asset's pause)."""
     market.status, market.halt_reason = Market.Status.HALTED, reason
     market.save(update_fields=["status", "halt_reason", "updated_at"])
     cancelled = orders_cancel_for_market_in_transaction(
@@ -221,6 +233,14 @@ def market_resume(*, actor: User, market_id: int) -> Market:
     market = _locked_market(market_id)
     if market.status == Market.Status.OPEN:
         raise Conflict(_("This market is open already."))
+    if market.halt_reason in ENFORCED_HALTS:
+        raise Conflict(_("Compliance paused this market's asset; it resumes when the pause ends."))
+    return market_resume_in_transaction(market=market, actor=actor)
+
+
+@in_transaction
+def market_resume_in_transaction(*, market: Market, actor: User | None) -> Market:
+    """Open a locked, halted market again."""
     previous = market.halt_reason
     market.status, market.halt_reason = Market.Status.OPEN, ""
     market.save(update_fields=["status", "halt_reason", "updated_at"])

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +61,9 @@ CHANGE_REASONS = {
     "member_request": _("Asked for by the member"),
     "holder_suspended": _("The holder was suspended"),
     "market_halted": _("The market was halted"),
+    "wallet_frozen": _("The wallet was frozen by compliance"),
+    "units_frozen": _("Units were frozen by compliance"),
+    "forced_transfer": _("Units were taken by a forced transfer"),
 }
 
 
@@ -261,6 +264,14 @@ def _check_holder(status: str | None) -> None:
         raise NotAllowed(_("Only a verified holder can place orders."), code="member_not_verified")
 
 
+def _check_wallet(frozen: bool) -> None:
+    if frozen:
+        raise NotAllowed(
+            _("Your wallet is frozen by compliance: you cannot place orders."),
+            code="wallet_frozen",
+        )
+
+
 def _trader(actor: User, market: Market, side: str, *, lock: bool = True) -> tuple[Member, str]:
     """The member the actor trades for, and the wallet its units come from or go to.
 
@@ -283,6 +294,10 @@ def _trader(actor: User, market: Market, side: str, *, lock: bool = True) -> tup
         holder = (locks.rows_for_update(profiles) if lock else profiles).first()
         _check_holder(holder.verification_status if holder else None)
         assert holder is not None
+        # Read after the profile's lock, so a freeze that held it is seen.
+        _check_wallet(
+            Wallet.objects.filter(holder=holder, kind=Wallet.Kind.CUSTODIAL, frozen=True).exists()
+        )
         address = holder.wallet_address  # type: ignore[attr-defined]
         if address is None:
             raise InvalidInput(_("Your wallet is being opened; try again shortly."))
@@ -300,6 +315,7 @@ def _trader(actor: User, market: Market, side: str, *, lock: bool = True) -> tup
         wallet = organisation_wallet(actor.organisation)
         if wallet is None:
             raise InvalidInput(_("The issuer's wallet is being opened; try again shortly."))
+        _check_wallet(wallet.frozen)
         return member_ensure_in_transaction(organisation=actor.organisation), wallet.address
     raise NotAllowed(_("Only verified holders and issuers selling their own units trade."))
 
@@ -546,6 +562,7 @@ def _holder_place(actor: User, request: _Request) -> tuple[Order, bool] | None:
     market = placing.market
     quote = request.quote(market)
     _check_holder(placing.verification_status)
+    _check_wallet(placing.wallet_frozen)
     member = Member(pk=placing.member_id, holder_id=placing.holder_id)
     if placing.resubmitted:
         found = _resubmitted(
@@ -781,12 +798,24 @@ def orders_cancel_for_holder_in_transaction(
 ) -> int:
     """Ask for the cancellation of every open order of a holder (suspended, or its wallet
     frozen), in the caller's transaction; returns how many were asked for."""
-    orders = list(
-        locks.rows_for_update(
-            Order.objects.filter(member__holder=holder, state__in=Order.OPEN_STATES)
-        )
+    return orders_cancel_for_owner_in_transaction(
+        owner=Q(member__holder=holder), reason=reason, actor=actor
     )
-    return _cancel_all_in_transaction(orders, reason, actor)
+
+
+@in_transaction
+def orders_cancel_for_owner_in_transaction(
+    *, owner: Q, reason: str, actor: User | None = None, token_address: str = "", side: str = ""
+) -> int:
+    """Ask for the cancellation of the open orders of a member (``owner`` is a condition on
+    ``member``), of one asset's market and one side when given: those a freeze or a forced
+    transfer leaves without the units or the standing they need."""
+    orders = Order.objects.filter(owner, state__in=Order.OPEN_STATES)
+    if token_address:
+        orders = orders.filter(market__token__address=token_address)
+    if side:
+        orders = orders.filter(side=side)
+    return _cancel_all_in_transaction(list(locks.rows_for_update(orders)), reason, actor)
 
 
 @in_transaction

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from web3 import Web3
 
+from qoima import locks
 from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
@@ -12,6 +13,7 @@ from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation, PlatformToken
 from qoima.custody.selectors import custodial_wallet
+from qoima.enforcement.selectors import movement_refusal
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import HolderProfile, Role, User
 from qoima.participants.selectors import user_role
@@ -76,7 +78,9 @@ def transfer_request(
             )
         return existing, False
 
-    sender = HolderProfile.objects.filter(user=actor).first()
+    # The sender's profile is locked, as a placement locks it, so a freeze or a suspension of
+    # the sender comes before (and the transfer sees it) or after (and withdraws the transfer).
+    sender = locks.rows_for_update(HolderProfile.objects.filter(user=actor)).first()
     if sender is None or sender.verification_status != HolderProfile.Status.VERIFIED:
         raise NotAllowed(_("Only a verified holder can transfer assets."))
     sender_wallet = custodial_wallet(sender)
@@ -100,6 +104,11 @@ def transfer_request(
     receiver_wallet = custodial_wallet(receiver)
     if receiver_wallet is None:
         raise InvalidInput(_("The holder's wallet is being opened; try again shortly."))
+    refusal = movement_refusal(
+        token_address=token.address, wallets=[sender_wallet, receiver_wallet]
+    )
+    if refusal:
+        raise Conflict(refusal, code="movement_restricted")
     try:
         operation = operation_request(
             kind=Operation.Kind.TRANSFER,

@@ -341,7 +341,11 @@ def _initial(market: Market) -> dict[str, Any]:
 
 
 def _halt_form(data: Any = None) -> HaltForm:
-    reasons = [(code, str(label)) for code, label in market_services.HALT_REASONS.items()]
+    reasons = [
+        (code, str(label))
+        for code, label in market_services.HALT_REASONS.items()
+        if code not in market_services.ENFORCED_HALTS
+    ]
     return HaltForm(data, reasons=reasons)
 
 

@@ -5,6 +5,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from qoima.custody.selectors import custodial_wallet
+from qoima.enforcement import selectors as enforcement
 from qoima.errors import ApplicationError
 from qoima.http import recipient_lookup_check
 from qoima.participants.access import current_user, holder_for, role_required
@@ -30,6 +31,7 @@ def _live(holder: HolderProfile) -> dict[str, object]:
         "wallet": wallet,
         "holdings": selectors.wallet_holdings(wallet) if wallet else [],
         "history": history,
+        "acts": enforcement.with_tokens(list(enforcement.acts_of_owner(holder=holder)[:SHOWN])),
         # The page polls itself while anything is still on its way to the chain.
         "in_flight": any(movement.in_flight for movement in history),
     }

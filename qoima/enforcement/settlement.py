@@ -1,0 +1,75 @@
+"""An act's outcome on-chain, handed over by the transaction manager in the transaction that
+makes its operation final. Safe to run twice (a reorg can take a confirmation back and give it
+again): each act changes state once."""
+
+from django.utils import timezone
+
+from qoima import locks
+from qoima.audit.actions import AuditAction
+from qoima.audit.services import audit_record
+from qoima.chain.manager import settlement_handler
+from qoima.chain.models import Operation
+from qoima.custody.models import Wallet
+from qoima.exchange.models import Market
+from qoima.exchange.services.markets import market_resume_in_transaction
+
+from . import selectors
+from .models import EnforcementAct
+from .services import PURPOSE
+
+K = EnforcementAct.Kind
+S = EnforcementAct.State
+
+
+@settlement_handler(PURPOSE)
+def acts_settled(operations: list[Operation]) -> None:
+    acts = EnforcementAct.objects.filter(operation__in=[op.pk for op in operations])
+    for pk in sorted(acts.values_list("pk", flat=True)):
+        act = locks.lock_row(EnforcementAct, pk)
+        operation = next(op for op in operations if op.pk == act.operation_id)
+        if operation.state == Operation.State.CONFIRMED and act.state == S.PENDING:
+            _confirmed(act)
+        elif operation.state == Operation.State.FAILED and act.state == S.PENDING:
+            _failed(act, operation)
+
+
+def _confirmed(act: EnforcementAct) -> None:
+    act.state, act.settled_at = S.CONFIRMED, timezone.now()
+    act.save(update_fields=["state", "settled_at"])
+    if act.kind == K.UNFREEZE_WALLET and act.wallet_id is not None:
+        Wallet.objects.filter(pk=act.wallet_id).update(frozen=False)
+    elif act.kind in (K.UNPAUSE_ASSET, K.UNPAUSE_PLATFORM):
+        _resume_markets(act.token_address)
+    audit_record(actor=None, action=AuditAction.ENFORCEMENT_ACT_SETTLED, obj=act, details={})
+
+
+def _failed(act: EnforcementAct, operation: Operation) -> None:
+    act.state, act.settled_at = S.FAILED, timezone.now()
+    act.save(update_fields=["state", "settled_at"])
+    # What was done at once for an act the chain refused is undone: the wallet is not frozen,
+    # the market not paused.
+    if act.kind == K.FREEZE_WALLET and act.wallet_id is not None:
+        Wallet.objects.filter(pk=act.wallet_id).update(frozen=False)
+    elif act.kind in (K.PAUSE_ASSET, K.PAUSE_PLATFORM):
+        _resume_markets(act.token_address)
+    audit_record(
+        actor=None,
+        action=AuditAction.ENFORCEMENT_ACT_FAILED,
+        obj=act,
+        details={"code": operation.failure_code},
+    )
+
+
+def _resume_markets(token_address: str) -> None:
+    """Open the markets the pause halted, unless another pause still holds them."""
+    if selectors.paused():
+        return
+    reasons = ["asset_paused", "platform_paused"]
+    markets = Market.objects.filter(status=Market.Status.HALTED, halt_reason__in=reasons)
+    if token_address:
+        markets = markets.filter(token__address=token_address)
+    for pk in sorted(markets.values_list("pk", flat=True)):
+        market = locks.lock_market(pk)
+        token = market.token.address
+        if market.status == Market.Status.HALTED and not selectors.paused(token):
+            market_resume_in_transaction(market=market, actor=None)

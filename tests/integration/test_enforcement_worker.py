@@ -1,0 +1,199 @@
+"""Acts of enforcement carried out by a real worker on anvil: a freeze that overtakes a transfer
+already in flight, a forced transfer confirmed by a second officer that lands with the order's
+hash, a pause that stops an asset's transfers and its end; the ledger reconciles with the chain
+after each."""
+
+import datetime
+
+import pytest
+
+from issuance.models import Distribution
+from issuance.services import distribution_send
+from qoima.chain.direct import BackedAssetToken
+from qoima.chain.models import ComplianceEvent, Operation, TokenBalance
+from qoima.chain.reconciliation import reconcile
+from qoima.chain.tasks import chain_index
+from qoima.custody.selectors import custodial_wallet
+from qoima.enforcement.models import EnforcementAct
+from qoima.enforcement.services import ActData, BasisData, act_confirm, act_request
+from qoima.errors import Conflict
+from qoima.exchange.models import Transfer
+from qoima.exchange.services import transfer_request
+from tests.factories import pdf_upload
+from tests.onchain import issued, until
+
+K = EnforcementAct.Kind
+ORDER = "Определение СМЭС г. Алматы № 2-117/2026 об обеспечении иска"
+
+
+def basis(extra: bytes = b"") -> BasisData:
+    return BasisData(
+        kind="court_decision",
+        number="2-117/2026",
+        issued_on=datetime.date(2026, 12, 1),
+        authority="СМЭС г. Алматы",
+        document=pdf_upload("order.pdf", extra),
+    )
+
+
+def ask(officer, kind, extra=b"", **named):
+    return act_request(
+        officer=officer, data=ActData(kind=kind, reason=ORDER, **named), basis=basis(extra)
+    )
+
+
+def state(act):
+    act.refresh_from_db()
+    return act.state
+
+
+def ledger(token, address):
+    row = TokenBalance.objects.filter(token_address=token, holder=address).first()
+    return (int(row.amount), int(row.reserved), int(row.frozen)) if row else None
+
+
+def given_units(worker, world, application, holder, amount):
+    sent = distribution_send(
+        actor=world.issuer,
+        application_id=application.pk,
+        receiver=holder.identification_number,
+        amount=amount,
+        idempotency_key=f"give-{holder.pk}",
+    )
+    until(worker, lambda: Distribution.objects.get(pk=sent.pk).status == Distribution.Status.DONE)
+    address = custodial_wallet(holder).address
+    until(worker, indexed(lambda: ledger(application.token_address, address) is not None))
+
+
+def indexed(condition):
+    def check():
+        chain_index.delay()
+        return condition()
+
+    return check
+
+
+def test_a_freeze_overtakes_a_transfer_in_flight_and_a_forced_transfer_lands_with_its_hash(
+    worker_factory, chain
+):
+    worker = worker_factory.start()
+    world, application = issued(worker, chain)
+    token = application.token_address
+    a, b = world.holders[0], world.holders[1]
+    a_wallet, b_wallet = custodial_wallet(a), custodial_wallet(b)
+    given_units(worker, world, application, a, "10")
+    until(worker, indexed(lambda: ledger(token, a_wallet.address) == (1_000, 0, 0)))
+
+    # A's transfer is broadcast and waits in the node's pool when compliance freezes 5.00.
+    chain.provider.make_request("evm_setAutomine", [False])
+    try:
+        transfer, _ = transfer_request(
+            actor=a.user,
+            token_address=token,
+            receiver_number=b.identification_number,
+            amount="6",
+            idempotency_key="in-flight",
+        )
+        until(worker, lambda: _broadcast(transfer.operation))
+        freeze = ask(
+            world.officer_a,
+            K.FREEZE_UNITS,
+            subject=a.identification_number,
+            token_address=token,
+            amount="5",
+        )
+        until(worker, lambda: _broadcast(freeze.operation))
+        chain.provider.make_request("anvil_mine", [1])
+    finally:
+        chain.provider.make_request("evm_setAutomine", [True])
+
+    until(worker, lambda: state(freeze) == EnforcementAct.State.CONFIRMED)
+    operation = Transfer.objects.get(pk=transfer.pk).operation
+    assert (operation.state, operation.failure_code) == (
+        Operation.State.FAILED,
+        "BackedAssetInsufficientUnfrozenBalance",
+    )
+    # The transfer's units are free again; the frozen ones stay out of reach.
+    until(worker, indexed(lambda: ledger(token, a_wallet.address) == (1_000, 500, 500)))
+    on_chain = BackedAssetToken(chain, token)
+    assert on_chain.frozen_tokens(a_wallet.address) == 500
+    event = ComplianceEvent.objects.get(kind=ComplianceEvent.Kind.UNITS_FROZEN)
+    assert event.reason_hash == freeze.operation.reason_hash
+    assert event.reason_hash == "0x" + freeze.legal_basis.document_sha256
+
+    # A court orders 7.00 to B: officer A asks, officer B confirms; the frozen units go too.
+    forced = ask(
+        world.officer_a,
+        K.FORCED_TRANSFER,
+        extra=b"% recovery",
+        subject=a.identification_number,
+        token_address=token,
+        amount="7",
+        receiver=b.identification_number,
+    )
+    assert forced.operation is None
+    act_confirm(officer=world.officer_b, act_id=forced.pk)
+    until(worker, lambda: state(forced) == EnforcementAct.State.CONFIRMED)
+    until(worker, indexed(lambda: ledger(token, a_wallet.address) == (300, 300, 300)))
+    assert on_chain.balance_of(b_wallet.address) == 700
+    assert on_chain.frozen_tokens(a_wallet.address) == 300
+    forced.refresh_from_db()
+    recorded = ComplianceEvent.objects.get(kind=ComplianceEvent.Kind.FORCED_TRANSFER)
+    assert (recorded.account, recorded.receiver, int(recorded.amount), int(recorded.ref)) == (
+        a_wallet.address,
+        b_wallet.address,
+        700,
+        forced.operation_id,
+    )
+    assert recorded.reason_hash == "0x" + forced.legal_basis.document_sha256
+    assert reconcile(w3=chain).differences == 0
+
+
+def test_a_paused_asset_stops_its_transfers_until_the_pause_ends(worker_factory, chain):
+    worker = worker_factory.start()
+    world, application = issued(worker, chain)
+    token = application.token_address
+    a, b = world.holders[0], world.holders[1]
+    given_units(worker, world, application, a, "10")
+
+    pause = ask(world.officer_a, K.PAUSE_ASSET, token_address=token)
+    until(worker, lambda: state(pause) == EnforcementAct.State.CONFIRMED)
+    assert BackedAssetToken(chain, token).paused()
+    with pytest.raises(Conflict, match="paused by compliance"):
+        transfer_request(
+            actor=a.user,
+            token_address=token,
+            receiver_number=b.identification_number,
+            amount="1",
+            idempotency_key="paused",
+        )
+
+    resume = ask(world.officer_a, K.UNPAUSE_ASSET, extra=b"% lifted", token_address=token)
+    until(worker, lambda: state(resume) == EnforcementAct.State.CONFIRMED)
+    transfer, _ = transfer_request(
+        actor=a.user,
+        token_address=token,
+        receiver_number=b.identification_number,
+        amount="1",
+        idempotency_key="resumed",
+    )
+    until(worker, lambda: _state(transfer.operation) == Operation.State.CONFIRMED)
+    until(worker, indexed(lambda: _indexed_pauses() == 2))
+    assert reconcile(w3=chain).differences == 0
+
+
+def _broadcast(operation) -> bool:
+    operation.refresh_from_db()
+    tx = operation.transaction
+    return tx is not None and tx.state == "unconfirmed"
+
+
+def _state(operation) -> str:
+    operation.refresh_from_db()
+    return operation.state
+
+
+def _indexed_pauses() -> int:
+    return ComplianceEvent.objects.filter(
+        kind__in=[ComplianceEvent.Kind.PAUSED, ComplianceEvent.Kind.UNPAUSED], applied=True
+    ).count()
