@@ -32,6 +32,22 @@ class AuditAction(models.TextChoices):
     CUSTODY_WALLET_OPENED = "custody.wallet_opened", _("Wallet opened")
     CUSTODY_WALLET_ALLOWLIST = "custody.wallet_allowlist", _("Wallet put on the allowlist")
     CUSTODY_WALLET_DELIST = "custody.wallet_delist", _("Wallet taken off the allowlist")
+    CUSTODY_WALLET_LINK_REQUESTED = (
+        "custody.wallet_link_requested",
+        _("Link of an external wallet requested"),
+    )
+    CUSTODY_WALLET_LINK_SIGNED = (
+        "custody.wallet_link_signed",
+        _("External wallet's control proved by its signature"),
+    )
+    CUSTODY_WALLET_LINK_APPROVED = (
+        "custody.wallet_link_approved",
+        _("External wallet linked by compliance"),
+    )
+    CUSTODY_WALLET_LINK_REFUSED = (
+        "custody.wallet_link_refused",
+        _("Link of an external wallet refused"),
+    )
     ENFORCEMENT_ACT_REQUESTED = "enforcement.act_requested", _("Enforcement act requested")
     ENFORCEMENT_ACT_CONFIRMED = (
         "enforcement.act_confirmed",

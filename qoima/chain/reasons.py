@@ -81,6 +81,9 @@ REASONS: dict[str, Promise] = {
     "Error": _("The contract refused: %(message)s"),
     "HolderSuspended": _("The holder was suspended before the movement was sent."),
     "WalletFrozen": _("Compliance froze a wallet of the movement before it was sent."),
+    "WalletRecovered": _(
+        "Compliance replaced a wallet of the movement on recovery before it was sent."
+    ),
 }
 
 if TYPE_CHECKING:

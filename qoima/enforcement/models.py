@@ -75,6 +75,9 @@ class EnforcementAct(models.Model):
         UNPAUSE_ASSET = "unpause_asset", _("End of an asset's pause")
         PAUSE_PLATFORM = "pause_platform", _("Pause of the whole platform")
         UNPAUSE_PLATFORM = "unpause_platform", _("End of the platform's pause")
+        # A new custodial wallet for the holder, every unfrozen unit of the old one moved to it
+        # (forced transfers), the old one delisted: a lost or compromised key.
+        RECOVER_WALLET = "recover_wallet", _("Recovery to a new wallet")
 
     class State(models.TextChoices):
         AWAITING_CONFIRMATION = "awaiting", _("Awaiting a second officer")

@@ -33,10 +33,19 @@ from qoima.audit.actions import AuditAction
 from qoima.audit.services import audit_record
 from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import wallet_owner_name
-from qoima.chain.manager import operation_request, operations_cancel
+from qoima.chain.manager import (
+    OperationRequest,
+    operation_request,
+    operations_cancel,
+    operations_request,
+)
 from qoima.chain.models import Operation, PlatformToken, TokenBalance
 from qoima.custody.models import Wallet
 from qoima.custody.selectors import wallet_allowlist_latest
+from qoima.custody.services import (
+    holder_wallet_open_in_transaction,
+    organisation_wallet_open_in_transaction,
+)
 from qoima.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qoima.exchange.models import Market, Order
 from qoima.exchange.services.markets import (
@@ -54,10 +63,17 @@ K = EnforcementAct.Kind
 S = EnforcementAct.State
 
 # Acts a second officer must confirm before anything is carried out.
-FOUR_EYES = frozenset({K.FORCED_TRANSFER, K.PAUSE_PLATFORM, K.UNPAUSE_PLATFORM})
+FOUR_EYES = frozenset({K.FORCED_TRANSFER, K.PAUSE_PLATFORM, K.UNPAUSE_PLATFORM, K.RECOVER_WALLET})
 # What each act names besides its legal basis.
 NEEDS_WALLET = frozenset(
-    {K.FREEZE_WALLET, K.UNFREEZE_WALLET, K.FREEZE_UNITS, K.UNFREEZE_UNITS, K.FORCED_TRANSFER}
+    {
+        K.FREEZE_WALLET,
+        K.UNFREEZE_WALLET,
+        K.FREEZE_UNITS,
+        K.UNFREEZE_UNITS,
+        K.FORCED_TRANSFER,
+        K.RECOVER_WALLET,
+    }
 )
 NEEDS_ASSET = frozenset(
     {K.FREEZE_UNITS, K.UNFREEZE_UNITS, K.FORCED_TRANSFER, K.PAUSE_ASSET, K.UNPAUSE_ASSET}
@@ -336,6 +352,8 @@ def _check(act: EnforcementAct) -> None:
     checks again under its locks)."""
     kind = act.kind
     wallet = act.wallet
+    if kind == K.RECOVER_WALLET and wallet is not None and wallet.kind == Wallet.Kind.RETIRED:
+        raise Conflict(_("This wallet was replaced on recovery already."), field="subject")
     if kind == K.FREEZE_WALLET and wallet is not None and wallet.frozen:
         raise Conflict(_("This wallet is frozen already."), field="subject")
     if kind == K.UNFREEZE_WALLET and wallet is not None:
@@ -459,15 +477,67 @@ def _carry_out(act: EnforcementAct, *, actor: User) -> None:
         )
     elif kind in (K.PAUSE_ASSET, K.PAUSE_PLATFORM):
         _halt_markets(act, actor=actor)
-    act.operation = operation_request(**_operation_fields(act))
+    if kind == K.RECOVER_WALLET and wallet is not None and owner is not None:
+        act.operation = _recover(act, wallet, owner, actor=actor)
+    else:
+        act.operation = operation_request(**_operation_fields(act))
     act.state = S.PENDING
-    act.save(update_fields=["operation", "state"])
+    act.save(update_fields=["operation", "state", "receiver_wallet"])
     audit_record(
         actor=actor,
         action=AuditAction.ENFORCEMENT_ACT_CARRIED_OUT,
         obj=act,
         details={"operation": act.operation.pk},
     )
+
+
+def _recover(act: EnforcementAct, old: Wallet, owner: Q, *, actor: User) -> Operation:
+    """Replace a wallet whose key is lost or compromised: the old one is retired and delisted,
+    the owner gets a new custodial wallet (or, for an external wallet, their custodial one
+    receives), and every unfrozen unit of the old address moves there by a forced transfer on
+    the recovery's legal basis (as ERC-3643's recovery does). Frozen units stay frozen where
+    the freeze named them until it is released. Returns the first of the act's operations."""
+    orders_cancel_for_owner_in_transaction(owner=owner, reason="wallet_recovered", actor=actor)
+    operations_cancel(addresses=[old.address], code="WalletRecovered")
+    Wallet.objects.filter(pk=old.pk).update(kind=Wallet.Kind.RETIRED, frozen=True)
+    if old.holder is not None:
+        new = holder_wallet_open_in_transaction(holder=old.holder, actor=actor)
+    else:
+        assert old.organisation is not None
+        new = organisation_wallet_open_in_transaction(organisation=old.organisation, actor=actor)
+    act.receiver_wallet = new
+    reason = act.legal_basis.reason_hash
+    key = f"{PURPOSE}:{act.pk}"
+    requests = [
+        OperationRequest(
+            kind=Operation.Kind.DELIST, account=old.address, idempotency_key=key, purpose=PURPOSE
+        ),
+        OperationRequest(
+            kind=Operation.Kind.ALLOWLIST,
+            account=new.address,
+            idempotency_key=f"{key}:allowlist",
+            purpose=PURPOSE,
+        ),
+    ]
+    balances = TokenBalance.objects.filter(
+        chain_id=settings.CHAIN_ID, holder=old.address, amount__gt=0
+    ).order_by("token_address")
+    for row in balances:
+        units = int(row.amount) - int(row.frozen)
+        if units > 0:
+            requests.append(
+                OperationRequest(
+                    kind=Operation.Kind.FORCED_TRANSFER,
+                    token_address=row.token_address,
+                    sender=old.address,
+                    receiver=new.address,
+                    amount=units,
+                    reason_hash=reason,
+                    idempotency_key=f"{key}:{row.token_address}",
+                    purpose=PURPOSE,
+                )
+            )
+    return operations_request(requests=requests)[0]
 
 
 def _owner(wallet: Wallet) -> Q:

@@ -2,6 +2,7 @@
 makes its operation final. Safe to run twice (a reorg can take a confirmation back and give it
 again): each act changes state once."""
 
+from django.db.models import Q
 from django.utils import timezone
 
 from qoima import locks
@@ -23,14 +24,34 @@ S = EnforcementAct.State
 
 @settlement_handler(PURPOSE)
 def acts_settled(operations: list[Operation]) -> None:
-    acts = EnforcementAct.objects.filter(operation__in=[op.pk for op in operations])
-    for pk in sorted(acts.values_list("pk", flat=True)):
+    """Settle the acts whose operations these are: an act is confirmed once every operation it
+    asked for is (a recovery asks for several), and failed as soon as one fails."""
+    acts = sorted({pk for pk in map(_act_of, operations) if pk is not None})
+    given = {operation.pk: operation for operation in operations}
+    for pk in acts:
         act = locks.lock_row(EnforcementAct, pk)
-        operation = next(op for op in operations if op.pk == act.operation_id)
-        if operation.state == Operation.State.CONFIRMED and act.state == S.PENDING:
+        if act.state != S.PENDING:
+            continue
+        key = f"{PURPOSE}:{pk}"
+        own = [
+            given.get(operation.pk, operation)
+            for operation in Operation.objects.filter(
+                Q(idempotency_key=key) | Q(idempotency_key__startswith=f"{key}:")
+            ).order_by("pk")
+        ]
+        failed = next((op for op in own if op.state == Operation.State.FAILED), None)
+        if failed is not None:
+            _failed(act, failed)
+        elif all(op.state == Operation.State.CONFIRMED for op in own):
             _confirmed(act)
-        elif operation.state == Operation.State.FAILED and act.state == S.PENDING:
-            _failed(act, operation)
+
+
+def _act_of(operation: Operation) -> int | None:
+    """The act an operation was asked for by: its key is the purpose, the act's id, and for an
+    act of several operations what each is."""
+    purpose, _, rest = operation.idempotency_key.partition(":")
+    number = rest.split(":", 1)[0]
+    return int(number) if purpose == PURPOSE and number.isdigit() else None
 
 
 def _confirmed(act: EnforcementAct) -> None:

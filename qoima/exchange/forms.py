@@ -27,6 +27,29 @@ class TransferForm(forms.Form):
             self.initial["idempotency_key"] = uuid.uuid4().hex
 
 
+class LinkRequestForm(forms.Form):
+    address = forms.CharField(
+        label=_("Address of your wallet"),
+        max_length=64,
+        help_text=_("An address whose key you hold, in your own wallet software."),
+    )
+
+
+class LinkSignForm(forms.Form):
+    signature = forms.CharField(
+        label=_("Signature"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What your wallet shows after signing the message above (0x…)."),
+    )
+
+
+class OwnWalletSendForm(forms.Form):
+    asset = forms.CharField(label=_("Asset"), max_length=64)
+    amount = forms.CharField(label=_("Amount"), max_length=100)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
 class OrderForm(forms.Form):
     """An order as a member types it: the price in tenge, the quantity in the asset's units."""
 

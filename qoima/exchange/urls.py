@@ -7,11 +7,15 @@ from .api import cash as cash_api
 from .api import market as market_api
 from .api import orders as orders_api
 from .api import transfers as transfers_api
-from .views import cash, market, trading, transfers, treasury
+from .views import cash, market, trading, transfers, treasury, wallet_links
 
 wallet_urlpatterns = [
     path("", transfers.transfers_page, name="holder-transfers"),
     path("list/", transfers.transfers_list, name="holder-transfers-list"),
+    path("links/", wallet_links.link_request, name="wallet-link-request"),
+    path("links/<int:link_id>/", wallet_links.link_page, name="wallet-link"),
+    path("own/<int:wallet_id>/send/", wallet_links.own_wallet_send, name="own-wallet-send"),
+    path("own/<int:wallet_id>/unlink/", wallet_links.own_wallet_unlink, name="own-wallet-unlink"),
 ]
 
 urlpatterns = [

@@ -21,6 +21,16 @@ urlpatterns = [
     path(
         "compliance/holders/<int:holder_id>/suspend/", views.holder_suspend, name="holder-suspend"
     ),
+    path(
+        "compliance/wallet-links/<int:link_id>/approve/",
+        views.wallet_link_approve,
+        name="wallet-link-approve",
+    ),
+    path(
+        "compliance/wallet-links/<int:link_id>/refuse/",
+        views.wallet_link_refuse,
+        name="wallet-link-refuse",
+    ),
     path("compliance/permits/<int:permit_id>/status/", views.permit_status, name="permit-status"),
     path("compliance/permits/<int:permit_id>/verify/", views.permit_verify, name="permit-verify"),
     path("compliance/permits/<int:permit_id>/refuse/", views.permit_refuse, name="permit-refuse"),

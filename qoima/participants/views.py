@@ -21,6 +21,8 @@ from issuance.storage import document_storage
 from qoima.audit.models import ChainCheck
 from qoima.chain import selectors as chain_selectors
 from qoima.chain.models import NodeHealth, PlatformDeployment
+from qoima.custody import selectors as custody_selectors
+from qoima.custody import services as custody
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import ApplicationError, NotFound, TooManyRequests
 from qoima.exchange import selectors as exchange_selectors
@@ -272,6 +274,7 @@ def _compliance_page(request: HttpRequest, *, error: str = "", status: int = 200
                 "holders": selectors.holders_waiting(),
                 "permits": selectors.permits_waiting(),
             },
+            "wallet_links": custody_selectors.links_to_decide(),
             "holders": selectors.holder_list(),
             "pending_permits": selectors.permits_pending(),
             "organisations": organisations,
@@ -327,6 +330,32 @@ def holder_suspend(request: HttpRequest, holder_id: int) -> HttpResponse:
             officer=officer, holder_id=holder_id, reason=data["reason"]
         ),
         str(_("The holder is suspended.")),
+    )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def wallet_link_approve(request: HttpRequest, link_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        Form(request.POST),
+        lambda officer, _data: custody.wallet_link_decide(
+            officer=officer, link_id=link_id, approve=True
+        ),
+        str(_("The wallet is linked; it joins the allowlist on-chain.")),
+    )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def wallet_link_refuse(request: HttpRequest, link_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        HolderSuspendForm(request.POST),
+        lambda officer, data: custody.wallet_link_decide(
+            officer=officer, link_id=link_id, approve=False, reason=data["reason"]
+        ),
+        str(_("The link is refused.")),
     )
 
 

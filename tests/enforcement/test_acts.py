@@ -328,3 +328,46 @@ def test_a_frozen_wallets_holder_cannot_place_orders(officer, alice, asset):
         "Your wallet is frozen by compliance: you cannot place orders."
     )
     assert not Order.objects.exists()
+
+
+def test_a_recovery_retires_the_wallet_and_moves_its_unfrozen_units_to_a_new_one(
+    officer, officer_b, alice, asset
+):
+    TokenBalance.objects.filter(holder=alice.wallet.address).update(frozen=5_000, reserved=5_000)
+    old = alice.wallet.address
+    act = ask(officer, K.RECOVER_WALLET, subject=ALICE)
+    assert act.state == EnforcementAct.State.AWAITING_CONFIRMATION
+    with pytest.raises(NotAllowed):
+        act_confirm(officer=officer, act_id=act.pk)
+    act = act_confirm(officer=officer_b, act_id=act.pk)
+
+    alice.wallet.refresh_from_db()
+    assert (alice.wallet.kind, alice.wallet.frozen) == ("retired", True)
+    new = act.receiver_wallet
+    assert (new.kind, new.holder) == ("custodial", alice.holder)
+    assert new.address != old
+    key = f"enforcement.act:{act.pk}"
+    operations = Operation.objects.filter(idempotency_key__startswith=key).order_by("pk")
+    assert [(op.kind, op.account or op.sender) for op in operations] == [
+        ("delist", old),
+        ("allowlist", new.address),
+        ("forced_transfer", old),
+    ]
+    forced = operations.get(kind="forced_transfer")
+    # The frozen 50.00 stay where the freeze named them.
+    assert (forced.receiver, int(forced.amount)) == (new.address, HELD - 5_000)
+    assert forced.reason_hash == "0x" + act.legal_basis.document_sha256
+
+    # Settled only once every operation is confirmed (the manager hands them over as they are).
+    handed = list(operations)
+    for operation in handed[:2]:
+        operation.state = Operation.State.CONFIRMED
+    acts_settled(handed[:2])
+    act.refresh_from_db()
+    assert act.state == EnforcementAct.State.PENDING
+    handed[2].state = Operation.State.CONFIRMED
+    acts_settled(handed)
+    act.refresh_from_db()
+    assert act.state == EnforcementAct.State.CONFIRMED
+    with pytest.raises(Conflict):
+        ask(officer, K.RECOVER_WALLET, subject=ALICE, address=old)

@@ -47,6 +47,7 @@ from qoima.chain.models import (
     TokenTransfer,
     WorkerHeartbeat,
 )
+from qoima.custody.models import WalletLink
 from qoima.enforcement.models import EnforcementAct, LegalBasis
 from qoima.enforcement.services import ActData, BasisData, act_request
 from qoima.exchange.models import (
@@ -113,6 +114,7 @@ READ_ONLY = [
     ComplianceEvent,
     LegalBasis,
     EnforcementAct,
+    WalletLink,
 ]
 ADMIN_CSS = Path(settings.BASE_DIR) / "qoima" / "ui" / "static" / "ui" / "admin.css"
 
@@ -279,6 +281,13 @@ def rows(db):
             authority="Court",
             document=SimpleUploadedFile("order.pdf", PDF, content_type="application/pdf"),
         ),
+    )
+    WalletLink.objects.create(
+        holder=world.holders[0],
+        address="0x" + "9a" * 20,
+        nonce="n-admin",
+        message="qoima.kz wants you to sign in with your Ethereum account",
+        expires_at=now,
     )
     audit_seal()
     ChainCheck.objects.create(entries_checked=AuditEntry.objects.count(), ok=True)

@@ -8,7 +8,7 @@ from .orders import (
     orders_cancel_for_holder_in_transaction,
     orders_cancel_for_market_in_transaction,
 )
-from .transfers import transfer_request
+from .transfers import transfer_request, transfer_to_own_wallet
 
 __all__ = [
     "market_halt",
@@ -21,4 +21,5 @@ __all__ = [
     "orders_cancel_for_holder_in_transaction",
     "orders_cancel_for_market_in_transaction",
     "transfer_request",
+    "transfer_to_own_wallet",
 ]

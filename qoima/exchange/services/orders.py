@@ -64,6 +64,7 @@ CHANGE_REASONS = {
     "wallet_frozen": _("The wallet was frozen by compliance"),
     "units_frozen": _("Units were frozen by compliance"),
     "forced_transfer": _("Units were taken by a forced transfer"),
+    "wallet_recovered": _("The wallet was replaced on recovery"),
 }
 
 

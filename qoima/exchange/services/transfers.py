@@ -12,7 +12,8 @@ from qoima.chain.amounts import format_units, units_from_text
 from qoima.chain.ledger import InsufficientBalance, available_units
 from qoima.chain.manager import operation_request
 from qoima.chain.models import Operation, PlatformToken
-from qoima.custody.selectors import custodial_wallet
+from qoima.custody.models import Wallet
+from qoima.custody.selectors import custodial_wallet, wallet_allowlisted
 from qoima.enforcement.selectors import movement_refusal
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.participants.models import HolderProfile, Role, User
@@ -147,3 +148,58 @@ def transfer_request(
         },
     )
     return created, True
+
+
+@transaction.atomic(durable=True)
+def transfer_to_own_wallet(
+    *, actor: User, wallet_id: int, token_address: str, amount: str, idempotency_key: str
+) -> Operation:
+    """A holder sends units from their custodial wallet to their own linked external wallet:
+    a recorded transfer, like any other. The way back is the holder's own: a plain ERC-20
+    ``transfer`` signed in their software, which the indexer records."""
+    if user_role(actor) != Role.HOLDER:
+        raise NotAllowed()
+    if not 0 < len(idempotency_key) <= 100:
+        raise InvalidInput(
+            _("An idempotency key of 1 to 100 characters is required."), field="idempotency_key"
+        )
+    holder = locks.rows_for_update(HolderProfile.objects.filter(user=actor)).first()
+    if holder is None or holder.verification_status != HolderProfile.Status.VERIFIED:
+        raise NotAllowed(_("Only a verified holder can transfer assets."))
+    own = Wallet.objects.filter(pk=wallet_id, holder=holder, kind=Wallet.Kind.EXTERNAL).first()
+    if own is None or not wallet_allowlisted(own):
+        raise InvalidInput(
+            _("Choose one of your linked wallets that compliance has approved."), field="wallet"
+        )
+    custodial = custodial_wallet(holder)
+    if custodial is None:
+        raise InvalidInput(_("The holder's wallet is being opened; try again shortly."))
+    token = _platform_token(token_address)
+    units = units_from_text(amount, token.decimals)
+    refusal = movement_refusal(token_address=token.address, wallets=[custodial, own])
+    if refusal:
+        raise Conflict(refusal, code="movement_restricted")
+    try:
+        operation = operation_request(
+            kind=Operation.Kind.TRANSFER,
+            token_address=token.address,
+            sender=custodial.address,
+            receiver=own.address,
+            amount=units,
+            idempotency_key=f"exchange.own-wallet:{actor.pk}:{idempotency_key}",
+        )
+    except InsufficientBalance as short:
+        raise _insufficient(short.available, token) from None
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXCHANGE_TRANSFER_REQUESTED,
+        obj=operation,
+        details={
+            "token": token.address,
+            "from": custodial.address,
+            "to": own.address,
+            "units": units,
+            "own_wallet": True,
+        },
+    )
+    return operation

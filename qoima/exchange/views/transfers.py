@@ -1,9 +1,12 @@
+import uuid
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
+from qoima.custody import selectors as custody_selectors
 from qoima.custody.selectors import custodial_wallet
 from qoima.enforcement import selectors as enforcement
 from qoima.errors import ApplicationError
@@ -12,7 +15,7 @@ from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role
 
 from .. import services
-from ..forms import TransferForm
+from ..forms import LinkRequestForm, TransferForm
 from ..selectors import transfers as selectors
 
 SHOWN = 50
@@ -32,6 +35,12 @@ def _live(holder: HolderProfile) -> dict[str, object]:
         "holdings": selectors.wallet_holdings(wallet) if wallet else [],
         "history": history,
         "acts": enforcement.with_tokens(list(enforcement.acts_of_owner(holder=holder)[:SHOWN])),
+        # Balances per wallet: each linked external wallet with what it holds.
+        "external": [
+            (own, selectors.wallet_holdings(own))
+            for own in custody_selectors.external_wallets(holder)
+        ],
+        "links": custody_selectors.open_links(holder),
         # The page polls itself while anything is still on its way to the chain.
         "in_flight": any(movement.in_flight for movement in history),
     }
@@ -44,6 +53,8 @@ def _page(
     holdings: list[selectors.Holding] = context["holdings"]  # type: ignore[assignment]
     assets = [(h.token.address, f"{h.token.symbol} · {h.token.name}") for h in holdings]
     context["form"] = form or TransferForm(assets=assets)
+    context["link_form"] = LinkRequestForm()
+    context["own_key"] = uuid.uuid4().hex
     return render(request, "exchange/transfers.html", context, status=status)
 
 
