@@ -94,6 +94,7 @@ def _world(registry: PlatformRegistry) -> World:
         kind=Organisation.Kind.LEGAL_ENTITY,
         legal_name="ТОО «Qoima Bench Agro»",
         identification_number="940140000385",
+        verification_status=Organisation.Verification.VERIFIED,
     )
     Permit.objects.create(
         organisation=organisation,

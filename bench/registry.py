@@ -141,6 +141,7 @@ def _issuers(officers: list[Any]) -> tuple[list[Application], list[str], list[st
             kind=Organisation.Kind.INDIVIDUAL_ENTREPRENEUR,
             legal_name=f"ИП «Bench Issuer {i}»",
             identification_number=number,
+            verification_status=Organisation.Verification.VERIFIED,
         )
         permit = Permit.objects.create(
             organisation=organisation,

@@ -8,9 +8,9 @@ platform is here (a test refuses one anywhere else), and the order is:
    per chain (or key) and held for a whole step, so it serialises that worker.
 2. Chain transactions, by id.
 3. Business rows, each kind by primary key, in this order: enforcement act, application,
-   distribution, redemption, holder profile, wallet, then the other participant rows (organisation,
-   permit, user); then the exchange's: market, order, order change, trade, withdrawal,
-   statement line, member; then holds (by key).
+   distribution, redemption, holder profile, wallet, wallet link, then the other participant
+   rows (organisation, permit, user); then the exchange's: market, order, order change, trade,
+   withdrawal, statement line, member; then holds (by key).
 4. Operations, by id. A request only inserts new ones (their unique idempotency key is the
    one wait two requests can share, and both take it before anything below); the indexer,
    the confirmer and a cancellation lock existing ones in id order.

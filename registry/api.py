@@ -96,11 +96,13 @@ class PermitOut(serializers.ModelSerializer[Permit]):
 
 class IssuerOut(serializers.ModelSerializer[Organisation]):
     permits = PermitOut(many=True)
+    verified_by = serializers.CharField(source="verified_by.get_username", default=None)
 
     class Meta:
         model = Organisation
         fields = ["id", "legal_name", "kind", "identification_number", "registered_address"]
-        fields += ["permits"]
+        fields += ["verification_status", "verified_by", "verified_at", "beneficial_owners"]
+        fields += ["signatory_name", "registration_sha256", "authority_sha256", "permits"]
 
 
 class AssetOut(serializers.ModelSerializer[Application]):
@@ -364,7 +366,7 @@ class IssuerList(RegistryApi, ListAPIView[Organisation]):
     pagination_class = _cursor_pagination("id")
 
     def get_queryset(self) -> QuerySet[Organisation]:
-        return Organisation.objects.prefetch_related(
+        return Organisation.objects.select_related("verified_by").prefetch_related(
             Prefetch("permits", queryset=Permit.objects.select_related("verified_by"))
         )
 

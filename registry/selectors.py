@@ -80,14 +80,18 @@ COMPLIANCE_KINDS = (
 
 
 def issuers() -> QuerySet[Organisation]:
-    return Organisation.objects.annotate(
-        permit_count=Count("permits", distinct=True),
-        asset_count=Count(
-            "applications",
-            filter=Q(applications__status=Application.Status.ISSUED),
-            distinct=True,
-        ),
-    ).order_by("legal_name", "pk")
+    return (
+        Organisation.objects.select_related("verified_by")
+        .annotate(
+            permit_count=Count("permits", distinct=True),
+            asset_count=Count(
+                "applications",
+                filter=Q(applications__status=Application.Status.ISSUED),
+                distinct=True,
+            ),
+        )
+        .order_by("legal_name", "pk")
+    )
 
 
 def issuer_permits(organisation: Organisation) -> QuerySet[Permit]:

@@ -25,6 +25,10 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.LEGAL_ENTITY
     legal_name = factory.Sequence(lambda n: f"ТОО «Issuer {n}»")
     identification_number = "940140000385"
+    # An organisation compliance has verified; tests of verification itself ask for PENDING.
+    verification_status = Organisation.Verification.VERIFIED
+    verified_by = factory.LazyFunction(lambda: permit_verifier())
+    verified_at = factory.LazyFunction(timezone.now)
 
 
 class PermitFactory(factory.django.DjangoModelFactory):

@@ -22,7 +22,7 @@ from ..models import Application, Document, Review
 from ..notifications import notify, officers
 from ..rules import CURRENCY_LIKE, class_refusal, name_is_currency_like, symbol_is_currency_like
 from ..selectors import current_documents
-from .common import issuer_application, require_role, valid_permit
+from .common import issuer_application, require_role, valid_permit, verified_organisation
 
 SYMBOL = re.compile(r"[A-Z0-9]{2,11}")
 MAX_DECIMALS = 18
@@ -230,6 +230,7 @@ def application_submit(*, actor: User, application_id: int) -> Application:
     application = issuer_application(actor, application_id)
     _require_editable(application)
     permit = valid_permit(application.organisation, step="submit")
+    verified_organisation(application.organisation, step="submit")
     # Checked again as the application stands now: a draft saved before a rule changed
     # must still meet it.
     _checked(_data_of(application))

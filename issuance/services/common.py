@@ -38,6 +38,30 @@ def issuer_application(actor: User, application_id: int | str) -> Application:
     return application
 
 
+def verified_organisation(organisation: Organisation, *, step: str) -> None:
+    """InvalidInput unless compliance has verified the organisation (its registration,
+    beneficial owners and signatory's authority); ``step`` as for ``valid_permit``."""
+    if organisation.verification_status == Organisation.Verification.VERIFIED:
+        return
+    reason = (
+        _("compliance refused to verify the organisation: %(note)s")
+        % {"note": organisation.verification_note}
+        if organisation.verification_status == Organisation.Verification.REFUSED
+        else _(
+            "compliance has not verified the organisation yet (its registration, beneficial "
+            "owners and signatory's authority)."
+        )
+    )
+    messages = {
+        "submit": _("The application cannot be submitted: %(reason)s"),
+        "approval": _("The application cannot be approved: %(reason)s"),
+        "mint": _("The asset cannot be minted: %(reason)s"),
+    }
+    raise InvalidInput(
+        messages[step] % {"reason": reason}, field="organisation", code="organisation_unverified"
+    )
+
+
 def valid_permit(organisation: Organisation, *, step: str) -> Permit:
     """The organisation's permit in force today, or InvalidInput saying why there is none.
 

@@ -16,7 +16,7 @@ from ..models import Application, Review
 from ..notifications import issuer_staff, notify, officers
 from ..selectors import ART5_ITEMS, checklist_record
 from .applications import required_documents_check
-from .common import locked, require_role, valid_permit
+from .common import locked, require_role, valid_permit, verified_organisation
 from .minting import issue_request_in_transaction
 
 S = Application.Status
@@ -63,6 +63,7 @@ def application_approve(
             code="checklist_incomplete",
         )
     permit = valid_permit(application.organisation, step="approval")
+    verified_organisation(application.organisation, step="approval")
     today = timezone.localdate()
     required_documents_check(application, on=today)
     now = timezone.now()
@@ -102,6 +103,7 @@ def application_confirm(*, officer: User, application_id: int, note: str = "") -
             code="maker_checker",
         )
     permit = valid_permit(application.organisation, step="mint")
+    verified_organisation(application.organisation, step="mint")
     now = timezone.now()
     application.status, application.permit = S.ISSUING, permit
     application.confirmed_by, application.confirmed_at = officer, now

@@ -156,6 +156,12 @@ class AuditAction(models.TextChoices):
         _("Operation's confirmation taken back by a chain reorganisation"),
     )
     ORGANISATION_REGISTERED = "organisation.registered", _("Issuer registered")
+    ORGANISATION_VERIFICATION_SUBMITTED = (
+        "organisation.verification_submitted",
+        _("Issuer's documents sent for verification"),
+    )
+    ORGANISATION_VERIFIED = "organisation.verified", _("Issuer organisation verified by compliance")
+    ORGANISATION_REFUSED = "organisation.refused", _("Issuer organisation refused by compliance")
     PERMIT_ADDED = "permit.added", _("Permit recorded")
     PERMIT_ACTIVE = "permit.active", _("Permit reinstated")
     PERMIT_SUSPENDED = "permit.suspended", _("Permit suspended")

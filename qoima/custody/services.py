@@ -5,7 +5,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from eth_account import Account
@@ -191,9 +191,7 @@ def wallet_link_request(*, actor: User, address: str, domain: str, uri: str) -> 
 def wallet_link_sign(*, actor: User, link_id: int, signature: str) -> WalletLink:
     """The holder hands in the signature of the link's message; it must be the address's."""
     holder = _verified_holder(actor)
-    link = (
-        WalletLink.objects.select_for_update(no_key=True).filter(pk=link_id, holder=holder).first()
-    )
+    link = locks.rows_for_update(WalletLink.objects.filter(pk=link_id, holder=holder)).first()
     if link is None:
         raise NotFound()
     if link.state != WalletLink.State.AWAITING_SIGNATURE:
@@ -223,7 +221,16 @@ def wallet_link_sign(*, actor: User, link_id: int, signature: str) -> WalletLink
             code="address_taken",
         )
     link.signature, link.state = signature, WalletLink.State.SIGNED
-    link.save(update_fields=["signature", "state"])
+    try:
+        with transaction.atomic():
+            link.save(update_fields=["signature", "state"])
+    except IntegrityError:
+        # Another holder's link of the address was signed meanwhile: the address is theirs.
+        raise InvalidInput(
+            _("This address belongs to another participant of the platform."),
+            field="address",
+            code="address_taken",
+        ) from None
     audit_record(
         actor=actor,
         action=AuditAction.CUSTODY_WALLET_LINK_SIGNED,
@@ -241,7 +248,7 @@ def wallet_link_decide(
     allowlisted on-chain) or refuses it with a reason."""
     if user_role(officer) != Role.COMPLIANCE_OFFICER:
         raise NotAllowed()
-    link = WalletLink.objects.select_for_update(no_key=True).filter(pk=link_id).first()
+    link = locks.rows_for_update(WalletLink.objects.filter(pk=link_id)).first()
     if link is None:
         raise NotFound()
     if link.state != WalletLink.State.SIGNED:

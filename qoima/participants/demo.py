@@ -13,6 +13,8 @@ from .services import (
     holder_register,
     holder_verify,
     organisation_register,
+    organisation_verification_submit,
+    organisation_verify,
     permit_verify,
     user_create,
 )
@@ -100,6 +102,26 @@ def demo_load(*, today: datetime.date | None = None) -> bool:
         organisation__identification_number=DEMO_ISSUER_BIN, status=Permit.Status.PENDING
     ):
         permit_verify(officer=officer, permit_id=permit.pk, document_ref="DEMO-PERMIT-CHECK")
+    demo_issuer = Organisation.objects.get(identification_number=DEMO_ISSUER_BIN)
+    if demo_issuer.verification_status == Organisation.Verification.PENDING:
+        # And the organisation: its staff send the documents, compliance checks them.
+        organisation_verification_submit(
+            actor=demo_issuer.staff.get(username="issuer"),
+            registration_document=SimpleUploadedFile(
+                "registration.pdf", demo_pdf("Demo certificate of state registration")
+            ),
+            beneficial_owners="Асанов Ерлан; 791028302728; 100",
+            signatory_name="Асанов Ерлан",
+            signatory_position="Директор",
+            authority_document=SimpleUploadedFile(
+                "charter.pdf", demo_pdf("Demo charter: the director signs for the company")
+            ),
+        )
+        organisation_verify(
+            officer=officer,
+            organisation_id=demo_issuer.pk,
+            confirmed=["registration", "owners", "signatory"],
+        )
     for username, kind, name, number in DEMO_HOLDERS:
         if username not in existing:
             holder_register(

@@ -118,3 +118,36 @@ class PermitVerifyForm(forms.Form):
 
 class PermitRefuseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OrganisationVerificationForm(forms.Form):
+    """What the issuer's staff hand in for compliance to verify the organisation."""
+
+    registration_document = forms.FileField(
+        label=_("Certificate of state registration (PDF, PNG or JPEG)"), required=False
+    )
+    beneficial_owners = forms.CharField(
+        label=_("Beneficial owners"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One a line: name; IIN or BIN; share in %."),
+    )
+    signatory_name = forms.CharField(label=_("Signatory"), max_length=255)
+    signatory_position = forms.CharField(label=_("Signatory's position"), max_length=255)
+    authority_document = forms.FileField(
+        label=_("Document of the signatory's authority (charter, power of attorney)"),
+        required=False,
+    )
+
+
+class OrganisationVerifyForm(forms.Form):
+    confirmed = forms.MultipleChoiceField(
+        label=_("Checked"),
+        choices=[
+            ("registration", _("The state registration matches the BIN / IIN and the name")),
+            ("owners", _("The beneficial owners are as declared")),
+            ("signatory", _("The signatory may sign for the organisation")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

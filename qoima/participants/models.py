@@ -46,10 +46,47 @@ class Organisation(models.Model):
     registered_address = models.CharField(_("registered address"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # Know your business: the organisation counts once a compliance officer has checked its
+    # registration, its beneficial owners and its signatory's authority against documents.
+    class Verification(models.TextChoices):
+        PENDING = "pending", _("Pending verification")
+        VERIFIED = "verified", _("Verified")
+        REFUSED = "refused", _("Refused by compliance")
+
+    verification_status = models.CharField(
+        _("verification"), max_length=16, choices=Verification.choices, default=Verification.PENDING
+    )
+    # [{"name": ..., "identification_number": ..., "share": "25.5"}], as the issuer declared them.
+    beneficial_owners = models.JSONField(_("beneficial owners"), default=list, blank=True)
+    signatory_name = models.CharField(_("signatory"), max_length=255, blank=True)
+    signatory_position = models.CharField(_("signatory's position"), max_length=255, blank=True)
+    registration_document = models.FileField(
+        _("state registration document"), storage=document_storage, max_length=200, blank=True
+    )
+    registration_sha256 = models.CharField(_("its SHA-256"), max_length=64, blank=True)
+    authority_document = models.FileField(
+        _("signatory's authority document"), storage=document_storage, max_length=200, blank=True
+    )
+    authority_sha256 = models.CharField(_("its SHA-256"), max_length=64, blank=True)
+    verification_submitted_at = models.DateTimeField(
+        _("sent for verification at"), null=True, blank=True
+    )
+    verified_by = models.ForeignKey(
+        "participants.User",
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verification_note = models.TextField(_("compliance's note"), blank=True)
+
     class Meta:
         verbose_name = _("issuer organisation")
         verbose_name_plural = _("issuer organisations")
         ordering = ["legal_name"]
+        permissions = [("verify_organisation", "Can verify issuer organisations")]
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.identification_number})"

@@ -16,6 +16,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "participants.change_permit_status",
         "participants.view_holderprofile",
         "participants.verify_holder",
+        "participants.verify_organisation",
         "audit.view_auditentry",
     ],
     Role.REGULATOR: [

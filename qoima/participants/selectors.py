@@ -114,3 +114,11 @@ def permits_waiting() -> Waiting:
         count=Count("pk"), oldest=Min("created_at")
     )
     return Waiting(row["count"], row["oldest"])
+
+
+def organisations_waiting() -> QuerySet[Organisation]:
+    """Issuer organisations that sent their documents and wait for compliance, oldest first."""
+    return Organisation.objects.filter(
+        verification_status=Organisation.Verification.PENDING,
+        verification_submitted_at__isnull=False,
+    ).order_by("verification_submitted_at")

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -629,3 +630,169 @@ def api_token_issue(*, user: User) -> str:
         },
     )
     return token
+
+
+# ------------------------------------------------------------------------------ organisations
+
+# What compliance confirms before an issuer organisation counts.
+ORGANISATION_CHECKS = ("registration", "owners", "signatory")
+
+
+def _owners(text: str) -> list[dict[str, str]]:
+    """Beneficial owners as the issuer lists them, one a line: name; IIN or BIN; share in %."""
+    owners: list[dict[str, str]] = []
+    for number, line in enumerate(text_optional(text, multiline=True).splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split(";")]
+        try:
+            name, identification, share = parts
+            parse_identification_number(identification)
+            percent = Decimal(share.replace(",", ".").rstrip("%").strip())
+        except (ValueError, ValidationError, InvalidOperation):
+            percent = Decimal(-1)
+        if percent <= 0 or percent > 100 or not name:
+            raise InvalidInput(
+                _(
+                    "Line %(line)s: write each owner as name; IIN or BIN; share in %% "
+                    "(for example: Асанов Ерлан; 791028302728; 60)."
+                )
+                % {"line": number},
+                field="beneficial_owners",
+            )
+        owners.append(
+            {"name": name, "identification_number": identification, "share": str(percent)}
+        )
+    if not owners:
+        raise InvalidInput(_("List the beneficial owners."), field="beneficial_owners")
+    if sum(Decimal(owner["share"]) for owner in owners) > 100:
+        raise InvalidInput(
+            _("The owners' shares add up to more than 100 %."), field="beneficial_owners"
+        )
+    return owners
+
+
+@transaction.atomic(durable=True)
+def organisation_verification_submit(
+    *,
+    actor: User,
+    registration_document: UploadedFile | None,
+    beneficial_owners: str,
+    signatory_name: str,
+    signatory_position: str,
+    authority_document: UploadedFile | None,
+) -> Organisation:
+    """The issuer's staff hand in what compliance checks: the state registration document, the
+    beneficial owners, the signatory and the document of their authority."""
+    if user_role(actor) != Role.ISSUER_STAFF or actor.organisation_id is None:
+        raise NotAllowed()
+    organisation = _locked(Organisation, actor.organisation_id)
+    if organisation.verification_status == Organisation.Verification.VERIFIED:
+        raise Conflict(_("The organisation is verified already."))
+    owners = _owners(beneficial_owners)
+    name = text_required(
+        signatory_name,
+        field="signatory_name",
+        message=_("Give the signatory's name."),
+        max_length=255,
+    )
+    position = text_required(
+        signatory_position,
+        field="signatory_position",
+        message=_("Give the signatory's position."),
+        max_length=255,
+    )
+    stored = {}
+    for field, upload in (
+        ("registration_document", registration_document),
+        ("authority_document", authority_document),
+    ):
+        if upload is None:
+            raise InvalidInput(_("Upload the document (PDF, PNG or JPEG)."), field=field)
+        try:
+            stored[field] = document_store(upload)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field=field, code=error.code) from None
+    organisation.beneficial_owners = owners
+    organisation.signatory_name, organisation.signatory_position = name, position
+    organisation.registration_document = stored["registration_document"].name
+    organisation.registration_sha256 = stored["registration_document"].sha256
+    organisation.authority_document = stored["authority_document"].name
+    organisation.authority_sha256 = stored["authority_document"].sha256
+    organisation.verification_status = Organisation.Verification.PENDING
+    organisation.verification_submitted_at = timezone.now()
+    organisation.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ORGANISATION_VERIFICATION_SUBMITTED,
+        obj=organisation,
+        details={
+            "owners": owners,
+            "signatory": name,
+            "registration_sha256": organisation.registration_sha256,
+            "authority_sha256": organisation.authority_sha256,
+        },
+    )
+    return organisation
+
+
+def _organisation_to_decide(officer: User, organisation_id: int) -> Organisation:
+    _require_role(officer, Role.COMPLIANCE_OFFICER)
+    organisation = _locked(Organisation, organisation_id)
+    if organisation.verification_submitted_at is None:
+        raise Conflict(_("The organisation has not sent its documents for verification yet."))
+    if organisation.verification_status != Organisation.Verification.PENDING:
+        raise Conflict(_("The organisation does not wait for verification."))
+    if organisation.staff.filter(pk=officer.pk).exists():
+        raise NotAllowed(_("Nobody may verify themselves."))
+    return organisation
+
+
+@transaction.atomic(durable=True)
+def organisation_verify(
+    *, officer: User, organisation_id: int, confirmed: list[str], note: str = ""
+) -> Organisation:
+    """Compliance verifies an issuer organisation, having checked each item against its
+    documents: the registration, the beneficial owners, the signatory's authority."""
+    organisation = _organisation_to_decide(officer, organisation_id)
+    missing = [check for check in ORGANISATION_CHECKS if check not in confirmed]
+    if missing:
+        raise InvalidInput(
+            _(
+                "Confirm each check: the registration, the beneficial owners and the "
+                "signatory's authority."
+            ),
+            field="confirmed",
+            code="checks_incomplete",
+        )
+    organisation.verification_status = Organisation.Verification.VERIFIED
+    organisation.verified_by, organisation.verified_at = officer, timezone.now()
+    organisation.verification_note = text_optional(note, multiline=True)
+    organisation.save(
+        update_fields=["verification_status", "verified_by", "verified_at", "verification_note"]
+    )
+    audit_record(
+        actor=officer,
+        action=AuditAction.ORGANISATION_VERIFIED,
+        obj=organisation,
+        details={"checks": list(ORGANISATION_CHECKS), "note": organisation.verification_note},
+    )
+    return organisation
+
+
+@transaction.atomic(durable=True)
+def organisation_refuse(*, officer: User, organisation_id: int, reason: str) -> Organisation:
+    organisation = _organisation_to_decide(officer, organisation_id)
+    reason = text_required(
+        reason, field="reason", message=_("Give the reason for the refusal."), multiline=True
+    )
+    organisation.verification_status = Organisation.Verification.REFUSED
+    organisation.verification_note = reason
+    organisation.save(update_fields=["verification_status", "verification_note"])
+    audit_record(
+        actor=officer,
+        action=AuditAction.ORGANISATION_REFUSED,
+        obj=organisation,
+        details={"reason": reason},
+    )
+    return organisation

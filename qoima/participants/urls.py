@@ -12,6 +12,26 @@ urlpatterns = [
     path("accounts/api-token/", views.api_token, name="api-token"),
     path("dashboard/issuer/", views.dashboard_issuer, name="dashboard-issuer"),
     path("dashboard/issuer/permits/", views.issuer_permit_add, name="issuer-permit-add"),
+    path(
+        "dashboard/issuer/verification/",
+        views.issuer_verification_submit,
+        name="issuer-verification-submit",
+    ),
+    path(
+        "compliance/organisations/<int:organisation_id>/verify/",
+        views.organisation_verify,
+        name="organisation-verify",
+    ),
+    path(
+        "compliance/organisations/<int:organisation_id>/refuse/",
+        views.organisation_refuse,
+        name="organisation-refuse",
+    ),
+    path(
+        "organisations/<int:organisation_id>/documents/<str:which>/",
+        views.organisation_document,
+        name="organisation-document",
+    ),
     path("dashboard/holder/", views.dashboard_holder, name="dashboard-holder"),
     path("dashboard/compliance/", views.dashboard_compliance, name="dashboard-compliance"),
     path("dashboard/regulator/", views.dashboard_regulator, name="dashboard-regulator"),

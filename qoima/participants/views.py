@@ -37,6 +37,8 @@ from .forms import (
     HolderSuspendForm,
     HolderVerifyForm,
     IssuerRegistrationForm,
+    OrganisationVerificationForm,
+    OrganisationVerifyForm,
     PermitAddForm,
     PermitRefuseForm,
     PermitStatusForm,
@@ -174,7 +176,11 @@ DASHBOARD_ROWS = 10
 
 
 def _issuer_page(
-    request: HttpRequest, *, form: PermitAddForm | None = None, status: int = 200
+    request: HttpRequest,
+    *,
+    form: PermitAddForm | None = None,
+    verification_form: OrganisationVerificationForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     user = current_user(request)
     organisation = user.organisation
@@ -197,6 +203,7 @@ def _issuer_page(
             "organisation": organisation,
             "permits": permits,
             "permit_form": form or PermitAddForm(),
+            "verification_form": verification_form or OrganisationVerificationForm(),
             "assets": issuance_selectors.issuer_assets(organisation),
             "open_applications": issuance_selectors.open_application_counts(organisation),
             "redemptions": list(redemptions[:DASHBOARD_ROWS]),
@@ -211,6 +218,70 @@ def _issuer_page(
 @role_required(Role.ISSUER_STAFF)
 def dashboard_issuer(request: HttpRequest) -> HttpResponse:
     return _issuer_page(request)
+
+
+@require_POST
+@role_required(Role.ISSUER_STAFF)
+def issuer_verification_submit(request: HttpRequest) -> HttpResponse:
+    """The issuer's staff send the organisation's documents for compliance to verify."""
+    form = OrganisationVerificationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _issuer_page(request, verification_form=form, status=400)
+    try:
+        services.organisation_verification_submit(actor=current_user(request), **form.cleaned_data)
+    except ApplicationError as error:
+        _apply_form_errors(form, error)
+        return _issuer_page(request, verification_form=form, status=error.status_code)
+    messages.success(request, _("The documents are sent; compliance verifies the organisation."))
+    return redirect("dashboard-issuer")
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def organisation_verify(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        OrganisationVerifyForm(request.POST),
+        lambda officer, data: services.organisation_verify(
+            officer=officer,
+            organisation_id=organisation_id,
+            confirmed=data["confirmed"],
+            note=data["note"],
+        ),
+        str(_("The organisation is verified.")),
+    )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_OFFICER)
+def organisation_refuse(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    return _compliance_action(
+        request,
+        HolderSuspendForm(request.POST),
+        lambda officer, data: services.organisation_refuse(
+            officer=officer, organisation_id=organisation_id, reason=data["reason"]
+        ),
+        str(_("The organisation is refused.")),
+    )
+
+
+@role_required(Role.COMPLIANCE_OFFICER, Role.REGULATOR, Role.ISSUER_STAFF)
+def organisation_document(request: HttpRequest, organisation_id: int, which: str) -> FileResponse:
+    """An organisation's registration or authority document, to compliance, the regulator and
+    the organisation's own staff."""
+    user = current_user(request)
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    if selectors.user_role(user) == Role.ISSUER_STAFF and user.organisation_id != organisation.pk:
+        raise Http404
+    field = {"registration": "registration_document", "authority": "authority_document"}.get(which)
+    name = getattr(organisation, field).name if field else ""
+    if not name:
+        raise Http404
+    try:
+        stored = document_storage().open(name, "rb")
+    except FileNotFoundError:
+        raise NotFound(_("The stored file of this document is missing.")) from None
+    return FileResponse(stored, as_attachment=True, filename=name.rsplit("/", 1)[-1])
 
 
 @require_POST
@@ -275,6 +346,8 @@ def _compliance_page(request: HttpRequest, *, error: str = "", status: int = 200
                 "permits": selectors.permits_waiting(),
             },
             "wallet_links": custody_selectors.links_to_decide(),
+            "organisations_waiting": selectors.organisations_waiting(),
+            "organisation_form": OrganisationVerifyForm(),
             "holders": selectors.holder_list(),
             "pending_permits": selectors.permits_pending(),
             "organisations": organisations,

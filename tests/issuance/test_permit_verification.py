@@ -40,6 +40,13 @@ def complete_draft(world: World) -> Application:
     return application
 
 
+KYB = {
+    "beneficial_owners": "Асанов Ерлан; 791028302728; 60\nТОО «Астық»; 940140000385; 40",
+    "signatory_name": "Асанов Ерлан",
+    "signatory_position": "Директор",
+}
+
+
 def test_a_self_registered_issuer_submits_only_after_compliance_verified_its_permit(world):
     issuer_client = Client(HTTP_ACCEPT_LANGUAGE="en")
     registered = issuer_client.post(
@@ -78,12 +85,59 @@ def test_a_self_registered_issuer_submits_only_after_compliance_verified_its_per
     verified = officer.post(reverse("permit-verify", args=[permit.pk]), {"document_ref": "REG-1"})
     assert verified.status_code == 302
 
+    # The permit counts; the organisation does not yet: compliance has not verified it.
+    refused = issuer_client.post(reverse("issuance-submit", args=[application.pk]))
+    assert refused.status_code == 400
+    assert (
+        "The application cannot be submitted: compliance has not verified the organisation yet"
+        in refused.content.decode()
+    )
+    bad_owners = issuer_client.post(
+        reverse("issuer-verification-submit"),
+        {
+            **KYB,
+            "beneficial_owners": "Асанов Ерлан; 791028302720; 60",
+            "registration_document": pdf_upload("registration.pdf", b"% reg"),
+            "authority_document": pdf_upload("charter.pdf", b"% charter"),
+        },
+    )
+    assert bad_owners.status_code == 400
+    assert "Line 1: write each owner as name; IIN or BIN; share in %" in bad_owners.content.decode()
+    sent = issuer_client.post(
+        reverse("issuer-verification-submit"),
+        {
+            **KYB,
+            "registration_document": pdf_upload("registration.pdf", b"% reg"),
+            "authority_document": pdf_upload("charter.pdf", b"% charter"),
+        },
+    )
+    assert sent.status_code == 302
+    organisation.refresh_from_db()
+    queue = officer.get(reverse("dashboard-compliance")).content.decode()
+    waiting = queue.split('data-testid="organisations-waiting"')[1].split("</table>")[0]
+    assert "Асанов Ерлан (791028302728)" in waiting
+    assert organisation.registration_sha256 in waiting
+    unchecked = officer.post(
+        reverse("organisation-verify", args=[organisation.pk]), {"confirmed": ["registration"]}
+    )
+    assert unchecked.status_code == 400
+    assert "Confirm each check" in unchecked.content.decode()
+    checked = officer.post(
+        reverse("organisation-verify", args=[organisation.pk]),
+        {"confirmed": ["registration", "owners", "signatory"]},
+    )
+    assert checked.status_code == 302
+
     submitted = issuer_client.post(reverse("issuance-submit", args=[application.pk]))
     assert submitted.status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
 
     page = regulator.get(reverse("registry-issuer", args=[organisation.pk])).content.decode()
+    kyb = page.split('data-testid="organisation-verification"')[1].split("</dl>")[0]
+    assert "Verified" in kyb
+    assert world.officer_a.username in kyb
+    assert organisation.authority_sha256 in kyb
     row = page[page.index("KZ-77") :].split("</tr>")[0]
     assert world.officer_a.username in row
     assert permit.document_sha256 in row
