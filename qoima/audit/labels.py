@@ -42,6 +42,7 @@ DETAILS: dict[str, Promise] = {
     "mint_amount": _("amount to mint"),
     "name": _("name"),
     "sha256": _("SHA-256"),
+    "share": _("share, %"),
     "symbol": _("symbol"),
     "approved_by": _("approved by"),
     "bytes": _("bytes"),
@@ -188,7 +189,9 @@ def _value(key: str, value: object, model: type[models.Model] | None, decimals: 
     if isinstance(value, list):
         return ", ".join(_value(key, item, model, decimals) for item in value)
     if isinstance(value, dict):
-        # A change's before and after: the object's own fields, each read as above.
+        # A change's before and after: the object's own fields, each read as above; a related
+        # object's fields (an act's legal basis) as its own model has them.
+        model = _related(model, key) or model
         return "; ".join(
             f"{_key(name, model)}: {_value(name, item, model, decimals)}"
             for name, item in value.items()
@@ -214,6 +217,17 @@ def _value(key: str, value: object, model: type[models.Model] | None, decimals: 
         if field is not None and getattr(field, "choices", None):
             return str(_choice_label(field, value))  # type: ignore[arg-type]
     return "" if value is None else str(value)
+
+
+def _related(model: type[models.Model] | None, key: str) -> type[models.Model] | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    related = field.related_model if field.is_relation else None
+    return related if isinstance(related, type) else None
 
 
 def _name(obj: models.Model) -> str:

@@ -583,11 +583,11 @@ def _details(act: EnforcementAct) -> dict[str, object]:
     return {
         "kind": act.kind,
         "wallet": act.wallet.address if act.wallet else "",
-        "receiver": act.receiver_wallet.address if act.receiver_wallet else "",
+        "receiver_wallet": act.receiver_wallet.address if act.receiver_wallet else "",
         "token": act.token_address,
         "units": int(act.amount) if act.amount is not None else None,
         "reason": act.reason,
-        "basis": {
+        "legal_basis": {
             "kind": basis.kind,
             "number": basis.number,
             "issued_on": basis.issued_on.isoformat(),

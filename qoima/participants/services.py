@@ -727,8 +727,8 @@ def organisation_verification_submit(
         action=AuditAction.ORGANISATION_VERIFICATION_SUBMITTED,
         obj=organisation,
         details={
-            "owners": owners,
-            "signatory": name,
+            "beneficial_owners": owners,
+            "signatory_name": name,
             "registration_sha256": organisation.registration_sha256,
             "authority_sha256": organisation.authority_sha256,
         },
@@ -775,7 +775,7 @@ def organisation_verify(
         actor=officer,
         action=AuditAction.ORGANISATION_VERIFIED,
         obj=organisation,
-        details={"checks": list(ORGANISATION_CHECKS), "note": organisation.verification_note},
+        details={"verification_note": organisation.verification_note},
     )
     return organisation
 

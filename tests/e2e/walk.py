@@ -8,6 +8,7 @@ The pages are listed once, in ``PAGES``; the data behind them is made in the dat
 """
 
 import ast
+import datetime
 import re
 import shutil
 import time
@@ -29,12 +30,14 @@ from qoima.chain.models import (
     ReconciliationDifference,
     ReconciliationRun,
 )
+from qoima.custody.services import wallet_link_request
+from qoima.enforcement import services as enforcement
 from qoima.exchange import services as exchange
 from qoima.exchange.services import treasury
 from qoima.participants import services as participants
 from qoima.participants.models import Role
 from tests.exchange.trading import SETTINGS, deposit
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, pdf_upload
 from tests.registry.conftest import make_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +91,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
     "holder": (
         Page("dashboard", "/dashboard/"),
         Page("wallet", "/wallet/"),
+        Page("wallet-link", "/wallet/links/{link}/"),
         Page("cash", "/exchange/cash/"),
         Page("markets", "/exchange/markets/"),
         Page("trade", "/exchange/markets/{market}/trade/"),
@@ -99,6 +103,9 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("review-queue", "/issuance/review/"),
         Page("application", "/issuance/{pending}/"),
         Page("operations", "/operations/"),
+        Page("enforcement", "/compliance/enforcement/"),
+        Page("new-act", "/compliance/enforcement/new/"),
+        Page("act", "/compliance/enforcement/{act}/"),
     ),
     "regulator": (
         Page("dashboard", "/dashboard/"),
@@ -233,6 +240,32 @@ def walk_platform() -> Platform:
         price=100_000,
         quantity=200,
     )
+    # A court's freeze of part of holder 0's units, and a pause of the platform waiting for a
+    # second officer; holder 0's link of an external wallet waiting for its signature.
+    for kind, named in (("freeze_units", {"amount": "1"}), ("pause_platform", {})):
+        act = enforcement.act_request(
+            officer=world.officer_a,
+            data=enforcement.ActData(
+                kind=kind,
+                reason="Court order 2-117/2026",
+                subject=world.holders[0].identification_number,
+                token_address=application.token_address,
+                **named,
+            ),
+            basis=enforcement.BasisData(
+                kind="court_decision",
+                number="2-117/2026",
+                issued_on=datetime.date(2026, 12, 1),
+                authority="СМЭС г. Алматы",
+                document=pdf_upload("order.pdf", kind.encode()),
+            ),
+        )
+    link = wallet_link_request(
+        actor=world.holders[0].user,
+        address="0x" + "5e" * 20,
+        domain="testserver",
+        uri="http://testserver/",
+    )
     participants.holder_suspend(
         officer=world.officer_a, holder_id=world.holders[2].pk, reason="Court order 12"
     )
@@ -268,6 +301,8 @@ def walk_platform() -> Platform:
             "organisation": application.organisation_id,
             "transfer": ledger.transfers[1].pk,
             "market": market.pk,
+            "act": act.pk,
+            "link": link.pk,
         },
     )
 

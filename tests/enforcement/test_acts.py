@@ -75,7 +75,7 @@ def test_a_freeze_of_units_holds_them_at_once_with_the_documents_hash(officer, a
     assert operation.purpose == "enforcement.act"
     assert balance(alice) == (HELD, 25_000, 0)
     entry = AuditEntry.objects.get(action="enforcement.act_requested")
-    assert entry.details["basis"]["number"] == "2-117/2026"
+    assert entry.details["legal_basis"]["number"] == "2-117/2026"
     # The holder can no longer send the frozen part.
     with pytest.raises(InvalidInput, match=r"You have 750\.00 ABAY10 available"):
         transfer_request(

@@ -196,10 +196,9 @@ def transfer_to_own_wallet(
         obj=operation,
         details={
             "token": token.address,
-            "from": custodial.address,
-            "to": own.address,
+            "sender": custodial.address,
+            "receiver": own.address,
             "units": units,
-            "own_wallet": True,
         },
     )
     return operation
