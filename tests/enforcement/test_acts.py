@@ -15,7 +15,7 @@ from qoima.enforcement.services import ActData, act_confirm, act_reject, act_req
 from qoima.enforcement.settlement import acts_settled
 from qoima.errors import Conflict, InvalidInput, NotAllowed
 from qoima.exchange.models import Market, Order, OrderChange
-from qoima.exchange.services import transfer_request
+from qoima.exchange.services import market_halt, market_resume, transfer_request
 from qoima.exchange.services.orders import order_place
 from qoima.participants.models import Role
 from tests.exchange.conftest import HELD, TOKEN
@@ -371,3 +371,18 @@ def test_a_recovery_retires_the_wallet_and_moves_its_unfrozen_units_to_a_new_one
     assert act.state == EnforcementAct.State.CONFIRMED
     with pytest.raises(Conflict):
         ask(officer, K.RECOVER_WALLET, subject=ALICE, address=old)
+
+
+def test_the_administrator_neither_pauses_nor_resumes_a_market_for_compliance(officer, asset):
+    market = market_of(asset)
+    admin = make_user(Role.PLATFORM_ADMIN)
+    with pytest.raises(InvalidInput, match="Choose why the market is halted"):
+        market_halt(actor=admin, market_id=market.pk, reason="asset_paused")
+    ask(officer, K.PAUSE_ASSET, token_address=TOKEN)
+    with pytest.raises(Conflict) as refused:
+        market_resume(actor=admin, market_id=market.pk)
+    assert str(refused.value.message) == (
+        "Compliance paused this market's asset; it resumes when the pause ends."
+    )
+    market.refresh_from_db()
+    assert market.status == "halted"
