@@ -191,3 +191,64 @@ def with_proof(acts: list[EnforcementAct]) -> list[EnforcementAct]:
             proof = OnChain(tx_hash, mined_in, events[tx_hash])
         act.on_chain = proof  # type: ignore[attr-defined]
     return acts
+
+
+@dataclass(frozen=True)
+class InEffect:
+    """What the chain holds frozen or paused now, as the indexer read it (confirmed events)."""
+
+    # (token, its PlatformToken or None, wallet address, the wallet or None, frozen units)
+    frozen_units: list[tuple[str, PlatformToken | None, str, Wallet | None, int]]
+    # (address, the wallet or None): addresses whose last confirmed freeze is not released.
+    frozen_addresses: list[tuple[str, Wallet | None]]
+    # Contracts whose last confirmed pause has not ended: a token, or the registry.
+    paused: list[tuple[str, PlatformToken | None]]
+
+
+def in_effect() -> InEffect:
+    """Frozen units, frozen addresses and pauses as the chain has them now, each with whom or
+    what it concerns, read in a fixed number of queries."""
+    rows = list(
+        TokenBalance.objects.filter(chain_id=settings.CHAIN_ID, frozen__gt=0)
+        .order_by("token_address", "holder")
+        .values_list("token_address", "holder", "frozen")
+    )
+    last: dict[tuple[str, str], str] = {}
+    for contract, account, kind in (
+        ComplianceEvent.objects.filter(
+            chain_id=settings.CHAIN_ID,
+            applied=True,
+            kind__in=[
+                ComplianceEvent.Kind.ADDRESS_FROZEN,
+                ComplianceEvent.Kind.ADDRESS_UNFROZEN,
+                ComplianceEvent.Kind.PAUSED,
+                ComplianceEvent.Kind.UNPAUSED,
+            ],
+        )
+        .order_by("block_number", "log_index")
+        .values_list("contract", "account", "kind")
+    ):
+        last[(contract, account)] = kind
+    addresses = sorted(a for (_c, a), k in last.items() if k == ComplianceEvent.Kind.ADDRESS_FROZEN)
+    contracts = sorted(c for (c, _a), k in last.items() if k == ComplianceEvent.Kind.PAUSED)
+    wallets = {
+        wallet.address: wallet
+        for wallet in Wallet.objects.filter(
+            address__in={holder for _t, holder, _f in rows} | set(addresses)
+        ).select_related("holder", "organisation")
+    }
+    tokens = {
+        token.address: token
+        for token in PlatformToken.objects.filter(
+            chain_id=settings.CHAIN_ID,
+            address__in={token for token, _h, _f in rows} | set(contracts),
+        )
+    }
+    return InEffect(
+        [
+            (token, tokens.get(token), holder, wallets.get(holder), int(units))
+            for token, holder, units in rows
+        ],
+        [(address, wallets.get(address)) for address in addresses],
+        [(contract, tokens.get(contract)) for contract in contracts],
+    )

@@ -160,6 +160,7 @@ def compliance(request: HttpRequest) -> HttpResponseBase:
         {
             "page": page,
             "query": list_query(request),
+            "in_effect": enforcement.in_effect(),
             "acts": enforcement.with_proof(
                 enforcement.with_tokens(list(enforcement.acts_for_officers()[:PAGE]))
             ),

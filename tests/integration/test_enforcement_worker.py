@@ -27,7 +27,8 @@ from qoima.errors import Conflict
 from qoima.exchange.models import Transfer
 from qoima.exchange.selectors.transfers import holder_history
 from qoima.exchange.services import transfer_request, transfer_to_own_wallet
-from tests.factories import pdf_upload
+from qoima.participants.models import Role
+from tests.factories import make_user, pdf_upload
 from tests.onchain import issued, until
 from tests.pages import visible_text
 
@@ -83,7 +84,7 @@ def indexed(condition):
 
 
 def test_a_freeze_overtakes_a_transfer_in_flight_and_a_forced_transfer_lands_with_its_hash(
-    worker_factory, chain
+    worker_factory, chain, client
 ):
     worker = worker_factory.start()
     world, application = issued(worker, chain)
@@ -128,6 +129,12 @@ def test_a_freeze_overtakes_a_transfer_in_flight_and_a_forced_transfer_lands_wit
     assert on_chain.frozen_tokens(a_wallet.address) == 500
     event = ComplianceEvent.objects.get(kind=ComplianceEvent.Kind.UNITS_FROZEN)
     assert event.reason_hash == freeze.operation.reason_hash
+    # The regulator reads the frozen units among what is in effect on-chain.
+    client.force_login(make_user(Role.REGULATOR))
+    page = client.get(reverse("registry-compliance"), HTTP_ACCEPT_LANGUAGE="en")
+    in_effect = visible_text(page.content.decode().split('data-testid="in-effect"')[1])
+    assert f"Units frozen {a.full_name} ({a.identification_number})" in in_effect
+    assert f"{application.symbol} 5.00" in in_effect
     assert event.reason_hash == "0x" + freeze.legal_basis.document_sha256
 
     # A court orders 7.00 to B: officer A asks, officer B confirms; the frozen units go too.
