@@ -10,9 +10,9 @@ from qoima.chain.tasks import chain_heartbeat, chain_record_head
 from qoima.participants.demo import DEMO_LOGINS, demo_load
 
 # The demo's participants (one audited registration per login), compliance's verification of
-# the two holders and of the issuer's permit, and a wallet opened and allowlisted for each
-# verified holder.
-DEMO_ENTRIES = len(DEMO_LOGINS) + 2 + 1 + 2 * 2
+# the two holders and of the issuer's permit, a wallet opened and allowlisted for each verified
+# holder, and the issuer organisation's documents sent and verified.
+DEMO_ENTRIES = len(DEMO_LOGINS) + 2 + 1 + 2 * 2 + 2
 
 
 def test_worker_verifies_the_audit_chain(celery_worker_process):
