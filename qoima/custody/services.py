@@ -205,7 +205,8 @@ def wallet_link_sign(*, actor: User, link_id: int, signature: str) -> WalletLink
         raise Conflict(_("This request has expired; ask for a new message to sign."))
     try:
         signer = Account.recover_message(encode_defunct(text=link.message), signature=signature)
-    except (ValueError, TypeError, BadSignature):
+    except (ValueError, TypeError, LookupError, BadSignature):
+        # Malformed hex or a signature too short: not this address's signature either.
         signer = ""
     if signer != link.address:
         raise InvalidInput(

@@ -124,3 +124,15 @@ def test_linking_an_address_another_participant_holds_reads_why(alice, bank):
     )
     assert "This address belongs to another participant of the platform." in text(answer)
     assert not WalletLink.objects.exists()
+
+
+@pytest.mark.parametrize("signature", ["0x", "zz", "0x12", "0x" + "ff" * 65])
+def test_a_malformed_signature_reads_why_and_changes_nothing(alice, signature):
+    key = Account.create()
+    link = wallet_link_request(actor=alice.user, address=key.address, domain="d", uri="/")
+    answer = client_of(alice.user).post(
+        reverse("wallet-link", args=[link.pk]), {"signature": signature}
+    )
+    assert answer.status_code == 400
+    assert f"This is not the signature of this message by {key.address}." in text(answer)
+    assert WalletLink.objects.get(pk=link.pk).state == WalletLink.State.AWAITING_SIGNATURE
