@@ -39,9 +39,9 @@ from pathlib import Path
 
 from django.db import connection
 from django.db.models import Q
-from knox.models import AuthToken
 
 from qoima import gunicorn_conf
+from qoima.accounts.models import ApiToken
 from qoima.chain.anvil import AnvilNode, free_port
 from qoima.chain.client import web3_for
 from qoima.chain.indexer import index_until_head
@@ -581,7 +581,8 @@ def measure() -> Report:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
             tokens = [
-                AuthToken.objects.create(User.objects.get(pk=user))[1] for user in world.users
+                ApiToken.objects.create(User.objects.get(pk=user), scope="write")[1]
+                for user in world.users
             ]
             queue = f"qoima-bench-exchange-{os.getpid()}"
             with matcher(logs, queue) as matching, traders(world, logs) as pool:

@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qoima.accounts.second_factor import RecentlyVerified
 from qoima.chain.amounts import units_to_amount
 from qoima.errors import InvalidInput
-from qoima.http import JSONObjectParser, RecipientLookupThrottle
+from qoima.http import JSONObjectParser
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import Role
+from qoima.throttling import throttle
 
 from . import access, selectors, services
 from .models import Application, AssetClass, Distribution, Document, Redemption
@@ -179,12 +181,21 @@ class DocumentApi(APIView):
 
 
 def _action(
-    roles: tuple[Role, ...], serializer: type[serializers.Serializer[Any]] | None, call: Any
+    roles: tuple[Role, ...],
+    serializer: type[serializers.Serializer[Any]] | None,
+    call: Any,
+    *,
+    sensitive: bool = False,
 ) -> type[APIView]:
-    """An endpoint that runs one review action and answers with the application."""
+    """An endpoint that runs one review action and answers with the application; a
+    ``sensitive`` one needs both factors proved in the last few minutes."""
 
     class ActionApi(APIView):
-        permission_classes = [IsAuthenticated, api_role_required(*roles)]
+        permission_classes = [
+            IsAuthenticated,
+            api_role_required(*roles),
+            *([RecentlyVerified] if sensitive else []),
+        ]
 
         @extend_schema(request=serializer, responses={200: OpenApiTypes.OBJECT})
         def post(self, request: Request, application_id: int) -> Response:
@@ -209,6 +220,7 @@ ConfirmApi = _action(
     (OFFICER,),
     NoteIn,
     lambda u, pk, d: services.application_confirm(officer=u, application_id=pk, note=d["note"]),
+    sensitive=True,
 )
 RejectApi = _action(
     (OFFICER,),
@@ -248,7 +260,7 @@ class DistributionCreateApi(APIView):
 
     permission_classes = [IsAuthenticated, api_role_required(ISSUER)]
     parser_classes = [JSONObjectParser, MultiPartParser, FormParser]
-    throttle_classes = [RecipientLookupThrottle]
+    throttle_classes = [throttle("recipient")]
 
     @extend_schema(
         request=SendIn, responses={202: OpenApiTypes.OBJECT}, summary="Send units to holders"

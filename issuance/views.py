@@ -12,12 +12,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from qoima.accounts.second_factor import reauthentication_required
 from qoima.chain.amounts import units_to_amount
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
 from qoima.errors import ApplicationError, Conflict, NotFound
-from qoima.http import recipient_lookup_check
 from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role, User
+from qoima.throttling import throttle_check
 
 from . import access, selectors, services
 from .forms import (
@@ -314,6 +315,7 @@ def application_approve(request: HttpRequest, application_id: int) -> HttpRespon
 
 @require_POST
 @role_required(OFFICER)
+@reauthentication_required
 def application_confirm(request: HttpRequest, application_id: int) -> HttpResponse:
     return _act(
         request,
@@ -361,7 +363,7 @@ def application_request_changes(request: HttpRequest, application_id: int) -> Ht
 @role_required(ISSUER)
 def distribution_send(request: HttpRequest, application_id: int) -> HttpResponse:
     def send(user: User, data: dict[str, Any]) -> object:
-        recipient_lookup_check(request)
+        throttle_check(request, "recipient")
         return services.distribution_send(
             actor=user,
             application_id=application_id,

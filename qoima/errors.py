@@ -14,7 +14,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class ApplicationError(Exception):
@@ -48,6 +47,13 @@ class TooManyRequests(ApplicationError):
     status_code = 429
     default_message = _("Too many requests; please try again in a minute.")
 
+    def __init__(
+        self, message: str | Promise | None = None, *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, code="throttled")
+        # Seconds until the rate allows another request (Retry-After).
+        self.retry_after = retry_after
+
 
 class Conflict(ApplicationError):
     """The object is not in a state that allows the action (e.g. already verified)."""
@@ -63,6 +69,10 @@ def _error_payload(exc: ApplicationError) -> dict[str, Any]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: DRF's views read the throttle classes (qoima.throttling) on import, and
+    # those raise this module's errors.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApplicationError):
         return Response(_error_payload(exc), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -82,10 +92,7 @@ class ApplicationErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ApplicationError):
             return render(
-                request,
-                "error.html",
-                {"message": exception.message},
-                status=exception.status_code,
+                request, "error.html", {"message": exception.message}, status=exception.status_code
             )
         return None
 

@@ -35,6 +35,19 @@ class Notable(logging.Filter):
         return record.levelno >= logging.ERROR
 
 
+class RefusalsWithoutTrace(logging.Filter):
+    """A refused request (4xx: a 403, a 404, a throttled one) is one line, not a traceback: it
+    says nothing about the platform's health, and repeated by the thousand (an attack) it would
+    bury what does. Django logs them under ``django.request`` with the exception attached."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class Clock(logging.Formatter):
     """``HH:MM message`` in the platform's time zone, one line whatever the message holds."""
 
@@ -66,22 +79,26 @@ def logging_config(
     config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
-        "handlers": {"console": raw},
+        "filters": {"refusals": {"()": RefusalsWithoutTrace}},
+        "handlers": {"console": {**raw, "filters": ["refusals"]}},
         "root": {"handlers": ["console"], "level": level},
+        # django-axes says at INFO each failed sign-in it counts; lockouts are WARNING, and
+        # each is in the audit log.
+        "loggers": {"axes": {"level": "WARNING"}},
     }
     if events_file:
-        config["filters"] = {"notable": {"()": Notable}}
+        config["filters"]["notable"] = {"()": Notable}
         config["formatters"] = {"clock": {"()": Clock}}
         config["handlers"]["events"] = {
             "class": "logging.FileHandler",
             "filename": events_file,
             "encoding": "utf-8",
-            "filters": ["notable"],
+            "filters": ["refusals", "notable"],
             "formatter": "clock",
         }
         # On the platform's loggers rather than the root: a Celery worker replaces the root's
         # handlers with its own when it starts.
-        config["loggers"] = {name: {"handlers": ["events"]} for name in PLATFORM_LOGGERS}
+        config["loggers"].update({name: {"handlers": ["events"]} for name in PLATFORM_LOGGERS})
         # Events are said at INFO whatever LOG_LEVEL quietens elsewhere.
         config["loggers"][EVENTS_LOGGER] = {"level": "INFO"}
     return config

@@ -20,6 +20,10 @@ worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 accesslog = "-"
+# The path without its query string, and no referrer or browser: queries carry what people
+# search for (an IIN, a name), and referrers other pages' queries. Personal data stays out of
+# the access log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
 def post_worker_init(worker: Any) -> None:

@@ -8,6 +8,7 @@ Content-Length (chunked) is counted as it arrives and cut off at the limit.
 """
 
 import io
+import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
@@ -22,8 +23,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 API_PREFIX = "/api/"
 
@@ -171,46 +170,42 @@ class JSONObjectParser(JSONParser):
         return data
 
 
-class RecipientLookupThrottle(UserRateThrottle):
-    """Requests that look another holder up by IIN / BIN, per user, in the shared cache.
+def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
 
-    Whether an IIN belongs to a verified holder is personal data (an IIN encodes a birth
-    date), so nobody may try numbers faster than a person sending to them would.
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(settings.TRUSTED_PROXIES))
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client that sent the request, as the platform's own proxies saw it.
+
+    X-Forwarded-For is written by whoever sends the request: only the entries appended by a
+    proxy in TRUSTED_PROXIES count. From the connection's peer, the addresses are read right to
+    left while each belongs to a trusted proxy; the first one that does not is the client. Without
+    a trusted peer the header is ignored, so rotating it changes nothing. (Libraries such as
+    ipware match the trusted list against addresses in the header itself, which the client can
+    write.)
     """
-
-    scope = "recipient"
-
-    def get_rate(self) -> str | None:
-        # Read per request, not at import, so the rate follows the settings in force.
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return str(rate) if rate else None
-
-
-class RegistrationThrottle(AnonRateThrottle):
-    """Anonymous registrations, per client address: "already registered" tells whether an
-    IIN / BIN is known to the platform, so nobody may ask it in bulk."""
-
-    scope = "registration"
-
-    def get_rate(self) -> str | None:
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return str(rate) if rate else None
-
-
-def registration_check(request: HttpRequest) -> None:
-    from qoima.errors import TooManyRequests
-
-    if not RegistrationThrottle().allow_request(request, None):  # type: ignore[arg-type]
-        raise TooManyRequests(code="throttled")
-
-
-def recipient_lookup_check(request: HttpRequest) -> None:
-    """The same throttle for the pages that look a recipient up (they share the count)."""
-    # Imported here: qoima.errors imports DRF's views, which import this module's parser.
-    from qoima.errors import TooManyRequests
-
-    if not RecipientLookupThrottle().allow_request(request, None):  # type: ignore[arg-type]
-        raise TooManyRequests(code="throttled")
+    address = str(request.META.get("REMOTE_ADDR") or "")
+    if not _trusted(address):
+        return address
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            # A hop no proxy of ours would write: what lies left of it is the client's word.
+            return address
+        address = hop
+        if not _trusted(hop):
+            return hop
+    return address
 
 
 # ---------------------------------------------------------------------------------- ASGI

@@ -21,6 +21,7 @@ handler500 = "qoima.http.server_error"
 
 urlpatterns = [
     path("", include("qoima.participants.urls")),
+    path("", include("qoima.accounts.urls")),
     path("", include("qoima.enforcement.urls")),
     path("operations/", include("qoima.chain.urls")),
     path("wallet/", include(wallet_urlpatterns)),

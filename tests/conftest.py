@@ -24,6 +24,7 @@ from qoima.chain.client import web3_for
 from qoima.exchange import triggers as ledger_triggers
 
 from .processes import database_url, matcher_command, worker_command
+from .second_factor import mark_verified
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -247,3 +248,40 @@ def audit_seal() -> Callable[..., int]:
     from qoima.audit.services import audit_seal as seal
 
     return seal
+
+
+@pytest.fixture
+def throttle_rate(settings: Any) -> Callable[..., None]:
+    """Sets one scope's rate (the others stay unlimited), and counts requests afresh (on
+    SQLite user ids of earlier tests come again, and throttles outlive a test's rolled-back
+    transaction)."""
+
+    def set_rate(rate: str, scope: str = "recipient") -> None:
+        settings.CACHES = {
+            "default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex}
+        }
+        rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**dict.fromkeys(rates, "10000/minute"), scope: rate},
+        }
+
+    return set_rate
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_passes_the_second_factor() -> Iterator[None]:
+    """``force_login`` stands for a whole login: staff, who must prove a second factor, get
+    an authenticator app and a session that has proved it, as the login's second step leaves.
+    The second factor's own tests sign in through the pages."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login  # type: ignore[attr-defined]
+
+    def _login(self: Any, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        mark_verified(self, user)
+
+    ClientMixin._login = _login  # type: ignore[attr-defined]
+    yield
+    ClientMixin._login = original  # type: ignore[attr-defined]

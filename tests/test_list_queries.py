@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.db import connection, transaction
@@ -18,6 +19,7 @@ from web3 import Web3
 
 from issuance import services
 from issuance.models import Application
+from qoima.accounts.models import ApiToken
 from qoima.chain.models import (
     EventBlock,
     IndexerCursor,
@@ -80,6 +82,7 @@ class Platform:
             self._applications(holder)
             self._suspended_holder()
             self._reconciliation()
+            self._access()
         daily_volumes_refresh()
 
     def _organisation(self) -> None:
@@ -100,6 +103,21 @@ class Platform:
         )
         return holder_verify(
             officer=self.world.officer_a, holder_id=holder.pk, document_ref=f"KYC-{number}"
+        )
+
+    def _access(self) -> None:
+        """Another token and session of the holder's, and another address locked out."""
+        ApiToken.objects.create(user=self.holder.user, name=f"Tool {self.made}", scope="read")
+        Client(REMOTE_ADDR=f"192.0.2.{self.made}").force_login(self.holder.user)
+        AccessAttempt.objects.create(
+            username=f"guessed-{self.made}",
+            ip_address=f"198.51.100.{self.made}",
+            user_agent="",
+            http_accept="",
+            path_info="/accounts/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=settings.AXES_FAILURE_LIMIT,
         )
 
     def _suspended_holder(self) -> None:
@@ -297,6 +315,8 @@ LISTS: dict[str, list[Page]] = {
         ("api-wallet-history", fixed("api-wallet-history")),
         ("api-markets", fixed("api-markets")),
         ("dashboard-holder", fixed("dashboard-holder")),
+        ("api-token", fixed("api-token")),
+        ("account-security", fixed("account-security")),
     ],
     "regulator": [
         (name, fixed(name))
@@ -357,6 +377,7 @@ LISTS: dict[str, list[Page]] = {
             "admin:participants_holderprofile_changelist",
             "admin:audit_auditentry_changelist",
             "dashboard-admin",
+            "account-lockouts",
         )
     ],
     # A superuser sees every admin screen, the chain's and issuance's records too.

@@ -177,9 +177,32 @@ class AuditAction(models.TextChoices):
         _("Role's permissions brought in line with the platform's definition"),
     )
     USER_API_TOKEN_ISSUED = "user.api_token_issued", _("API token issued")
+    USER_API_TOKEN_REVOKED = "user.api_token_revoked", _("API token revoked by its owner")
     USER_CREATED = "user.created", _("User created")
     USER_LANGUAGE_CHANGED = "user.language_changed", _("Preferred language changed")
     USER_PASSWORD_SET = "user.password_set", _("Password set by an administrator's command")
+    USER_PASSWORD_CHANGED = "user.password_changed", _("Password changed by its owner")
+    USER_PASSWORD_RESET = (
+        "user.password_reset",
+        _("Password reset through the emailed link; every session and API token ended"),
+    )
+    USER_SESSION_ENDED = "user.session_ended", _("Session signed out from the list of sessions")
+    USER_LOGIN_LOCKED = (
+        "user.login_locked",
+        _("Sign-in locked after repeated failed attempts"),
+    )
+    USER_LOGIN_UNLOCKED = "user.login_unlocked", _("Sign-in unlocked by an administrator")
+    USER_SECOND_FACTOR_ADDED = "user.second_factor_added", _("Second factor added")
+    USER_SECOND_FACTOR_REMOVED = "user.second_factor_removed", _("Second factor removed")
+    USER_SECOND_FACTORS_RESET = (
+        "user.second_factors_reset",
+        _("Second factors reset by an administrator"),
+    )
+    USER_RECOVERY_CODES_ISSUED = "user.recovery_codes_issued", _("Recovery codes issued")
+    USER_RECOVERY_CODE_USED = (
+        "user.recovery_code_used",
+        _("Signed in with a recovery code"),
+    )
     # Changes made in the administration, one code per model the administration changes.
     ADMIN_HOLDERPROFILE_ADDED = (
         "admin.holderprofile.added",

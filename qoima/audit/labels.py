@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qoima.accounts.models import SecondFactorKind
 from qoima.chain.amounts import units_to_amount
 from qoima.participants.models import Role
 
@@ -52,6 +53,9 @@ DETAILS: dict[str, Promise] = {
     "count": _("count"),
     "document_ref": _("document reference"),
     "errors": _("errors"),
+    "factor": _("second factor"),
+    "failures": _("failed attempts"),
+    "expires_at": _("expires at"),
     "expires_on": _("expires on"),
     "fields": _("fields"),
     "file": _("file"),
@@ -74,15 +78,19 @@ DETAILS: dict[str, Promise] = {
     "registry": _("registry address"),
     "replaced": _("replaced"),
     "revision": _("revision"),
+    "scope": _("scope"),
     "role": _("role"),
     "rows": _("rows"),
+    "sessions_ended": _("sessions ended"),
     "size": _("size in bytes"),
     "supersedes": _("supersedes"),
     "to": _("to"),
     "token": _("token"),
+    "tokens_revoked": _("API tokens revoked"),
     "transaction": _("chain transaction"),
     "tx_hash": _("transaction"),
     "units": _("amount"),
+    "username": _("username"),
 }
 # Details that are amounts in the token's smallest units: shown in the asset's units.
 AMOUNTS = {"units"}
@@ -206,6 +214,11 @@ def _value(key: str, value: object, model: type[models.Model] | None, decimals: 
             if isinstance(value, str) and value in Role.values
             else str(value)
         )
+    if key == "scope":
+        model = apps.get_model("accounts", "ApiToken")
+    if key == "factor":
+        text = str(value)
+        return str(SecondFactorKind(text).label) if text in SecondFactorKind.values else text
     if key == "asset_class":
         model = apps.get_model("issuance", "Application")
     if model is not None:

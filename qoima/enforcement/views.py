@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from issuance.storage import document_storage
+from qoima.accounts.second_factor import reauthentication_required
 from qoima.chain.models import PlatformToken
 from qoima.errors import ApplicationError, InvalidInput, NotFound
 from qoima.participants.access import current_user, role_required
@@ -113,6 +114,7 @@ def act_status(request: HttpRequest, act_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.COMPLIANCE_OFFICER)
+@reauthentication_required
 def act_confirm(request: HttpRequest, act_id: int) -> HttpResponse:
     try:
         services.act_confirm(officer=current_user(request), act_id=act_id)

@@ -7,10 +7,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from qoima.http import RegistrationThrottle
+from qoima.throttling import AnonymousThrottle, throttle
 
 from . import services
 from .identifiers import parse_bin, parse_identification_number, parse_iin
@@ -36,7 +35,7 @@ class IdentificationNumberCheckApi(APIView):
     """Check an IIN or BIN against the rules of LAW.md and say which rule fails."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonymousThrottle]
 
     @extend_schema(request=NumberCheckIn, responses={200: NumberCheckOut})
     def post(self, request: Request) -> Response:
@@ -92,7 +91,7 @@ class IssuerRegistrationApi(APIView):
     permission_classes = [AllowAny]
     parser_classes = [MultiPartParser, FormParser]
     # Counted with the registration pages: an answer tells whether a BIN / IIN is known.
-    throttle_classes = [AnonRateThrottle, RegistrationThrottle]
+    throttle_classes = [AnonymousThrottle, throttle("registration")]
 
     @extend_schema(request=IssuerRegistrationIn, responses={201: OrganisationOut})
     def post(self, request: Request) -> Response:

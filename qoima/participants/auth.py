@@ -1,11 +1,13 @@
-"""The API's token check: knox's, without a read of the user's other tokens on every request.
+"""The API's token check: knox's, with the token's scope and its last use, and without a read
+of the user's other tokens on every request.
 
 Knox deletes a user's expired tokens whenever any token of theirs is presented, at the cost of
-a statement on every API call. A user holds one token at a time here (``api_token_issue``
-replaces it), so there are no others to sweep; the presented token's expiry is checked, and
-an expired one refused and deleted, as knox does.
+a statement on every API call; here the presented token's expiry is checked, and an expired
+one refused and deleted, as knox does (the owner's list shows the others as expired). A
+read-only token (the regulator's tools) is refused for anything but reading.
 """
 
+import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -13,10 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth
 from knox.signals import token_expired
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+
+# A token's last use is written at most this often.
+LAST_USED_GRANULARITY = datetime.timedelta(minutes=1)
 
 
 class TokenAuthentication(auth.TokenAuthentication):
+    def authenticate(self, request: Request) -> Any:
+        found = super().authenticate(request)
+        if found is None:
+            return None
+        from qoima.accounts.models import ApiToken
+
+        token = found[1]
+        if token.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
+            raise PermissionDenied(_("This API token is read-only: it cannot change anything."))
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return found
+
     def authenticate_credentials(self, token: bytes) -> Any:
         # Knox decodes the header as UTF-8 unguarded: other bytes would be a server error.
         try:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from issuance.demo import demo_pdf
 
-from .models import HolderProfile, Organisation, Permit, Role, User
+from .models import STAFF_ROLES, HolderProfile, Organisation, Permit, Role, User
 from .services import (
     holder_register,
     holder_verify,
@@ -43,12 +43,6 @@ DEMO_LOGINS = [
     DemoLogin(Role.TREASURY_OFFICER, "treasury2"),
 ]
 
-STAFF_ROLES = {
-    Role.PLATFORM_ADMIN,
-    Role.COMPLIANCE_OFFICER,
-    Role.REGULATOR,
-    Role.TREASURY_OFFICER,
-}
 DEMO_ISSUER_BIN = "940140000385"
 DEMO_HOLDERS = [
     ("holder1", HolderProfile.Kind.INDIVIDUAL, "Әлия Серікқызы Нұрланова", "791028302728"),

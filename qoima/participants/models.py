@@ -25,6 +25,12 @@ class Role(models.TextChoices):
     TREASURY_OFFICER = "treasury_officer", _("Treasury officer")
 
 
+# The platform's own people: shorter sessions and longer passwords than its participants'.
+STAFF_ROLES = frozenset(
+    {Role.PLATFORM_ADMIN, Role.COMPLIANCE_OFFICER, Role.REGULATOR, Role.TREASURY_OFFICER}
+)
+
+
 class Organisation(models.Model):
     """An issuer: a Kazakh legal entity (BIN) or individual entrepreneur (IIN, or BIN type 6)."""
 
@@ -92,7 +98,9 @@ class Organisation(models.Model):
         return f"{self.legal_name} ({self.identification_number})"
 
 
-class User(AbstractUser):
+# API tokens (qoima.accounts.models.ApiToken) build on django-rest-knox's untyped model, so
+# django-stubs cannot type their manager on the user.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),

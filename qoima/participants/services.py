@@ -12,7 +12,6 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from knox.models import AuthToken
 
 from issuance.documents import document_store
 from qoima import locks
@@ -115,6 +114,8 @@ def _user_build(*, username: str, email: str, password: str, role: Role, **extra
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(_("This username is taken."), field="username")
     user = User(username=username, email=email, **extra)
+    # The password policy reads the role (staff need longer ones) before the group is given.
+    user._qoima_role = role  # type: ignore[attr-defined]
     _check_password(password, user)
     user.set_password(password)
     user.is_staff = role == Role.PLATFORM_ADMIN
@@ -612,24 +613,6 @@ def user_language_remember(*, user: User, language: str) -> None:
         obj=user,
         details={"from": previous, "to": code},
     )
-
-
-@transaction.atomic(durable=True)
-def api_token_issue(*, user: User) -> str:
-    """A new API token for the user, replacing any earlier one. Only its digest is stored and it
-    expires after REST_KNOX's TOKEN_TTL: the token itself exists only in this return value."""
-    replaced = AuthToken.objects.filter(user=user).delete()[0] > 0
-    instance, token = AuthToken.objects.create(user=user)
-    audit_record(
-        actor=user,
-        action=AuditAction.USER_API_TOKEN_ISSUED,
-        obj=user,
-        details={
-            "replaced": replaced,
-            "expires_at": instance.expiry.isoformat() if instance.expiry else None,
-        },
-    )
-    return token
 
 
 # ------------------------------------------------------------------------------ organisations

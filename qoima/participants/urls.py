@@ -4,12 +4,9 @@ from . import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("register/issuer/", views.register_issuer, name="register-issuer"),
     path("register/holder/", views.register_holder, name="register-holder"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("accounts/api-token/", views.api_token, name="api-token"),
     path("dashboard/issuer/", views.dashboard_issuer, name="dashboard-issuer"),
     path("dashboard/issuer/permits/", views.issuer_permit_add, name="issuer-permit-add"),
     path(

@@ -3,17 +3,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
-from knox.models import AuthToken
 
 from issuance import access as issuance_access
 from issuance import selectors as issuance_selectors
@@ -28,7 +24,7 @@ from qoima.errors import ApplicationError, NotFound, TooManyRequests
 from qoima.exchange import selectors as exchange_selectors
 from qoima.exchange.selectors import cash as exchange_cash
 from qoima.health import health_rows, platform_health
-from qoima.http import registration_check
+from qoima.throttling import throttle_check
 
 from . import selectors, services
 from .access import current_user, permits_visible_to, role_required
@@ -54,22 +50,6 @@ DASHBOARDS = {
     Role.PLATFORM_ADMIN: "dashboard-admin",
     Role.TREASURY_OFFICER: "dashboard-treasury",
 }
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "participants/login.html"
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
-        services.user_language_remember(
-            user=form.get_user(), language=translation.get_language() or ""
-        )
-        return response
-
-
-class LogoutView(auth_views.LogoutView):
-    pass
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -101,7 +81,7 @@ def register_issuer(request: HttpRequest) -> HttpResponse:
         # "Already registered" tells whether a BIN / IIN is known (an IIN encodes a birth
         # date): tries are counted per address, as for holders.
         try:
-            registration_check(request)
+            throttle_check(request, "registration")
         except TooManyRequests as error:
             form.add_error(None, str(error.message))
             context = {"form": form, "issuer": True}
@@ -144,7 +124,7 @@ def register_holder(request: HttpRequest) -> HttpResponse:
     form = HolderRegistrationForm(request.POST or None)
     if request.method == "POST":
         try:
-            registration_check(request)
+            throttle_check(request, "registration")
         except TooManyRequests as error:
             form.add_error(None, str(error.message))
             context = {"form": form, "issuer": False}
@@ -540,25 +520,5 @@ def dashboard_treasury(request: HttpRequest) -> HttpResponse:
             "queues": exchange_cash.treasury_queues(),
             "overview": exchange_cash.ledger_overview(),
             "imports": list(exchange_cash.statement_imports()[:5]),
-        },
-    )
-
-
-@login_required
-def api_token(request: HttpRequest) -> HttpResponse:
-    """The user's API token: issued (or replaced) on request, shown once (only its digest is
-    kept)."""
-    user = current_user(request)
-    key = ""
-    if request.method == "POST":
-        key = services.api_token_issue(user=user)
-    token = AuthToken.objects.filter(user=user).order_by("-created").first()
-    return render(
-        request,
-        "participants/api_token.html",
-        {
-            "token": token,
-            "expired": bool(token and token.expiry and token.expiry <= timezone.now()),
-            "key": key,
         },
     )

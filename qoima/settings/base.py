@@ -39,12 +39,19 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "knox",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "drf_spectacular",
     "django_htmx",
     "django_bootstrap5",
     "qoima.ui",
     "qoima.audit",
     "qoima.participants",
+    "qoima.accounts",
     "qoima.custody",
     "qoima.chain",
     "qoima.exchange",
@@ -64,9 +71,20 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user is known: whether this session proved a second factor (django-otp); a
+    # session past its role's lifetime is signed out; one that owes its second factor reaches
+    # only the second factor's pages; anonymous pages count against their address's rate.
+    "django_otp.middleware.OTPMiddleware",
+    "qoima.accounts.policy.SessionLifetimeMiddleware",
+    "qoima.accounts.second_factor.SecondFactorMiddleware",
+    "qoima.throttling.ThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qoima.errors.ApplicationErrorMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qoima.urls"
@@ -114,12 +132,75 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Length first, as NIST SP 800-63B asks: no rules of character classes; a password too like the
+# account's name or e-mail, among the 20,000 most common ones (Django's list, drawn from
+# breaches), or digits only is refused.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "qoima.accounts.passwords.RoleMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_STAFF_MIN_LENGTH = env.int("PASSWORD_STAFF_MIN_LENGTH", default=12)
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
+PASSWORD_MAX_LENGTH = 256
+# The emailed link to reset a password works this long, once.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+
+# --- Accounts and access (README "Security"; qoima/accounts/) -----------------------------
+# The platform's own proxies (addresses or networks): only the X-Forwarded-For entries they
+# append are believed when reading a client's address (qoima.http.client_address).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AUTHENTICATION_BACKENDS = [
+    # First: a locked-out account or address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: an account is locked after LOGIN_FAILURE_LIMIT failures on it from anywhere,
+# and an address after as many from it on any accounts, each for LOGIN_COOLOFF_MINUTES (or
+# until an administrator unlocks it on the "Locked sign-ins" page). Failures while locked do not
+# extend the lockout, so an attacker cannot keep an account locked for ever.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "qoima.http.client_address"
+AXES_LOCKOUT_CALLABLE = "qoima.accounts.views.locked_out"
+# Unlocking is the administrator's audited page, not a row deleted in the admin.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Sessions are rows of qoima.accounts.models.AccountSession, so each person lists and ends
+# theirs. Staff sessions end after SESSION_STAFF_IDLE_MINUTES without activity or
+# SESSION_STAFF_MAX_HOURS after sign-in; participants' after their own two limits.
+SESSION_ENGINE = "qoima.accounts.sessions"
+SESSION_STAFF_IDLE_MINUTES = env.int("SESSION_STAFF_IDLE_MINUTES", default=15)
+SESSION_STAFF_MAX_HOURS = env.int("SESSION_STAFF_MAX_HOURS", default=10)
+SESSION_PARTICIPANT_IDLE_MINUTES = env.int("SESSION_PARTICIPANT_IDLE_MINUTES", default=30)
+SESSION_PARTICIPANT_MAX_HOURS = env.int("SESSION_PARTICIPANT_MAX_HOURS", default=24)
+SESSION_COOKIE_AGE = max(SESSION_STAFF_MAX_HOURS, SESSION_PARTICIPANT_MAX_HOURS) * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+# Second factors (django-otp): staff must have one, others may. TOTP apps name the account
+# "Qoima: <username>"; each device doubles its wait after each wrong code. Passkeys
+# (django-otp-webauthn) are a second factor only, never a login without the password.
+OTP_TOTP_ISSUER = "Qoima"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+OTP_WEBAUTHN_RP_NAME = "Qoima"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "qoima.accounts.webauthn.rp_id"
+OTP_WEBAUTHN_HELPER_CLASS = "qoima.accounts.webauthn.Helper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "qoima.accounts"
+# The passkeys' relying party and origins: by default the host the browser asked for (checked
+# against ALLOWED_HOSTS); production names its domain, so a passkey outlives a host alias.
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+WEBAUTHN_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[])
+OTP_WEBAUTHN_ALLOWED_ORIGINS = WEBAUTHN_ORIGINS
+# Without configured origins a passkey's origin is the page's own (qoima.accounts.webauthn);
+# django-otp-webauthn's check asks for a fixed list.
+SILENCED_SYSTEM_CHECKS = [] if WEBAUTHN_ORIGINS else ["otp_webauthn.E030"]
+# Confirming a mint, an act of enforcement or a large withdrawal needs both factors proved
+# within this many seconds.
+SECOND_FACTOR_RECENT_SECONDS = env.int("REAUTHENTICATION_SECONDS", default=300)
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
@@ -185,6 +266,37 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# django-csp: scripts only from the platform's own files (no inline script, no eval); the
+# pages' few style attributes (a progress bar's width) need 'unsafe-inline' for styles only,
+# which cannot run code. Nothing is loaded from elsewhere: the platform works offline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# django-permissions-policy: no page uses the camera, microphone, location, payments or USB;
+# passkeys (WebAuthn) are this site's own.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "interest-cohort": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # The embedded default keeps every mail as a file under var/mail/, where the administration's
 # mailbox page (qoima/participants/mailbox.py) shows it; production.py sends by SMTP.
@@ -350,6 +462,9 @@ CHAIN_COMPLIANCE_KEY = env.str(
 # ones.
 DEMO_CUSTODY_ENCRYPTION_KEY = "OwTkadEFHb6VKwnwgkXnuX5ndwwjzTdLjEJ6zto4NiA="
 CUSTODY_ENCRYPTION_KEYS = env.list("CUSTODY_ENCRYPTION_KEYS", default=[DEMO_CUSTODY_ENCRYPTION_KEY])
+# What wraps custodial keys at rest (qoima/custody/keys.py): a callable returning a KeyWrapper.
+# The default uses the Fernet keys above; a KMS or HSM plugs in here (docs/keys.md).
+CUSTODY_KEY_WRAPPER = env.str("CUSTODY_KEY_WRAPPER", default="qoima.custody.keys.fernet_keys")
 CONTRACTS_DIR = BASE_DIR / "contracts"
 # Transaction manager: blocks on top of a receipt before it counts, the most transfers one
 # recorded batch carries, and how long a pending transfer may wait for others to join it.
@@ -449,18 +564,37 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "qoima.errors.api_exception_handler",
-    # "recipient": lookups of another holder by IIN / BIN (a transfer's receiver), per user.
+    # Counted in the shared cache (qoima/throttling.py): per account when signed in, per client
+    # address otherwise. Over a rate the answer is 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["qoima.throttling.AnonymousThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": "60/minute",
+        # Every request of someone not signed in, pages and API.
+        "anon": env.str("ANONYMOUS_RATE", default="120/minute"),
+        # Lookups of another holder by IIN / BIN (a transfer's receiver, a distribution).
         "recipient": env.str("RECIPIENT_LOOKUP_RATE", default="30/minute"),
-        # Anonymous holder registrations per client address.
+        # Registrations of holders and issuers, per address.
         "registration": env.str("REGISTRATION_RATE", default="20/hour"),
+        # Attempts to log in, per address (lockouts are django-axes's, by failures).
+        "login": env.str("LOGIN_RATE", default="20/minute"),
+        # Requests for a password-reset e-mail, per address.
+        "password_reset": env.str("PASSWORD_RESET_RATE", default="5/hour"),
+        # API tokens issued, per account.
+        "token": env.str("TOKEN_ISSUE_RATE", default="10/hour"),
+        # Transfers requested, per holder.
+        "transfer": env.str("TRANSFER_RATE", default="60/minute"),
+        # Orders placed, per member.
+        "order": env.str("ORDER_RATE", default="600/minute"),
     },
 }
 # API tokens (django-rest-knox): only a SHA-512 digest is stored, the token itself is shown
 # once when issued, and it stops working after its term (no silent renewal).
+# Tokens are qoima.accounts.models.ApiToken: named, scoped, several per person.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model's name, not a secret
+# The longest term an owner may give a token.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=90)
 REST_KNOX = {
-    "TOKEN_TTL": datetime.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    # Each token's term is its owner's choice (qoima.accounts.services.api_token_issue).
+    "TOKEN_TTL": datetime.timedelta(days=30),
     "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {

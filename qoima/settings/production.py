@@ -51,9 +51,11 @@ CHAIN_ID = env.int("CHAIN_ID")
 CHAIN_ADMIN_KEY = _chain_key("CHAIN_ADMIN_KEY")
 CHAIN_OPERATOR_KEY = _chain_key("CHAIN_OPERATOR_KEY")
 CHAIN_COMPLIANCE_KEY = _chain_key("CHAIN_COMPLIANCE_KEY")
-CUSTODY_ENCRYPTION_KEYS = env.list("CUSTODY_ENCRYPTION_KEYS")
-for _key in CUSTODY_ENCRYPTION_KEYS:
-    _refuse_published("CUSTODY_ENCRYPTION_KEYS", _key, {DEMO_CUSTODY_ENCRYPTION_KEY})
+# The Fernet keys are required unless a KMS or HSM wraps the custodial keys instead.
+if CUSTODY_KEY_WRAPPER == "qoima.custody.keys.fernet_keys":  # noqa: F405
+    CUSTODY_ENCRYPTION_KEYS = env.list("CUSTODY_ENCRYPTION_KEYS")
+    for _key in CUSTODY_ENCRYPTION_KEYS:
+        _refuse_published("CUSTODY_ENCRYPTION_KEYS", _key, {DEMO_CUSTODY_ENCRYPTION_KEY})
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 # The bank account members pay tenge into: the demo's would send their money nowhere.
 EXCHANGE_BANK_NAME = env.str("EXCHANGE_BANK_NAME")

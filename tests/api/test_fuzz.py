@@ -25,7 +25,6 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, strategies
 from hypothesis import settings as hypothesis_settings
-from knox.models import AuthToken
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -37,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from issuance import services as issuance
 from issuance.models import Application
+from qoima.accounts.models import ApiToken
 from qoima.chain.models import PlatformToken, TokenBalance
 from qoima.custody.selectors import custodial_wallet
 from qoima.exchange.services import market_open, order_place, transfer_request
@@ -175,7 +175,7 @@ def django_app():
 
 
 def _token_for(user) -> str:
-    return AuthToken.objects.create(user=user)[1]
+    return ApiToken.objects.create(user=user, name="Fuzz", scope="write")[1]
 
 
 def _ids_for(path: str, fuzzed: Fuzzed) -> dict[str, int]:

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from qoima.participants.models import Role
+from tests.e2e.session import second_step
 from tests.factories import PASSWORD, make_user
+from tests.second_factor import recovery_code
 
 pytestmark = pytest.mark.e2e
 
@@ -40,10 +42,12 @@ def test_the_reference_calls_the_api_as_the_person_logged_in(
             else elsewhere.append(request.url)
         ),
     )
+    code = recovery_code(user)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]:not(.link)")
+    second_step(page, code)
     page.wait_for_url(f"{live_server.url}/dashboard/**")
 
     page.get_by_test_id("nav-help").click()

@@ -13,19 +13,23 @@ from qoima.chain.direct import BackedAssetToken
 from qoima.chain.indexer import index_until_head
 from qoima.chain.tasks import chain_confirm, chain_index
 from qoima.custody.selectors import custodial_wallet
+from tests.e2e.session import second_step
 from tests.factories import PASSWORD
 from tests.issuance.conftest import PDF, make_world
 from tests.onchain import issued
+from tests.second_factor import recovery_code
 
 pytestmark = pytest.mark.e2e
 
 
 def login(page_factory, live_server, user):
     page = page_factory("en-US")
+    code = recovery_code(user)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]:not(.link)")
+    second_step(page, code)
     page.wait_for_url(f"{live_server.url}/dashboard/**")
     return page
 

@@ -12,8 +12,10 @@ from django.utils import formats, timezone, translation
 from qoima.chain.models import ReconciliationRun
 from qoima.chain.volumes import daily_volumes_refresh
 from qoima.participants.models import HolderProfile, Role
+from tests.e2e.session import second_step
 from tests.factories import PASSWORD, make_user
 from tests.registry.conftest import issued_on_chain
+from tests.second_factor import recovery_code
 
 pytestmark = pytest.mark.e2e
 
@@ -29,10 +31,12 @@ def text(language: str, message: str) -> str:
 
 
 def log_in(page, live_server, user) -> None:
+    code = recovery_code(user)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]:not(.link)")
+    second_step(page, code)
     page.wait_for_url(f"{live_server.url}/dashboard/**")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from qoima.participants.models import User
 from tests.e2e.walk import (
     AXE,
     AXE_JS,
@@ -38,6 +39,7 @@ from tests.e2e.walk import (
     walk_platform,
 )
 from tests.factories import PASSWORD
+from tests.second_factor import recovery_code
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +76,15 @@ class Walker:
             context.add_init_script(path=str(AXE))
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
+        # A script or style the Content-Security-Policy refused is said only on the console.
+        page.on(
+            "console",
+            lambda message: (
+                self.errors.append(f"refused by the policy: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.on(
             "response",
             lambda response: (
@@ -89,10 +100,15 @@ class Walker:
     def log_in(self, page: Any, role: str, username: str, language: str, width: int) -> None:
         with self.report.timed("log in"):
             page.goto(f"{self.base}/accounts/login/")
+            code = recovery_code(User.objects.get(username=username))
             page.fill("input[name=username]", username)
             page.fill("input[name=password]", PASSWORD)
             with page.expect_navigation():
                 page.press("input[name=password]", "Enter")
+            if "/accounts/two-factor/" in page.url:
+                page.fill("input[name=code]", code)
+                with page.expect_navigation():
+                    page.press("input[name=code]", "Enter")
         if "/accounts/login/" in page.url:
             page.context.close()
             raise AssertionError(f"{role} {username} could not log in ({language}, {width})")

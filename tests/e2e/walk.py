@@ -77,6 +77,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("login", "/accounts/login/"),
         Page("register-issuer", "/register/issuer/"),
         Page("register-holder", "/register/holder/"),
+        Page("password-reset", "/accounts/password/reset/"),
     ),
     "issuer": (
         Page("dashboard", "/dashboard/"),
@@ -97,6 +98,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("trade", "/exchange/markets/{market}/trade/"),
         Page("assets", "/issuance/assets/"),
         Page("api-docs", "/api/docs/", reads_codes=True, vendor=".swagger-ui"),
+        Page("security", "/accounts/security/"),
+        Page("password", "/accounts/password/"),
     ),
     "compliance": (
         Page("dashboard", "/dashboard/"),
@@ -106,6 +109,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("enforcement", "/compliance/enforcement/"),
         Page("new-act", "/compliance/enforcement/new/"),
         Page("act", "/compliance/enforcement/{act}/"),
+        Page("security", "/accounts/security/"),
     ),
     "regulator": (
         Page("dashboard", "/dashboard/"),
@@ -145,6 +149,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("market", "/exchange/markets/{market}/manage/"),
         Page("admin", "/admin/"),
         Page("admin-audit-entries", "/admin/audit/auditentry/"),
+        Page("lockouts", "/dashboard/admin/lockouts/"),
     ),
 }
 

@@ -3,9 +3,9 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from qoima.accounts.models import ApiToken
 from qoima.chain.models import Operation
 from qoima.exchange.models import Transfer
 from qoima.participants.models import Role
@@ -113,7 +113,7 @@ def test_the_wallet_shows_balance_reserved_and_available(alice, bank, asset):
 
 
 def test_token_authentication_works_for_programs(alice, bank, asset):
-    _instance, token = AuthToken.objects.create(user=alice.user)
+    _instance, token = ApiToken.objects.create(user=alice.user, name="Program", scope="write")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert post(client).status_code == 201

@@ -20,7 +20,7 @@ from qoima.exchange.services import (
     order_place,
 )
 from qoima.participants.models import Role
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.issuance.conftest import issued_without_chain, make_world
 
 from .trading import SETTINGS, deposit, make_market
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def page_for(user, language="en"):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from qoima.accounts.services import api_token_issue
 from qoima.audit.models import AuditEntry
 from qoima.chain.models import Hold, TokenBalance
 from qoima.custody.selectors import custodial_wallet, organisation_wallet
@@ -21,8 +22,7 @@ from qoima.exchange.models import Member, Order, OrderChange, Posting
 from qoima.exchange.services import market_halt, order_amend, order_cancel, order_place
 from qoima.participants.models import HolderProfile, User
 from qoima.participants.selectors import user_role
-from qoima.participants.services import api_token_issue, holder_suspend
-from tests.factories import PASSWORD
+from qoima.participants.services import holder_suspend
 from tests.issuance.conftest import make_world
 
 from .trading import balances, deposit, make_market
@@ -55,7 +55,7 @@ def api_for(user):
 
 def page_for(user, language="en"):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
@@ -278,7 +278,8 @@ def test_a_new_order_answers_as_it_reads_back_and_the_api_adds_two_statements(tr
     holder = trading.world.holders[0]
     deposit(holder, 10_000_000)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=holder.user)}")
+    _token, key = api_token_issue(user=holder.user, name="Trading bot", scope="write", days=30)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     body = {
         "market": trading.market.pk,
         "client_order_id": "a-1",

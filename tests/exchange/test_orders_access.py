@@ -3,13 +3,13 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from qoima.accounts.models import ApiToken
 from qoima.exchange.models import Order
 from qoima.exchange.services import order_place
 from qoima.participants.models import Role
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.issuance.conftest import make_world
 
 from .trading import deposit, make_market
@@ -83,7 +83,7 @@ def test_each_trading_page_answers_its_roles_and_refuses_the_others(trading, rol
     user = _user(trading, role)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
-        client.login(username=user.username, password=PASSWORD)
+        client.force_login(user)
     for method, url, data, allowed in _pages(trading):
         response = getattr(client, method)(url, data)
         where = response.headers.get("Location", "")
@@ -121,7 +121,9 @@ def test_each_order_endpoint_answers_members_and_refuses_everyone_else(trading, 
     user = _user(trading, role)
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=user, scope='write')[1]}"
+        )
     for method, url, *data in _endpoints(trading):
         body = data[0] if data else {}
         response = (
@@ -170,7 +172,7 @@ def test_the_holders_own_order_answers_through_the_api_and_the_issuers_does_not(
 )
 def test_the_market_page_reads_in_each_language(trading, language, texts):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.login(username=trading.world.holders[0].user.username, password=PASSWORD)
+    client.force_login(trading.world.holders[0].user)
     response = client.get(reverse("exchange-trade", args=[trading.market.pk]))
     text = response.content.decode()
     assert response.status_code == 200

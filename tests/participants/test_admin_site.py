@@ -22,6 +22,7 @@ from django.utils.translation import trans_real
 from issuance import services as issuance
 from issuance.models import Document, DocumentCheck
 from issuance.services.distribution import distribution_process
+from qoima.accounts.models import AccountSession, ApiToken
 from qoima.audit.admin import ReadOnlyAdmin
 from qoima.audit.models import AuditEntry, AuditHead, ChainCheck
 from qoima.audit.services import audit_seal
@@ -84,6 +85,7 @@ LANGUAGES = ["ru", "kk", "en"]
 PLATFORM_APPS = [
     "audit",
     "participants",
+    "accounts",
     "custody",
     "chain",
     "exchange",
@@ -115,6 +117,8 @@ READ_ONLY = [
     LegalBasis,
     EnforcementAct,
     WalletLink,
+    AccountSession,
+    ApiToken,
 ]
 ADMIN_CSS = Path(settings.BASE_DIR) / "qoima" / "ui" / "static" / "ui" / "admin.css"
 
@@ -282,6 +286,8 @@ def rows(db):
             document=SimpleUploadedFile("order.pdf", PDF, content_type="application/pdf"),
         ),
     )
+    Client().force_login(world.holders[0].user)
+    ApiToken.objects.create(user=world.holders[0].user, name="Portfolio sync")
     WalletLink.objects.create(
         holder=world.holders[0],
         address="0x" + "9a" * 20,

@@ -19,6 +19,7 @@ from qoima.chain.models import PlatformToken
 from qoima.errors import NotFound
 from qoima.participants.access import api_role_required, current_user
 from qoima.participants.models import Role
+from qoima.throttling import throttle
 
 from .. import services
 from ..models import Order, OrderChange, Trade
@@ -211,6 +212,9 @@ class OrderListApi(APIView):
 
     permission_classes = [IsAuthenticated, api_role_required(*TRADERS)]
 
+    def get_throttles(self) -> list[Any]:
+        return [throttle("order")()] if self.request.method == "POST" else []
+
     @extend_schema(
         parameters=[
             OpenApiParameter("state", str, enum=Order.State.values, required=False),
@@ -315,6 +319,9 @@ class FillListApi(APIView):
     ``final`` when its transfer confirms, or ``broken`` when it fails."""
 
     permission_classes = [IsAuthenticated, api_role_required(*TRADERS)]
+
+    def get_throttles(self) -> list[Any]:
+        return [throttle("order")()] if self.request.method == "POST" else []
 
     @extend_schema(
         parameters=[OpenApiParameter("market", int, required=False)],

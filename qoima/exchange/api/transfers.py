@@ -14,9 +14,9 @@ from qoima.chain.models import Operation
 from qoima.chain.reasons import failure_text
 from qoima.custody.selectors import custodial_wallet
 from qoima.errors import InvalidInput, NotFound
-from qoima.http import RecipientLookupThrottle
 from qoima.participants.access import api_role_required, current_user, holder_for
 from qoima.participants.models import HolderProfile, Role
+from qoima.throttling import throttle
 
 from .. import services
 from ..models import Transfer
@@ -98,7 +98,9 @@ class TransferListApi(APIView):
     permission_classes = [IsAuthenticated, api_role_required(Role.HOLDER)]
 
     def get_throttles(self) -> list[Any]:
-        return [RecipientLookupThrottle()] if self.request.method == "POST" else []
+        if self.request.method != "POST":
+            return []
+        return [throttle("transfer")(), throttle("recipient")()]
 
     @extend_schema(responses={200: TransferOut(many=True)})
     def get(self, request: Request) -> Response:

@@ -15,6 +15,7 @@ from qoima.errors import ApplicationError, InvalidInput, NotFound
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import Role, User
 from qoima.participants.selectors import user_role
+from qoima.throttling import throttle_check
 
 from .. import services
 from ..forms import AmendForm, HaltForm, MarketForm, OrderForm
@@ -77,6 +78,7 @@ def _facts(market: Market) -> dict[str, Any]:
 
 
 def _place(request: HttpRequest, market: Market, form: OrderForm) -> tuple[Order, bool]:
+    throttle_check(request, "order")
     price, quantity = order_services.order_amounts_parse(
         market=market,
         price=form.cleaned_data["price"] if form.cleaned_data["type"] == Order.Type.LIMIT else None,

@@ -10,9 +10,9 @@ from qoima.custody import selectors as custody_selectors
 from qoima.custody.selectors import custodial_wallet
 from qoima.enforcement import selectors as enforcement
 from qoima.errors import ApplicationError
-from qoima.http import recipient_lookup_check
 from qoima.participants.access import current_user, holder_for, role_required
 from qoima.participants.models import HolderProfile, Role
+from qoima.throttling import throttle_check
 
 from .. import services
 from ..forms import LinkRequestForm, TransferForm
@@ -73,7 +73,8 @@ def transfers_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, holder, form, status=400)
     try:
-        recipient_lookup_check(request)
+        throttle_check(request, "transfer")
+        throttle_check(request, "recipient")
         _transfer, created = services.transfer_request(
             actor=current_user(request),
             token_address=form.cleaned_data["asset"],

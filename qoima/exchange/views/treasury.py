@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from qoima.accounts.second_factor import reauthentication_required
 from qoima.errors import ApplicationError, InvalidInput
 from qoima.participants.access import current_user, role_required
 from qoima.participants.models import Role
@@ -180,6 +181,7 @@ def withdrawals(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.TREASURY_OFFICER)
+@reauthentication_required
 def withdrawal_approve(request: HttpRequest, withdrawal_id: int) -> HttpResponse:
     withdrawal = services.withdrawal_approve(
         actor=current_user(request), withdrawal_id=withdrawal_id

@@ -324,6 +324,8 @@ class Command(BaseCommand):
             "",
             "Demo logins (password for all: " + DEMO_LOGINS[0].password + "):",
             *(f"  {str(login.role.label).ljust(width)}  {login.username}" for login in DEMO_LOGINS),
+            "Staff add a second factor at their first login: an authenticator app (scan its",
+            "QR code) or a passkey. Keep the recovery codes it shows: they let you back in.",
             "",
             *mailbox,
             f"Each process's own log: {logs}/",

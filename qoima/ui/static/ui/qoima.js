@@ -70,4 +70,13 @@
       navigator.clipboard.writeText(button.dataset.copy).then(done, function () {});
     }
   });
+
+  // Once the browser has registered a passkey (django-otp-webauthn's script says so), the
+  // page goes where its block names: the recovery codes, or back to the page.
+  document.addEventListener("otp_webauthn.register_complete", function (event) {
+    var block = event.target.closest("[data-passkey-done]");
+    if (block) {
+      window.location.assign(block.dataset.passkeyDone);
+    }
+  });
 })();
