@@ -10,9 +10,8 @@ from rest_framework.test import APIClient
 
 from issuance.models import Application
 from qoima.accounts.models import ApiToken
-from qoima.accounts.second_factor import VERIFIED_AT
 from tests.factories import PASSWORD
-from tests.second_factor import app_code, app_of
+from tests.second_factor import app_code, app_of, proved_minutes_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +20,7 @@ def left_open(user, minutes: int) -> Client:
     """An officer's browser whose last proof of both factors was ``minutes`` ago."""
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
-    session = client.session
-    session[VERIFIED_AT] -= minutes * 60
-    session.save()
+    proved_minutes_ago(client, minutes)
     return client
 
 

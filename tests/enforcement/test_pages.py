@@ -15,6 +15,7 @@ from qoima.participants.models import Role
 from tests.exchange.conftest import TOKEN
 from tests.factories import make_user, pdf_upload
 from tests.pages import visible_text
+from tests.second_factor import proved_minutes_ago
 
 from .acts import ALICE, BANK, K, ask
 
@@ -90,6 +91,26 @@ def test_a_forced_transfer_confirmed_by_its_requester_reads_why_and_waits(
     assert other.post(reverse("enforcement-act-confirm", args=[act.pk])).status_code == 302
     act.refresh_from_db()
     assert act.state == EnforcementAct.State.PENDING
+
+
+def test_a_forced_transfer_waits_for_an_officer_who_proved_both_factors_just_now(
+    officer, alice, bank, asset
+):
+    act = ask(
+        officer, K.FORCED_TRANSFER, subject=ALICE, token_address=TOKEN, amount="1", receiver=BANK
+    )
+    second = client_of(make_user(Role.COMPLIANCE_OFFICER))
+    proved_minutes_ago(second, 6)
+    page = reverse("enforcement-act", args=[act.pk])
+    asked = second.post(
+        reverse("enforcement-act-confirm", args=[act.pk]), HTTP_REFERER=f"http://testserver{page}"
+    )
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("two-factor-confirm"))
+    act.refresh_from_db()
+    assert (act.state, act.operation) == (EnforcementAct.State.AWAITING_CONFIRMATION, None)
+    shown = text(second.get(asked["Location"]))
+    assert "This act needs you to confirm it is you" in shown
 
 
 def test_only_compliance_reaches_the_acts(alice, asset):

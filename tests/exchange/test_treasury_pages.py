@@ -13,6 +13,7 @@ from qoima.exchange.models import StatementLine, Withdrawal
 from qoima.exchange.services import treasury
 from qoima.participants.models import Role
 from tests.factories import make_user
+from tests.second_factor import proved_minutes_ago
 
 from .treasury_world import ALICE_IBAN, ALICE_REFERENCE, BANK_REFERENCE, credit, join, read
 
@@ -233,6 +234,28 @@ def test_the_treasury_imports_allocates_and_returns_on_its_pages(treasurer, alic
     assert "balanced" in ledger
     # The bank holds the three credits (1 234,50 + 500,00 + 250,00) less the 250,00 returned.
     assert "-1,734.50\xa0₸" in ledger
+
+
+@override_settings(EXCHANGE_WITHDRAWAL_SECOND_OFFICER_TIYN=100_000)
+def test_a_large_withdrawal_is_approved_only_by_an_officer_who_proved_both_factors_just_now(
+    treasurer, alice_cash
+):
+    credit(alice_cash, 500_000, officer=treasurer)
+    account = treasury.bank_account_add(actor=alice_cash.user, iban=ALICE_IBAN, holder_name="A")
+    withdrawal, _ = treasury.withdrawal_request(
+        actor=alice_cash.user, bank_account_id=account.pk, amount="2 000"
+    )
+    officer = Client(HTTP_ACCEPT_LANGUAGE="en")
+    officer.force_login(treasurer)
+    proved_minutes_ago(officer, 6)
+    asked = officer.post(reverse("treasury-withdrawal-approve", args=[withdrawal.pk]))
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("two-factor-confirm"))
+    assert "This act needs you to confirm it is you" in _text(officer.get(asked["Location"]))
+    before = withdrawal.state
+    withdrawal.refresh_from_db()
+    assert withdrawal.state == before
+    assert withdrawal.approved_by is None
 
 
 @override_settings(EXCHANGE_WITHDRAWAL_SECOND_OFFICER_TIYN=100_000)
