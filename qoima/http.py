@@ -193,6 +193,11 @@ def client_address(request: HttpRequest) -> str:
     write.)
     """
     address = str(request.META.get("REMOTE_ADDR") or "")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        # A server on a unix socket gives none; nothing else is an address to store.
+        return ""
     if not _trusted(address):
         return address
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")

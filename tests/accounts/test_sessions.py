@@ -118,3 +118,14 @@ def test_a_session_stamped_long_ago_by_an_older_release_is_stamped_anew():
     assert client.get(reverse("account-security")).status_code == 200
     stamps = client.session
     assert abs(stamps[STARTED] - time.time()) < 60
+
+
+@pytest.mark.parametrize("peer", ["", "/run/qoima/web.sock"])
+def test_a_connection_without_an_address_signs_in_and_lists_its_session_without_one(peer):
+    """A server on a unix socket names no client address: nothing else is stored as one."""
+    holder = make_user(Role.HOLDER)
+    client = Client(REMOTE_ADDR=peer, HTTP_ACCEPT_LANGUAGE="en")
+    answer = client.post(reverse("login"), {"username": holder.username, "password": PASSWORD})
+    assert answer.status_code == 302
+    assert client.get(reverse("account-security")).status_code == 200
+    assert AccountSession.objects.get(user=holder).address is None
